@@ -1,0 +1,218 @@
+package dev.pith.model.gguf;
+
+import dev.pith.core.DType;
+import dev.pith.core.Mapped;
+import dev.pith.core.PithException;
+import dev.pith.core.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads GGUF v2/v3 (https://github.com/ggml-org/ggml/blob/master/docs/gguf.md). Every length,
+ * count and offset is checked against the bytes that are actually there before anything is
+ * allocated, so a hostile header ends in a {@link PithException}, never in an OutOfMemoryError.
+ */
+final class GgufReader {
+    private static final int MAGIC = 0x46554747; // "GGUF" little-endian
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final int MAX_DIMS = 4;
+
+    private final Path path;
+    private final MemorySegment seg;
+    private final long size;
+    private long pos;
+
+    private GgufReader(Path path, MemorySegment seg) {
+        this.path = path;
+        this.seg = seg;
+        this.size = seg.byteSize();
+    }
+
+    static GgufFile read(Path path) {
+        Mapped mapped = Mapped.open(path);
+        try {
+            return new GgufReader(path, mapped.segment()).parse(mapped);
+        } catch (RuntimeException e) {
+            mapped.close();
+            throw e;
+        }
+    }
+
+    private GgufFile parse(Mapped mapped) {
+        if (size < 4) throw fail("is too short to be a GGUF file (" + size + " bytes)");
+        int magic = seg.get(I32, 0);
+        if (magic != MAGIC) throw fail("is not a GGUF file (wrong magic " + hexMagic() + ")");
+        pos = 4;
+        int version = u32AsInt("version");
+        if (version < 2 || version > 3) throw fail("has GGUF version " + version + "; Pith reads versions 2 and 3");
+        long nTensors = i64("tensor count");
+        long nKv = i64("metadata count");
+        // Each tensor info takes at least 8+4+8+4+8 bytes, each key-value at least 8+4+1.
+        if (nTensors < 0 || nTensors > remaining() / 32) throw fail("declares " + Long.toUnsignedString(nTensors) + " tensors, more than the file can hold");
+        if (nKv < 0 || nKv > remaining() / 13) throw fail("declares " + Long.toUnsignedString(nKv) + " metadata entries, more than the file can hold");
+
+        Map<String, GgufValue> metadata = new LinkedHashMap<>();
+        for (long i = 0; i < nKv; i++) {
+            String key = string("metadata key");
+            int typeId = u32AsInt("metadata type of " + key);
+            GgufValueType type = GgufValueType.of(typeId);
+            if (type == null) throw fail("has metadata key '" + key + "' of unknown value type " + typeId);
+            GgufValue v = value(key, type);
+            if (metadata.put(key, v) != null) throw fail("has the metadata key '" + key + "' twice");
+        }
+
+        long alignment = GgufFile.DEFAULT_ALIGNMENT;
+        GgufValue al = metadata.get("general.alignment");
+        if (al != null) {
+            if (al.type() != GgufValueType.UINT32 && al.type() != GgufValueType.INT32 && al.type() != GgufValueType.UINT64)
+                throw fail("has general.alignment of type " + al.type() + ", expected an integer");
+            alignment = al.asLong();
+            if (alignment <= 0 || alignment > (1 << 20) || Long.bitCount(alignment) != 1)
+                throw fail("has general.alignment " + alignment + ", which is not a power of two");
+        }
+
+        List<GgufTensorInfo> infos = new ArrayList<>((int) nTensors);
+        Set<String> names = new HashSet<>();
+        for (long i = 0; i < nTensors; i++) {
+            String name = string("tensor name");
+            if (!names.add(name)) throw fail("has the tensor '" + name + "' twice");
+            int nd = u32AsInt("dimension count of " + name);
+            if (nd < 0 || nd > MAX_DIMS) throw fail("gives tensor '" + name + "' " + Integer.toUnsignedString(nd) + " dimensions (at most " + MAX_DIMS + ")");
+            long[] shape = new long[nd];
+            long count = 1;
+            for (int d = 0; d < nd; d++) {
+                shape[d] = i64("dimension of " + name);
+                if (shape[d] < 0) throw fail("gives tensor '" + name + "' a negative or huge dimension");
+                try {
+                    count = Math.multiplyExact(count, shape[d]);
+                } catch (ArithmeticException e) {
+                    throw fail("gives tensor '" + name + "' a shape whose size overflows: " + Arrays.toString(shape));
+                }
+            }
+            int typeId = u32AsInt("type of " + name);
+            DType type = DType.fromGgmlId(typeId);
+            if (type == null) throw fail("stores tensor '" + name + "' in ggml type " + Integer.toUnsignedString(typeId) + ", which Pith does not support");
+            if (nd > 0 && shape[0] % type.blockSize() != 0)
+                throw fail("gives tensor '" + name + "' rows of " + shape[0] + " elements, not a multiple of the " + type + " block size " + type.blockSize());
+            long offset = i64("offset of " + name);
+            if (offset < 0 || offset % alignment != 0) throw fail("gives tensor '" + name + "' offset " + Long.toUnsignedString(offset) + ", not a multiple of the alignment " + alignment);
+            infos.add(new GgufTensorInfo(name, shape, type, offset));
+        }
+
+        long dataOffset = align(pos, alignment);
+        if (nTensors > 0 && dataOffset > size) throw fail("ends before its tensor data begins");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (GgufTensorInfo info : infos) {
+            long bytes = info.byteSize();
+            long start = dataOffset + info.offset();
+            if (start < dataOffset || bytes < 0 || start > size || bytes > size - start)
+                throw fail("is truncated or corrupt: tensor '" + info.name() + "' (" + bytes + " bytes at offset " + info.offset()
+                        + ") runs past the end of the file (" + size + " bytes)");
+            tensors.put(info.name(), new Tensor(info.name(), info.type(), info.shape(), seg.asSlice(start, bytes)));
+        }
+        return new GgufFile(path, version, metadata, infos, tensors, dataOffset, mapped);
+    }
+
+    private GgufValue value(String key, GgufValueType type) {
+        if (type == GgufValueType.ARRAY) {
+            int et = u32AsInt("array type of " + key);
+            GgufValueType elem = GgufValueType.of(et);
+            if (elem == null) throw fail("has metadata array '" + key + "' of unknown element type " + et);
+            if (elem == GgufValueType.ARRAY) throw fail("has metadata array '" + key + "' of arrays, which Pith does not read");
+            long n = i64("array length of " + key);
+            long minEach = elem == GgufValueType.STRING ? 8 : elem.size;
+            if (n < 0 || n > remaining() / minEach) throw fail("has metadata array '" + key + "' of " + Long.toUnsignedString(n) + " elements, more than the file holds");
+            List<Object> list = new ArrayList<>((int) n);
+            for (long i = 0; i < n; i++) list.add(scalar(key, elem));
+            return GgufValue.array(elem, list);
+        }
+        return GgufValue.of(type, scalar(key, type));
+    }
+
+    private Object scalar(String key, GgufValueType type) {
+        return switch (type) {
+            case UINT8 -> Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, check(1, key)));
+            case INT8 -> (int) seg.get(ValueLayout.JAVA_BYTE, check(1, key));
+            case UINT16 -> Short.toUnsignedInt(seg.get(I16, check(2, key)));
+            case INT16 -> (int) seg.get(I16, check(2, key));
+            case UINT32 -> Integer.toUnsignedLong(seg.get(I32, check(4, key)));
+            case INT32 -> seg.get(I32, check(4, key));
+            case FLOAT32 -> seg.get(F32, check(4, key));
+            case BOOL -> {
+                byte b = seg.get(ValueLayout.JAVA_BYTE, check(1, key));
+                if (b != 0 && b != 1) throw fail("has metadata '" + key + "' with a bool byte " + b);
+                yield b == 1;
+            }
+            case STRING -> string(key);
+            case UINT64, INT64 -> seg.get(I64, check(8, key));
+            case FLOAT64 -> seg.get(F64, check(8, key));
+            case ARRAY -> throw new IllegalStateException();
+        };
+    }
+
+    private long need(long n, String what) {
+        if (n > remaining()) throw fail("is truncated: it ends while reading " + what);
+        return 0;
+    }
+
+    /** Checks that n bytes remain, returns the current position and advances past them. */
+    private long check(long n, String what) {
+        need(n, what);
+        return advance(n);
+    }
+
+    private long advance(long n) {
+        long p = pos;
+        pos += n;
+        return p;
+    }
+
+    private long remaining() { return size - pos; }
+
+    private int u32AsInt(String what) { return seg.get(I32, check(4, what)); }
+
+    private long i64(String what) { return seg.get(I64, check(8, what)); }
+
+    private String string(String what) {
+        long len = i64("length of " + what);
+        if (len < 0 || len > remaining()) throw fail("has a string (" + what + ") of length " + Long.toUnsignedString(len) + ", longer than the rest of the file");
+        if (len > Integer.MAX_VALUE - 8) throw fail("has a string (" + what + ") too long to read");
+        byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+        pos += len;
+        // Vocabulary strings may hold invalid UTF-8 (partial byte tokens); decode leniently like llama.cpp.
+        var dec = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+        try {
+            return dec.decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw fail("has a string that is not UTF-8 (" + what + ")");
+        }
+    }
+
+    private String hexMagic() {
+        byte[] b = seg.asSlice(0, 4).toArray(ValueLayout.JAVA_BYTE);
+        StringBuilder sb = new StringBuilder("0x");
+        for (byte x : b) sb.append(String.format("%02x", x));
+        return sb.toString();
+    }
+
+    static long align(long x, long a) { return (x + a - 1) / a * a; }
+
+    private PithException fail(String what) { return new PithException(path + " " + what + "."); }
+}
