@@ -69,6 +69,7 @@ final class GenerateCommand implements Runnable {
                 o.put("prompt_seconds", r.promptSeconds());
                 o.put("generate_seconds", r.generateSeconds());
                 o.put("tokens_per_second", r.tokens().length / Math.max(1e-9, r.generateSeconds()));
+                o.put("peak_rss_bytes", dev.pith.core.ProcessStats.peakRssBytes());
                 Json.print(out, o);
             } else {
                 out.print(decoder.finish());

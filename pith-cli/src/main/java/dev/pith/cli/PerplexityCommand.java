@@ -66,6 +66,7 @@ final class PerplexityCommand implements Runnable {
                 o.put("chunks", r.chunks());
                 o.put("file_tokens", tokens.length);
                 o.put("seconds", seconds);
+                o.put("peak_rss_bytes", dev.pith.core.ProcessStats.peakRssBytes());
                 Json.print(out, o);
             } else {
                 out.printf("perplexity %.4f ± %.4f over %d scored tokens (%d chunks of %d) in %.1f s%n",
