@@ -3,7 +3,7 @@
 // It drives the prebuilt llama.cpp shipped in the npm package node-llama-cpp@3.21.1, CPU only,
 // and prints ONE JSON object on stdout (logs go to stderr). See README.md for the method.
 //
-//   node llamacpp.mjs tokenize   --model M --text T [--bos] [--special]
+//   node llamacpp.mjs tokenize   --model M --text T [--bos] [--special]   (or --texts-json '["a","b"]')
 //   node llamacpp.mjs generate   --model M --prompt P --max-tokens N
 //   node llamacpp.mjs logits     --model M --prompt P --top K
 //     (both: --ids 1,2,3 instead of --prompt evaluates those token ids verbatim; --prompts-json
@@ -156,7 +156,13 @@ function consensus(values) {
 }
 
 async function cmdTokenize(model, opts) {
-    return { ids: tokenize(model, need(opts, "text"), { bos: !!opts.bos, special: !!opts.special }) };
+    const flags = { bos: !!opts.bos, special: !!opts.special };
+    if (opts["texts-json"] !== undefined) {   // several texts at once: {"results":[{"ids":[...]}, ...]}
+        const list = JSON.parse(opts["texts-json"]);
+        if (!Array.isArray(list) || !list.every(t => typeof t === "string")) throw new Error("--texts-json must be a JSON array of strings");
+        return { results: list.map(t => ({ ids: tokenize(model, t, flags) })) };
+    }
+    return { ids: tokenize(model, need(opts, "text"), flags) };
 }
 
 /** The prompts of a command: --prompt P, or several as --prompts-json '["a","b"]' (answered as {"results":[...]}). */

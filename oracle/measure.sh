@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Re-measures every reference figure in oracle/README.md (run .ci/install-oracles first).
-# Usage: oracle/measure.sh [SHARED_DIR] [PHASES] > results.jsonl   (one JSON object per line)
+# Usage: [THREADS=1] [MODELS="f32 q8_0 q4_0"] oracle/measure.sh [SHARED_DIR] [PHASES] > results.jsonl
 #   PHASES (default "123"): 1 = greedy continuations and top-5 logits, 2 = perplexity over the first
 #   100 chunks (what the CI parity test compares), 3 = perplexity over the whole file (slow).
 set -euo pipefail
@@ -10,11 +10,17 @@ phases="${2:-123}"
 models="$shared/data/models"
 wiki="$shared/data/text/wikitext-2-test.txt"
 T="${THREADS:-2}"
-run() { echo "{\"args\":\"$*\",\"result\":$(node "$here/llamacpp.mjs" "$@" --threads "$T")}"; }
+# One line per run: {"args": the command line as a JSON string, "result": the oracle's answer}.
+run() {
+  local args result
+  args="$(node -e 'process.stdout.write(JSON.stringify(process.argv.slice(1).join(" ")))' -- "$@")"
+  result="$(node "$here/llamacpp.mjs" "$@" --threads "$T")"
+  echo "{\"args\":$args,\"result\":$result}"
+}
 prompts='["Once upon a time","The little dog","Lily and Ben","One day, a","He said","The sun was","Tom","happy",".","\"Hello!\" said the cat.","The girl went to the park with her mom, and they saw a big tree with red apples.","Once upon a time, in a small house"]'
 F32=(--kv-type f32 --flash-attn off)   # a real F32 cache: with flash attention llama.cpp casts K/V to F16
 F16=(--kv-type f16 --flash-attn auto)  # llama.cpp's defaults
-for q in f32 q8_0 q4_0; do
+for q in ${MODELS:-f32 q8_0 q4_0}; do
   m="$models/stories260K-$q.gguf"
   if [[ $phases == *1* ]]; then
     run generate --model "$m" --prompts-json "$prompts" --max-tokens 64 "${F32[@]}"

@@ -77,6 +77,28 @@ class LlamaCppParityTest {
         return p;
     }
 
+    // ---------------------------------------------------------------- tokenization
+
+    /** The prompts plus text that trips tokenizers: special-token strings, spaces, newlines, non-ASCII (byte fallback). */
+    static final List<String> TOKENIZER_TEXTS = concat(PROMPTS, List.of(
+            "<s>Once</s> upon", "", " ", "  two  spaces", "line\nbreak\n\n", "\ttab", "naïve café", "🙂 emoji", "日本語",
+            "It's 3.14 o'clock!", " = Robert Boulter = \n"));
+
+    @Test
+    void tokenizationMatchesWithAndWithoutBosAndSpecialTokens() throws IOException {
+        Path m = model("f32");
+        // Pith's tokenize adds BOS and parses special tokens by default; --no-bos --no-special turns both off.
+        JsonNode withBoth = oracle.run(1, "tokenize", "--model", m.toString(), "--texts-json", LlamaCppOracle.json(TOKENIZER_TEXTS), "--bos", "--special").get("results");
+        JsonNode plain = oracle.run(1, "tokenize", "--model", m.toString(), "--texts-json", LlamaCppOracle.json(TOKENIZER_TEXTS)).get("results");
+        for (int i = 0; i < TOKENIZER_TEXTS.size(); i++) {
+            String t = TOKENIZER_TEXTS.get(i);
+            assertThat(ints(pith("tokenize", "--model", m.toString(), "--text", t, "--json").get("ids")))
+                    .as("ids of \"%s\" with BOS and special tokens", t).containsExactly(ints(withBoth.get(i).get("ids")));
+            assertThat(ints(pith("tokenize", "--model", m.toString(), "--text", t, "--no-bos", "--no-special", "--json").get("ids")))
+                    .as("ids of \"%s\" without BOS or special tokens", t).containsExactly(ints(plain.get(i).get("ids")));
+        }
+    }
+
     // ---------------------------------------------------------------- greedy generation
 
     @ParameterizedTest
@@ -228,6 +250,12 @@ class LlamaCppParityTest {
         int[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> r = new ArrayList<>(a);
+        r.addAll(b);
+        return List.copyOf(r);
     }
 
     private static String[] concat(String[] a, String[] b) {
