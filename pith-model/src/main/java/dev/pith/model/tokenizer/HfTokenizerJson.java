@@ -117,10 +117,10 @@ final class HfTokenizerJson {
         if (eosText != null) eos = indexOf(texts, eosText);
         if (eos < 0) eos = template[1];
         if (padText != null) pad = indexOf(texts, padText);
-        if (config == null) {  // no config: the usual names (GPT-2 uses <|endoftext|> for both)
-            if (bos < 0) bos = firstOf(texts, "<s>", "<|begin_of_text|>", "<|endoftext|>");
-            if (eos < 0) eos = firstOf(texts, "</s>", "<|end_of_text|>", "<|endoftext|>");
-        }
+        // Not named by the config (an explicit null counts as named): the usual names, as the HF
+        // tokenizer classes default them (GPT-2 uses <|endoftext|> for both).
+        if (bos < 0 && (config == null || !config.has("bos_token"))) bos = firstOf(texts, "<s>", "<|begin_of_text|>", "<|endoftext|>");
+        if (eos < 0 && (config == null || !config.has("eos_token"))) eos = firstOf(texts, "</s>", "<|end_of_text|>", "<|endoftext|>");
         boolean addBos = template[0] >= 0;
         boolean addEos = template[1] >= 0;
         if (config != null && config.has("add_bos_token") && config.get("add_bos_token").isBoolean()) addBos = config.get("add_bos_token").asBoolean();
@@ -178,6 +178,13 @@ final class HfTokenizerJson {
                 String line = m.asText();
                 int sp = line.indexOf(' ', 1);
                 if (sp < 0) throw bad("has a merge without a space: '" + line + "'");
+                if (line.indexOf(' ', sp + 1) >= 0) {
+                    // Tokens that contain spaces make "a b" ambiguous (TinyLlama's copy has such merges):
+                    // take the first split whose parts and result are tokens, else drop the line.
+                    int[] resolved = resolveAmbiguous(line, v);
+                    if (resolved != null) out.add(resolved);
+                    continue;
+                }
                 a = line.substring(0, sp);
                 b = line.substring(sp + 1);
             } else if (m.isArray() && m.size() == 2) {
@@ -191,6 +198,15 @@ final class HfTokenizerJson {
             out.add(new int[] {ia, ib, im});
         }
         return out.toArray(new int[0][]);
+    }
+
+    private static int[] resolveAmbiguous(String line, Vocabulary v) {
+        for (int sp = line.indexOf(' ', 1); sp >= 0; sp = line.indexOf(' ', sp + 1)) {
+            String a = line.substring(0, sp), b = line.substring(sp + 1);
+            int ia = v.id(a), ib = v.id(b), im = v.id(a + b);
+            if (ia >= 0 && ib >= 0 && im >= 0) return new int[] {ia, ib, im};
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- normalizers
