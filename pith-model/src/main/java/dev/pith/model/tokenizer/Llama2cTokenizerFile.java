@@ -21,7 +21,8 @@ final class Llama2cTokenizerFile {
 
     private Llama2cTokenizerFile() {}
 
-    static SpmTokenizer load(Path path) {
+    /** @param expectedSize the model's vocab_size (llama2.c stores it in the checkpoint, not here), or -1 */
+    static SpmTokenizer load(Path path, int expectedSize) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
@@ -48,6 +49,8 @@ final class Llama2cTokenizerFile {
         }
         if (texts.isEmpty()) throw new PithException(path + " holds no tokens.");
         int n = texts.size();
+        if (expectedSize >= 0 && n != expectedSize)
+            throw new PithException(path + " holds " + n + " tokens but the model's vocabulary has " + expectedSize + ".");
         String[] t = new String[n];
         TokenType[] types = new TokenType[n];
         float[] s = new float[n];
@@ -75,6 +78,12 @@ final class Llama2cTokenizerFile {
                 types[i] = TokenType.NORMAL;
             }
         }
+        // A file cut at a token boundary still parses; byte fallback needs all 256 byte tokens, so a
+        // vocabulary with some but not all of them is damaged.
+        int byteTokens = 0;
+        for (TokenType ty : types) if (ty == TokenType.BYTE) byteTokens++;
+        if (byteTokens > 0 && byteTokens < 256)
+            throw new PithException(path + " is truncated or damaged: it has " + byteTokens + " of the 256 byte tokens <0x00>..<0xFF>.");
         // llama2.c's run.c hard-codes BOS=1 and EOS=2.
         Vocabulary v = new Vocabulary(t, types, s, bos >= 0 ? bos : 1, eos >= 0 ? eos : 2, unk >= 0 ? unk : 0, -1, true, false);
         return new SpmTokenizer(v, true, java.util.Set.of());

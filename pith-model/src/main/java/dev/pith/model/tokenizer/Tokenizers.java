@@ -20,7 +20,12 @@ public final class Tokenizers {
 
     /** A llama2.c {@code tokenizer.bin} (e.g. tok512.bin): SentencePiece BPE with BOS added by default. */
     public static Tokenizer fromLlama2c(Path tokenizerBin) {
-        return Llama2cTokenizerFile.load(tokenizerBin);
+        return Llama2cTokenizerFile.load(tokenizerBin, -1);
+    }
+
+    /** As {@link #fromLlama2c(Path)}, checking the token count against the checkpoint's vocab_size. */
+    public static Tokenizer fromLlama2c(Path tokenizerBin, int vocabSize) {
+        return Llama2cTokenizerFile.load(tokenizerBin, vocabSize);
     }
 
     /** A Hugging Face {@code tokenizer.json}, with {@code tokenizer_config.json} beside it read when present. */
