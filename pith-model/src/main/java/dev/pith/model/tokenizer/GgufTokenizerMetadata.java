@@ -246,7 +246,10 @@ final class GgufTokenizerMetadata {
                 md.put(PREFIX + "merges", GgufValue.array(GgufValueType.STRING, merges));
             }
         }
-        putId(md, "bos_token_id", v.bos());
+        // llama.cpp has no "no BOS" for gpt2 vocabularies (an absent or out-of-range id means id 11),
+        // so a model without BOS (Qwen) names EOS there; add_bos_token=false keeps it unused.
+        int bos = v.bos() < 0 && at instanceof BpeTokenizer && !v.addBos() ? v.eos() : v.bos();
+        putId(md, "bos_token_id", bos);
         putId(md, "eos_token_id", v.eos());
         putId(md, "unknown_token_id", v.unk());
         putId(md, "padding_token_id", v.pad());
