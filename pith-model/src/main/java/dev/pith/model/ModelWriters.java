@@ -41,7 +41,7 @@ public final class ModelWriters {
             w.put("general.name", GgufValue.string(model.source() == null ? "pith" : stem(model.source())));
             if (model.tokenizer() == null)
                 throw new PithException(model.source() + " has no tokenizer; llama.cpp cannot load a GGUF without one.");
-            throw new PithException(model.source() + ": writing its tokenizer into GGUF is not available yet.");
+            w.putAll(dev.pith.model.tokenizer.Tokenizers.toGgufMetadata(model.tokenizer()));
         }
         for (Tensor t : model.tensors().values()) w.add(t);
         w.write(out);

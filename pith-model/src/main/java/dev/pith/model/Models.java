@@ -5,6 +5,7 @@ import dev.pith.model.gguf.GgufFile;
 import dev.pith.model.gguf.GgufModelConfig;
 import dev.pith.model.llama2c.Llama2cCheckpoint;
 import dev.pith.model.tokenizer.Tokenizer;
+import dev.pith.model.tokenizer.Tokenizers;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +65,7 @@ public final class Models {
         GgufFile f = GgufFile.open(path);
         try {
             ModelConfig config = GgufModelConfig.fromGguf(f);
-            Tokenizer tok = null;
+            Tokenizer tok = f.has("tokenizer.ggml.model") ? Tokenizers.fromGgufMetadata(f.metadata(), path) : null;
             return new Model(config, f.tensors(), tok, f.metadata(), path, List.of(f));
         } catch (RuntimeException e) {
             f.close();
@@ -76,7 +77,7 @@ public final class Models {
         Llama2cCheckpoint.Contents c = Llama2cCheckpoint.read(path);
         try {
             Path tokPath = tokenizer != null ? tokenizer : findLlama2cTokenizer(path);
-            Tokenizer tok = null;
+            Tokenizer tok = Tokenizers.fromLlama2c(tokPath, c.config().vocabSize());
             return new Model(c.config(), c.tensors(), tok, Map.of(), path, new ArrayList<>(List.of(c.mapped())));
         } catch (RuntimeException e) {
             c.mapped().close();
