@@ -1,0 +1,34 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.Tensor;
+import dev.pith.core.quant.Dequantizer;
+
+/**
+ * Matrix × vectors on weights of any supported type, with llama.cpp's CPU numerics: activations are
+ * converted once per vector to the weight type's vec_dot_type (F32, F16, BF16, Q8_0, Q8_1 or Q8_K,
+ * see {@link dev.pith.core.quant.ActivationQuantizer}) and each row is multiplied block by block on
+ * its quantized bytes, never dequantized as a whole. Rows are split across {@link dev.pith.core.Parallel}
+ * threads; kernels are vectorised (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K) or scalar (the rest),
+ * see {@link MatMulScalar} for the plain twin.
+ */
+public final class MatMul {
+    private MatMul() {}
+
+    /**
+     * {@code out[t*rows + r] = dot(row r of w, x[t*cols ... (t+1)*cols))} for t in [0, n); w has
+     * shape {cols, rows} and cols a multiple of its block size.
+     */
+    public static void matmul(Tensor w, float[] x, int n, float[] out) {
+        RowProducts.run(w, x, n, out, DotVector.AVAILABLE ? DotVector::dot : DotScalar::dot);
+    }
+
+    /** {@code out[r] = dot(row r of w, x)}. */
+    public static void matvec(Tensor w, float[] x, float[] out) {
+        matmul(w, x, 1, out);
+    }
+
+    /** Row {@code row} of {@code t} as floats (an embedding lookup), into {@code dst[off ...]}. */
+    public static void getRow(Tensor t, int row, float[] dst, int off) {
+        Dequantizer.getRow(t, row, dst, off);
+    }
+}
