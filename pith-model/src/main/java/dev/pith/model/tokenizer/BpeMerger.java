@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class BpeMerger {
     private static final int CACHE_LIMIT = 200_000;
+    private static final int CACHE_MAX_WORD = 64;
 
     private final Vocabulary vocab;
     private final LongIntMap rankOfPair;
@@ -56,6 +57,10 @@ final class BpeMerger {
     /** Appends the tokens of one pre-tokenized word (in text space, before any byte-level mapping). */
     void encodeWord(String word, IntList out) {
         if (word.isEmpty()) return;
+        if (word.length() > CACHE_MAX_WORD) {  // long runs (unsplit text) would only fill the cache
+            out.addAll(compute(word));
+            return;
+        }
         int[] cached = cache.get(word);
         if (cached == null) {
             cached = compute(word);

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  * repeatedly merge the adjacent pair whose concatenation is a token with the highest score
  * (leftmost on ties), then emit each piece as its token or, when a single code point has no
  * token, as byte-fallback tokens {@code <0xNN>}. Merge candidates sit in a heap, so a fragment of
- * n code points costs O(n log n).
+ * n code points costs O(n log n); a popped candidate is stale when either symbol changed since.
  */
 final class SpmMerger {
     private final Vocabulary vocab;
@@ -38,16 +38,14 @@ final class SpmMerger {
             count++;
             i += cl;
         }
-        LongMinHeap heap = new LongMinHeap();
+        Candidates heap = new Candidates();
         for (int i = 1; i < count; i++) push(heap, text, start, len, i - 1, i);
         while (!heap.isEmpty()) {
-            long key = heap.poll();
-            int left = (int) key;
+            int e = heap.poll();
+            int left = heap.left[e];
             int right = next[left];
-            if (len[left] == 0 || right < 0) continue;
-            // Valid only if the pair adjacent now forms a token of the same score (see class note).
-            int id = vocab.id(text.substring(start[left], start[left] + len[left] + len[right]));
-            if (id < 0 || (int) (key >> 32) != priority(vocab.score(id))) continue;
+            // As llama.cpp: stale unless both symbols are unchanged, i.e. their lengths still add up.
+            if (len[left] == 0 || right < 0 || len[left] + len[right] != heap.size[e]) continue;
             len[left] += len[right];
             len[right] = 0;
             next[left] = next[right];
@@ -69,10 +67,60 @@ final class SpmMerger {
         }
     }
 
-    private void push(LongMinHeap heap, String text, int[] start, int[] len, int left, int right) {
-        int id = vocab.id(text.substring(start[left], start[left] + len[left] + len[right]));
+    private void push(Candidates heap, String text, int[] start, int[] len, int left, int right) {
+        int size = len[left] + len[right];
+        int id = vocab.id(text.substring(start[left], start[left] + size));
         if (id < 0) return;
-        heap.add(((long) priority(vocab.score(id)) << 32) | left);
+        heap.add(priority(vocab.score(id)), left, size);
+    }
+
+    /** Merge candidates (priority, left symbol, combined length) in a binary heap ordered by priority, then left. */
+    private static final class Candidates {
+        int[] prio = new int[64], left = new int[64], size = new int[64];
+        int[] heap = new int[64];
+        int entries, count;
+
+        boolean isEmpty() { return count == 0; }
+
+        void add(int p, int l, int sz) {
+            if (entries == prio.length) {
+                prio = java.util.Arrays.copyOf(prio, entries * 2);
+                left = java.util.Arrays.copyOf(left, entries * 2);
+                size = java.util.Arrays.copyOf(size, entries * 2);
+            }
+            int e = entries++;
+            prio[e] = p;
+            left[e] = l;
+            size[e] = sz;
+            if (count == heap.length) heap = java.util.Arrays.copyOf(heap, count * 2);
+            int i = count++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (!less(e, heap[parent])) break;
+                heap[i] = heap[parent];
+                i = parent;
+            }
+            heap[i] = e;
+        }
+
+        int poll() {
+            int top = heap[0];
+            int last = heap[--count];
+            int i = 0;
+            while (2 * i + 1 < count) {
+                int c = 2 * i + 1;
+                if (c + 1 < count && less(heap[c + 1], heap[c])) c++;
+                if (!less(heap[c], last)) break;
+                heap[i] = heap[c];
+                i = c;
+            }
+            if (count > 0) heap[i] = last;
+            return top;
+        }
+
+        private boolean less(int a, int b) {
+            return prio[a] < prio[b] || (prio[a] == prio[b] && left[a] < left[b]);
+        }
     }
 
     /** Smaller for higher scores, so the min-heap pops the best; -0.0 and 0.0 tie as in C++. */
