@@ -1,0 +1,60 @@
+package dev.pith.model.runtime;
+
+import dev.pith.core.PithException;
+import dev.pith.model.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
+/** Continues a prompt token by token until an end-of-generation token, the token limit, or a full context. */
+public final class Generator {
+    private final Transformer transformer;
+    private final Tokenizer tokenizer;
+
+    public Generator(Transformer transformer) {
+        this.transformer = transformer;
+        this.tokenizer = transformer.model().tokenizer();
+    }
+
+    /** What a generation produced. */
+    public record Result(int[] promptTokens, int[] tokens, String stopReason, double promptSeconds, double generateSeconds) {}
+
+    /** Tokenizes the prompt (BOS first when the model wants it) and generates from it. */
+    public Result generate(String prompt, int maxTokens, SamplerSettings settings, IntConsumer onToken) {
+        if (tokenizer == null) throw new PithException(transformer.model().source() + " has no tokenizer, so text prompts cannot be encoded.");
+        int[] ids = tokenizer.encode(prompt, tokenizer.addBosByDefault(), true);
+        return generate(ids, maxTokens, settings, onToken);
+    }
+
+    /** Generates after the given prompt ids; each new id is passed to {@code onToken} as soon as it is chosen. */
+    public Result generate(int[] promptIds, int maxTokens, SamplerSettings settings, IntConsumer onToken) {
+        if (promptIds.length == 0) throw new PithException("the prompt is empty and the model adds no BOS token; give a prompt.");
+        transformer.reset();
+        Sampler sampler = new Sampler(settings);
+        int ctx = transformer.contextLength();
+        int[] history = Arrays.copyOf(promptIds, Math.min(ctx, promptIds.length + Math.max(0, maxTokens)) + 1);
+        long t0 = System.nanoTime();
+        float[] logits = transformer.forward(promptIds);
+        long t1 = System.nanoTime();
+        int n = promptIds.length, produced = 0;
+        String reason = "length";
+        while (produced < maxTokens) {
+            int next = sampler.sample(logits, history, n);
+            if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
+                reason = "eos";
+                break;
+            }
+            history[n++] = next;
+            produced++;
+            if (onToken != null) onToken.accept(next);
+            if (produced == maxTokens) break;
+            if (transformer.position() >= ctx) {
+                reason = "context";
+                break;
+            }
+            logits = transformer.forward(new int[]{next});
+        }
+        long t2 = System.nanoTime();
+        return new Result(promptIds, Arrays.copyOfRange(history, promptIds.length, n), reason, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.pith.model.runtime;
+
+import dev.pith.core.DType;
+
+/**
+ * How a {@link Transformer} runs a model.
+ *
+ * @param kvType        F32 (exact) or F16 (half the memory; rounds keys, values and the attention
+ *                      inputs to half precision exactly where llama.cpp's default F16 cache does)
+ * @param contextLength tokens the KV cache holds; 0 means the model's trained context length
+ * @param batchSize     most tokens pushed through the layers at once when processing a prompt
+ */
+public record RuntimeOptions(DType kvType, int contextLength, int batchSize) {
+    public RuntimeOptions {
+        if (kvType != DType.F32 && kvType != DType.F16)
+            throw new IllegalArgumentException("KV cache type must be f32 or f16, not " + kvType);
+        if (contextLength < 0) throw new IllegalArgumentException("context length must not be negative");
+        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive");
+    }
+
+    public static RuntimeOptions defaults() { return new RuntimeOptions(DType.F32, 0, 512); }
+
+    public RuntimeOptions withKvType(DType t) { return new RuntimeOptions(t, contextLength, batchSize); }
+
+    public RuntimeOptions withContextLength(int n) { return new RuntimeOptions(kvType, n, batchSize); }
+}

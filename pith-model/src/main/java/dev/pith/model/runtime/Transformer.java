@@ -1,0 +1,240 @@
+package dev.pith.model.runtime;
+
+import dev.pith.core.DType;
+import dev.pith.core.Parallel;
+import dev.pith.core.PithException;
+import dev.pith.core.Tensor;
+import dev.pith.core.kernel.MatMul;
+import dev.pith.model.Model;
+import dev.pith.model.ModelConfig;
+
+/**
+ * The Llama-family forward pass (Llama 1-3, Mistral, Qwen2, SmolLM, TinyLlama, llama2.c models) with
+ * a KV cache: RMSNorm, RoPE, grouped-query attention, SwiGLU, tied or untied output head, optional
+ * q/k/v biases. Prompts go through in batches (one matrix product per weight per batch); each
+ * generated token is a batch of one.
+ *
+ * <p>Numerics follow llama.cpp's CPU backend step by step, so logits agree with it to float
+ * rounding. A Transformer is stateful (its cache and position) and not thread-safe; it uses the
+ * shared {@link Parallel} pool inside each step.
+ */
+public final class Transformer {
+    private final Model model;
+    private final ModelConfig c;
+    private final RuntimeOptions options;
+    private final LayerWeights[] layers;
+    private final float[] outputNorm;
+    private final Tensor embedding;
+    private final Tensor output;
+    private final Rope rope;
+    private final int ctx;
+    private final boolean halfCache;
+    // KV cache: per layer, positions × kvDim floats (values already rounded when the cache is F16).
+    private final float[][] keyCache;
+    private final float[][] valueCache;
+    private int pos;
+    private Workspace ws;
+
+    public Transformer(Model model) { this(model, RuntimeOptions.defaults()); }
+
+    public Transformer(Model model, RuntimeOptions options) {
+        this.model = model;
+        this.c = model.config();
+        this.options = options;
+        this.layers = new LayerWeights[c.layers()];
+        for (int l = 0; l < c.layers(); l++) layers[l] = LayerWeights.of(model, l);
+        this.outputNorm = LayerWeights.vector(model, "output_norm.weight", c.dim());
+        this.embedding = LayerWeights.matrix(model, "token_embd.weight", c.dim(), c.vocabSize());
+        this.output = model.has("output.weight")
+                ? LayerWeights.matrix(model, "output.weight", c.dim(), c.vocabSize())
+                : embedding;
+        float[] freqFactors = model.has("rope_freqs.weight") ? LayerWeights.vector(model, "rope_freqs.weight", c.ropeDim() / 2) : null;
+        this.rope = new Rope(c, freqFactors);
+        this.ctx = options.contextLength() > 0 ? options.contextLength() : c.contextLength();
+        this.halfCache = options.kvType() == DType.F16;
+        this.keyCache = new float[c.layers()][];
+        this.valueCache = new float[c.layers()][];
+        for (int l = 0; l < c.layers(); l++) {
+            keyCache[l] = new float[Math.multiplyExact(ctx, c.kvDim())];
+            valueCache[l] = new float[Math.multiplyExact(ctx, c.kvDim())];
+        }
+    }
+
+    public Model model() { return model; }
+    public ModelConfig config() { return c; }
+    public RuntimeOptions options() { return options; }
+
+    /** Tokens the cache holds. */
+    public int contextLength() { return ctx; }
+
+    /** Number of tokens already in the cache (the position of the next token). */
+    public int position() { return pos; }
+
+    /** Forgets every cached token. */
+    public void reset() { pos = 0; }
+
+    /** Drops cached tokens from position {@code n} on, so a shared prefix need not be recomputed. */
+    public void truncate(int n) {
+        if (n < 0 || n > pos) throw new IllegalArgumentException("cannot truncate to " + n + " of " + pos + " tokens");
+        pos = n;
+    }
+
+    /** Appends tokens to the sequence and returns the logits after the last one (vocabSize floats). */
+    public float[] forward(int[] tokens) {
+        float[] last = new float[c.vocabSize()];
+        run(tokens, false, last, null);
+        return last;
+    }
+
+    /** Appends tokens and returns the logits after every one of them (tokens.length × vocabSize). */
+    public float[] forwardAll(int[] tokens) {
+        float[] all = new float[Math.multiplyExact(tokens.length, c.vocabSize())];
+        run(tokens, true, null, all);
+        return all;
+    }
+
+    private void run(int[] tokens, boolean allLogits, float[] last, float[] all) {
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to process");
+        if (pos + tokens.length > ctx)
+            throw new PithException("the sequence (" + (pos + tokens.length) + " tokens) does not fit the context of " + ctx + " tokens.");
+        for (int t : tokens) {
+            if (t < 0 || t >= c.vocabSize()) throw new PithException("token id " + t + " is outside the vocabulary of " + c.vocabSize() + ".");
+        }
+        int done = 0;
+        while (done < tokens.length) {
+            int n = Math.min(options.batchSize(), tokens.length - done);
+            Workspace w = workspace(n);
+            forwardBatch(tokens, done, n, w);
+            boolean isLastBatch = done + n == tokens.length;
+            if (allLogits) {
+                logits(w, 0, n, all, done * c.vocabSize());
+            } else if (isLastBatch) {
+                logits(w, n - 1, 1, last, 0);
+            }
+            done += n;
+        }
+    }
+
+    private Workspace workspace(int n) {
+        if (ws == null || ws.capacity < n) ws = new Workspace(c, n, ctx);
+        return ws;
+    }
+
+    /** Runs n tokens (tokens[from .. from+n)) through every layer; leaves the final hidden states in w.x. */
+    private void forwardBatch(int[] tokens, int from, int n, Workspace w) {
+        int dim = c.dim();
+        for (int i = 0; i < n; i++) MatMul.getRow(embedding, tokens[from + i], w.x, i * dim);
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights lw = layers[l];
+            attention(l, lw, n, w);
+            feedForward(lw, n, w);
+        }
+        pos += n;
+    }
+
+    private void attention(int l, LayerWeights lw, int n, Workspace w) {
+        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), headDim = c.headDim();
+        for (int i = 0; i < n; i++) Ops.rmsNorm(w.xb, i * dim, w.x, i * dim, lw.attnNorm(), dim, c.rmsEps());
+        MatMul.matmul(lw.wq(), w.xb, n, w.q);
+        MatMul.matmul(lw.wk(), w.xb, n, w.k);
+        MatMul.matmul(lw.wv(), w.xb, n, w.v);
+        for (int i = 0; i < n; i++) {
+            addBias(w.q, i * qDim, lw.bq());
+            addBias(w.k, i * kvDim, lw.bk());
+            addBias(w.v, i * kvDim, lw.bv());
+            rope.angles(pos + i, w.cos, w.sin);
+            rope.rotate(w.q, i * qDim, c.heads(), headDim, w.cos, w.sin);
+            rope.rotate(w.k, i * kvDim, c.kvHeads(), headDim, w.cos, w.sin);
+        }
+        float[] kc = keyCache[l], vc = valueCache[l];
+        for (int i = 0; i < n; i++) {
+            int dst = (pos + i) * kvDim;
+            for (int j = 0; j < kvDim; j++) {
+                float kv = w.k[i * kvDim + j], vv = w.v[i * kvDim + j];
+                kc[dst + j] = halfCache ? Ops.toHalf(kv) : kv;
+                vc[dst + j] = halfCache ? Ops.toHalf(vv) : vv;
+            }
+        }
+        int heads = c.heads();
+        int group = heads / c.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        Parallel.forRange(n * heads, (fromTask, toTask) -> {
+            float[] scores = new float[ctx];
+            float[] qh = new float[headDim];
+            for (int task = fromTask; task < toTask; task++) {
+                int i = task / heads, h = task % heads;
+                int kvh = h / group;
+                int len = pos + i + 1; // causal: position pos+i sees 0 .. pos+i
+                for (int d = 0; d < headDim; d++) {
+                    float qv = w.q[i * qDim + h * headDim + d];
+                    qh[d] = halfCache ? Ops.toHalf(qv) : qv;
+                }
+                for (int t = 0; t < len; t++) {
+                    int kOff = t * kvDim + kvh * headDim;
+                    float s = 0;
+                    for (int d = 0; d < headDim; d++) s += qh[d] * kc[kOff + d];
+                    scores[t] = s * scale;
+                }
+                Ops.softmax(scores, 0, len);
+                int out = i * qDim + h * headDim;
+                for (int d = 0; d < headDim; d++) w.att[out + d] = 0;
+                for (int t = 0; t < len; t++) {
+                    float p = halfCache ? Ops.toHalf(scores[t]) : scores[t];
+                    int vOff = t * kvDim + kvh * headDim;
+                    for (int d = 0; d < headDim; d++) w.att[out + d] += p * vc[vOff + d];
+                }
+            }
+        });
+        MatMul.matmul(lw.wo(), w.att, n, w.xb);
+        for (int j = 0; j < n * dim; j++) w.x[j] += w.xb[j];
+    }
+
+    private void feedForward(LayerWeights lw, int n, Workspace w) {
+        int dim = c.dim(), ffn = c.ffnDim();
+        for (int i = 0; i < n; i++) Ops.rmsNorm(w.xb, i * dim, w.x, i * dim, lw.ffnNorm(), dim, c.rmsEps());
+        MatMul.matmul(lw.wGate(), w.xb, n, w.hb);
+        MatMul.matmul(lw.wUp(), w.xb, n, w.hb2);
+        Ops.swiglu(w.hb, w.hb2, n * ffn);
+        MatMul.matmul(lw.wDown(), w.hb, n, w.xb);
+        for (int j = 0; j < n * dim; j++) w.x[j] += w.xb[j];
+    }
+
+    /** Logits for count tokens of the batch starting at index first, written to dst at dstOff. */
+    private void logits(Workspace w, int first, int count, float[] dst, int dstOff) {
+        int dim = c.dim(), vocab = c.vocabSize();
+        float[] normed = new float[count * dim];
+        for (int i = 0; i < count; i++) Ops.rmsNorm(normed, i * dim, w.x, (first + i) * dim, outputNorm, dim, c.rmsEps());
+        if (dstOff == 0 && dst.length == count * vocab) {
+            MatMul.matmul(output, normed, count, dst);
+        } else {
+            float[] tmp = new float[count * vocab];
+            MatMul.matmul(output, normed, count, tmp);
+            System.arraycopy(tmp, 0, dst, dstOff, count * vocab);
+        }
+    }
+
+    private static void addBias(float[] v, int off, float[] bias) {
+        if (bias == null) return;
+        for (int j = 0; j < bias.length; j++) v[off + j] += bias[j];
+    }
+
+    /** Activation buffers for batches of up to {@code capacity} tokens, reused across steps. */
+    private static final class Workspace {
+        final int capacity;
+        final float[] x, xb, q, k, v, att, hb, hb2, cos, sin;
+
+        Workspace(ModelConfig c, int capacity, int ctx) {
+            this.capacity = capacity;
+            x = new float[capacity * c.dim()];
+            xb = new float[capacity * Math.max(c.dim(), c.qDim())];
+            q = new float[capacity * c.qDim()];
+            k = new float[capacity * c.kvDim()];
+            v = new float[capacity * c.kvDim()];
+            att = new float[capacity * c.qDim()];
+            hb = new float[capacity * c.ffnDim()];
+            hb2 = new float[capacity * c.ffnDim()];
+            cos = new float[Math.max(1, c.ropeDim() / 2)];
+            sin = new float[Math.max(1, c.ropeDim() / 2)];
+        }
+    }
+}
