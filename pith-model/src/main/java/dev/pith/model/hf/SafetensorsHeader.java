@@ -107,10 +107,12 @@ final class SafetensorsHeader {
     }
 
     private void readJson(byte[] header, Map<String, String> metadata, List<Entry> entries) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
         try (JsonParser p = STRICT_JSON.createParser(header)) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw fail("is not a safetensors file: its header is not a JSON object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
+                seen.add(name);
                 p.nextToken();
                 JsonNode value = STRICT_JSON.readTree(p);
                 if (name.equals("__metadata__")) readMetadata(value, metadata);
@@ -120,7 +122,12 @@ final class SafetensorsHeader {
             if (p.nextToken() != null) throw fail("has bytes after the JSON object of its header");
         } catch (JacksonException e) {
             String msg = e.getOriginalMessage();
-            if (msg != null && msg.startsWith("Duplicate")) throw fail("names the same entry twice in its header (" + msg + ")", e);
+            var dup = msg == null ? null : java.util.regex.Pattern.compile("Duplicate field '(.*)'", java.util.regex.Pattern.DOTALL).matcher(msg);
+            if (dup != null && dup.matches()) {
+                String name = dup.group(1);
+                if (seen.contains(name)) throw fail("has the tensor '" + abbreviate(name) + "' twice", e);
+                throw fail("has a header entry with the field '" + abbreviate(name) + "' twice", e);
+            }
             throw fail("has a header that is not valid JSON (" + msg + ")", e);
         } catch (IOException e) {
             throw fail("has a header that cannot be read (" + e.getMessage() + ")", e);
