@@ -175,8 +175,8 @@ public record HfConfig(ModelConfig model, String hfArchitecture, String torchDty
             int kvHeads = positiveInt("num_key_value_heads", heads);
             if (heads % kvHeads != 0)
                 throw bad("num_attention_heads (" + heads + ") is not a multiple of num_key_value_heads (" + kvHeads + ")");
-            Integer defaultHeadDim = dim % heads == 0 ? dim / heads : null;
-            int headDim = qwen ? requireDivisible(dim, heads) : positiveInt("head_dim", defaultHeadDim);
+            JsonNode hd = root.get("head_dim");
+            int headDim = qwen || hd == null || hd.isNull() ? requireDivisible(dim, heads) : positiveInt("head_dim", null);
             if (headDim % 2 != 0) throw bad("head_dim is " + headDim + ", but rotary embeddings need an even head width");
             int ctx = positiveInt("max_position_embeddings", qwen ? 32768 : 2048);
             float eps = (float) positiveDouble(root, "rms_norm_eps", 1e-6);
