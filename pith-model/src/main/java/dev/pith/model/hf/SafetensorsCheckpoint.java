@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,8 +88,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         JsonNode wm = root == null ? null : root.get("weight_map");
         if (wm == null || !wm.isObject()) throw new PithException(index + " has no weight_map object.");
         Map<String, String> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = wm.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : wm.properties()) {
             JsonNode v = e.getValue();
             if (!v.isTextual()) throw new PithException(index + " maps tensor '" + e.getKey() + "' to something that is not a file name.");
             String shard = v.textValue();

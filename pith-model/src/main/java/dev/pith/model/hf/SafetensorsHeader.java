@@ -137,8 +137,7 @@ final class SafetensorsHeader {
     private void readMetadata(JsonNode v, Map<String, String> metadata) {
         if (v == null || v.isNull()) return;
         if (!v.isObject()) throw fail("has a __metadata__ entry that is not a JSON object");
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : v.properties()) {
             if (!e.getValue().isTextual()) throw fail("has __metadata__ value '" + abbreviate(e.getKey()) + "' that is not a string");
             metadata.put(e.getKey(), e.getValue().textValue());
         }
