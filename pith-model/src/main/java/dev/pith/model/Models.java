@@ -2,7 +2,8 @@ package dev.pith.model;
 
 import dev.pith.core.PithException;
 import dev.pith.model.gguf.GgufFile;
-import dev.pith.model.gguf.GgufModelConfig;
+import dev.pith.model.hf.GgufConfig;
+import dev.pith.model.hf.HfLoader;
 import dev.pith.model.llama2c.Llama2cCheckpoint;
 import dev.pith.model.tokenizer.Tokenizer;
 import dev.pith.model.tokenizer.Tokenizers;
@@ -35,7 +36,7 @@ public final class Models {
         return switch (detect(path)) {
             case GGUF -> loadGguf(path);
             case LLAMA2C -> loadLlama2c(path, tokenizer);
-            case HF -> throw new PithException(path + ": Hugging Face folders are not readable yet.");
+            case HF -> HfLoader.load(Files.isDirectory(path) ? path : path.toAbsolutePath().getParent(), Tokenizers::fromHfJson);
         };
     }
 
@@ -64,7 +65,7 @@ public final class Models {
     static Model loadGguf(Path path) {
         GgufFile f = GgufFile.open(path);
         try {
-            ModelConfig config = GgufModelConfig.fromGguf(f);
+            ModelConfig config = GgufConfig.fromGguf(f);
             Tokenizer tok = f.has("tokenizer.ggml.model") ? Tokenizers.fromGgufMetadata(f.metadata(), path) : null;
             return new Model(config, f.tensors(), tok, f.metadata(), path, List.of(f));
         } catch (RuntimeException e) {
