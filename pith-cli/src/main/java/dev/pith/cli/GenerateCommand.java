@@ -47,6 +47,9 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--ignore-eos", description = "Keep generating past the end-of-text token.")
+    boolean ignoreEos;
+
     @Override
     public void run() {
         try (Model m = common.load()) {
@@ -55,7 +58,7 @@ final class GenerateCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             StreamingDecoder decoder = new StreamingDecoder(m.tokenizer(), true);
             StringBuilder text = new StringBuilder();
-            Generator.Result r = new Generator(t).generate(prompt, maxTokens, s, id -> {
+            Generator.Result r = new Generator(t).ignoreEos(ignoreEos).generate(prompt, maxTokens, s, id -> {
                 String piece = decoder.accept(id);
                 text.append(piece);
                 if (!common.json) {
