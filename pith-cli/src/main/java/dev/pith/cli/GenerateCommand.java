@@ -47,22 +47,30 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--ignore-eos", description = "Keep generating past the end-of-text token.")
+    boolean ignoreEos;
+
     @Override
     public void run() {
         try (Model m = common.load()) {
             Transformer t = new Transformer(m, common.runtime());
             SamplerSettings s = new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed);
             PrintWriter out = spec.commandLine().getOut();
-            StreamingDecoder decoder = new StreamingDecoder(m.tokenizer());
-            Generator.Result r = new Generator(t).generate(prompt, maxTokens, s, id -> {
+            StreamingDecoder decoder = new StreamingDecoder(m.tokenizer(), true);
+            StringBuilder text = new StringBuilder();
+            Generator.Result r = new Generator(t).ignoreEos(ignoreEos).generate(prompt, maxTokens, s, id -> {
+                String piece = decoder.accept(id);
+                text.append(piece);
                 if (!common.json) {
-                    out.print(decoder.next(id));
+                    out.print(piece);
                     out.flush();
                 }
             });
+            String tail = decoder.flush();
+            text.append(tail);
             if (common.json) {
                 Map<String, Object> o = new LinkedHashMap<>();
-                o.put("text", m.tokenizer().decode(r.tokens()));
+                o.put("text", text.toString());
                 o.put("tokens", r.tokens());
                 o.put("prompt_tokens", r.promptTokens());
                 o.put("stop_reason", r.stopReason());
@@ -72,7 +80,7 @@ final class GenerateCommand implements Runnable {
                 o.put("peak_rss_bytes", dev.pith.core.ProcessStats.peakRssBytes());
                 Json.print(out, o);
             } else {
-                out.print(decoder.finish());
+                out.print(tail);
                 out.println();
                 out.flush();
             }

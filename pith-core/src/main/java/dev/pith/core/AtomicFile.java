@@ -19,6 +19,15 @@ public final class AtomicFile {
         void write(OutputStream out) throws IOException;
     }
 
+    /** Temporary files are created owner-only; the finished file gets the usual rw-r--r--. */
+    private static void makeReadable(Path p) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep its default permissions
+        }
+    }
+
     public static void write(Path target, Writer writer) {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -29,6 +38,7 @@ public final class AtomicFile {
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 writer.write(out);
             }
+            makeReadable(tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
         } catch (IOException e) {

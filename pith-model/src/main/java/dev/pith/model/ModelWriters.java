@@ -2,7 +2,8 @@ package dev.pith.model;
 
 import dev.pith.core.PithException;
 import dev.pith.core.Tensor;
-import dev.pith.model.gguf.GgufModelConfig;
+import dev.pith.model.hf.HfToGguf;
+import dev.pith.model.hf.HfWriter;
 import dev.pith.model.gguf.GgufValue;
 import dev.pith.model.gguf.GgufWriter;
 
@@ -23,33 +24,26 @@ public final class ModelWriters {
     public static void write(Model model, Path out) {
         switch (targetFor(out)) {
             case GGUF -> writeGguf(model, out);
-            case HF -> throw new PithException(out + ": writing Hugging Face folders is not available yet.");
+            case HF -> HfWriter.write(model, out);
         }
     }
 
     /**
      * GGUF v3 with the architecture keys, the tokenizer and every tensor. Metadata of a GGUF source is
-     * kept as it was, so a GGUF → GGUF conversion changes nothing it need not.
+     * kept as it was, so a GGUF → GGUF conversion changes nothing it need not; other sources get
+     * llama.cpp's keys from their configuration and tokenizer.
      */
     public static void writeGguf(Model model, Path out) {
-        GgufWriter w = new GgufWriter();
         Map<String, GgufValue> src = model.metadata();
-        if (!src.isEmpty() && src.containsKey("general.architecture")) {
-            w.putAll(src);
-        } else {
-            w.putAll(GgufModelConfig.toGguf(model.config()));
-            w.put("general.name", GgufValue.string(model.source() == null ? "pith" : stem(model.source())));
+        if (!src.containsKey("general.architecture")) {
             if (model.tokenizer() == null)
                 throw new PithException(model.source() + " has no tokenizer; llama.cpp cannot load a GGUF without one.");
-            throw new PithException(model.source() + ": writing its tokenizer into GGUF is not available yet.");
+            HfToGguf.write(model, out);
+            return;
         }
+        GgufWriter w = new GgufWriter();
+        w.putAll(src);
         for (Tensor t : model.tensors().values()) w.add(t);
         w.write(out);
-    }
-
-    private static String stem(Path p) {
-        String n = p.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot > 0 ? n.substring(0, dot) : n;
     }
 }

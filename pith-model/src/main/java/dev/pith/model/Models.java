@@ -2,9 +2,11 @@ package dev.pith.model;
 
 import dev.pith.core.PithException;
 import dev.pith.model.gguf.GgufFile;
-import dev.pith.model.gguf.GgufModelConfig;
+import dev.pith.model.hf.GgufConfig;
+import dev.pith.model.hf.HfLoader;
 import dev.pith.model.llama2c.Llama2cCheckpoint;
 import dev.pith.model.tokenizer.Tokenizer;
+import dev.pith.model.tokenizer.Tokenizers;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +36,7 @@ public final class Models {
         return switch (detect(path)) {
             case GGUF -> loadGguf(path);
             case LLAMA2C -> loadLlama2c(path, tokenizer);
-            case HF -> throw new PithException(path + ": Hugging Face folders are not readable yet.");
+            case HF -> HfLoader.load(Files.isDirectory(path) ? path : path.toAbsolutePath().getParent(), Tokenizers::fromHfJson);
         };
     }
 
@@ -63,8 +65,8 @@ public final class Models {
     static Model loadGguf(Path path) {
         GgufFile f = GgufFile.open(path);
         try {
-            ModelConfig config = GgufModelConfig.fromGguf(f);
-            Tokenizer tok = null;
+            ModelConfig config = GgufConfig.fromGguf(f);
+            Tokenizer tok = f.has("tokenizer.ggml.model") ? Tokenizers.fromGgufMetadata(f.metadata(), path) : null;
             return new Model(config, f.tensors(), tok, f.metadata(), path, List.of(f));
         } catch (RuntimeException e) {
             f.close();
@@ -76,7 +78,7 @@ public final class Models {
         Llama2cCheckpoint.Contents c = Llama2cCheckpoint.read(path);
         try {
             Path tokPath = tokenizer != null ? tokenizer : findLlama2cTokenizer(path);
-            Tokenizer tok = null;
+            Tokenizer tok = Tokenizers.fromLlama2c(tokPath, c.config().vocabSize());
             return new Model(c.config(), c.tensors(), tok, Map.of(), path, new ArrayList<>(List.of(c.mapped())));
         } catch (RuntimeException e) {
             c.mapped().close();

@@ -10,10 +10,17 @@ import java.util.function.IntConsumer;
 public final class Generator {
     private final Transformer transformer;
     private final Tokenizer tokenizer;
+    private boolean ignoreEos;
 
     public Generator(Transformer transformer) {
         this.transformer = transformer;
         this.tokenizer = transformer.model().tokenizer();
+    }
+
+    /** Keeps generating past end-of-generation tokens (for benchmarks that need a fixed length). */
+    public Generator ignoreEos(boolean ignore) {
+        this.ignoreEos = ignore;
+        return this;
     }
 
     /** What a generation produced. */
@@ -40,7 +47,7 @@ public final class Generator {
         String reason = "length";
         while (produced < maxTokens) {
             int next = sampler.sample(logits, history, n);
-            if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
+            if (!ignoreEos && tokenizer != null && tokenizer.isEndOfGeneration(next)) {
                 reason = "eos";
                 break;
             }

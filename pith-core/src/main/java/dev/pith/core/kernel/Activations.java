@@ -1,0 +1,79 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.DType;
+import dev.pith.core.quant.ActivationQuantizer;
+import dev.pith.core.quant.Bf16;
+
+/**
+ * Activation vectors converted once, before a matrix product, to what llama.cpp's CPU backend
+ * multiplies with weights of a given type (see {@link ActivationQuantizer#vecDotType}).
+ *
+ * <p>{@code values} holds, per element: x itself for F32 weights, x rounded to fp16 / bf16 for
+ * F16 / BF16 weights, and the int8 quant as a float for Q8 types. The float copy of the quants lets
+ * the vector kernels multiply in float lanes: every product and every partial sum in a block is an
+ * integer below 2^24, so float arithmetic gives the same integer sums as ggml's int8 arithmetic.
+ *
+ * <p>One instance per calling thread is reused so that repeated products allocate nothing once
+ * warm.
+ */
+final class Activations {
+    private static final ThreadLocal<Activations> PER_THREAD = ThreadLocal.withInitial(Activations::new);
+
+    DType type;
+    int cols;
+    float[] values;
+    private float[] buffer = new float[0];
+    byte[] qs = new byte[0];
+    float[] d = new float[0];
+    float[] s = new float[0];
+    short[] bsums = new short[0];
+
+    static Activations forThread() { return PER_THREAD.get(); }
+
+    /** Converts {@code n} vectors of {@code cols} floats for weights of type {@code weightType}. */
+    Activations prepare(DType weightType, float[] x, int n, int cols) {
+        this.type = ActivationQuantizer.vecDotType(weightType);
+        this.cols = cols;
+        int len = n * cols;
+        switch (type) {
+            case F32 -> values = x;
+            case F16 -> {
+                ensureValues(len);
+                for (int i = 0; i < len; i++) values[i] = ActivationQuantizer.roundToHalf(x[i]);
+            }
+            case BF16 -> {
+                ensureValues(len);
+                for (int i = 0; i < len; i++) values[i] = Bf16.round(x[i]);
+            }
+            case Q8_0, Q8_1, Q8_K -> quantize(x, n, cols, len);
+            default -> throw new IllegalStateException("unexpected activation type " + type);
+        }
+        return this;
+    }
+
+    private void quantize(float[] x, int n, int cols, int len) {
+        ensureValues(len);
+        if (qs.length < len) qs = new byte[len];
+        int blocks = len / type.blockSize();
+        if (d.length < blocks) d = new float[blocks];
+        switch (type) {
+            case Q8_0 -> ActivationQuantizer.q8_0(x, 0, len, qs, 0, d, 0);
+            case Q8_1 -> {
+                if (s.length < blocks) s = new float[blocks];
+                ActivationQuantizer.q8_1(x, 0, len, qs, 0, d, s, 0);
+            }
+            case Q8_K -> {
+                if (bsums.length < len / 16) bsums = new short[len / 16];
+                ActivationQuantizer.q8_K(x, 0, len, qs, 0, d, 0, bsums, 0);
+            }
+            default -> throw new IllegalStateException();
+        }
+        for (int i = 0; i < len; i++) values[i] = qs[i];
+    }
+
+    /** Points {@code values} at this instance's own buffer (never at the caller's x), grown to {@code len}. */
+    private void ensureValues(int len) {
+        if (buffer.length < len) buffer = new float[len];
+        values = buffer;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.DType;
+import dev.pith.core.Parallel;
+import dev.pith.core.PithException;
+import dev.pith.core.Tensor;
+import dev.pith.core.quant.Dequantizer;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The loop shared by {@link MatMul} and {@link MatMulScalar}: prepare the activations once per
+ * call, then split the weight rows across threads; each row is read once and multiplied with
+ * every activation vector while it is in cache.
+ */
+final class RowProducts {
+    /** One row (at byte {@code off}) times activation vector {@code t}. */
+    @FunctionalInterface
+    interface RowDot {
+        float dot(DType type, MemorySegment w, long off, Activations a, int t, int cols);
+    }
+
+    /** Below this many multiply-adds a product runs on the calling thread: a fork costs more. */
+    private static final long PARALLEL_THRESHOLD = 1 << 16;
+
+    private RowProducts() {}
+
+    static void run(Tensor w, float[] x, int n, float[] out, RowDot kernel) {
+        DType type = w.type();
+        if (!Dequantizer.supports(type)) {
+            throw new PithException("tensor " + w.name() + " has type " + type + ", which Pith cannot multiply yet.");
+        }
+        int cols = w.cols();
+        int rows = w.rows();
+        if (n < 1) throw new IllegalArgumentException("need at least one activation vector, got " + n);
+        if (x.length < (long) n * cols) {
+            throw new IllegalArgumentException(n + " vectors of " + cols + " values need " + (long) n * cols + " floats, x has " + x.length);
+        }
+        if (out.length < (long) n * rows) {
+            throw new IllegalArgumentException(n + " results of " + rows + " rows need " + (long) n * rows + " floats, out has " + out.length);
+        }
+        Activations a = Activations.forThread().prepare(type, x, n, cols);
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        Parallel.RangeBody body = (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long off = r * rowBytes;
+                for (int t = 0; t < n; t++) out[t * rows + r] = kernel.dot(type, data, off, a, t, cols);
+            }
+        };
+        if ((long) rows * cols * n < PARALLEL_THRESHOLD) {
+            body.run(0, rows);
+        } else {
+            Parallel.forRange(rows, 4, body);
+        }
+    }
+}

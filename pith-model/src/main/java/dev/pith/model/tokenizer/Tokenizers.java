@@ -1,0 +1,45 @@
+package dev.pith.model.tokenizer;
+
+import dev.pith.model.gguf.GgufValue;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Where tokenizers come from: GGUF metadata, llama2.c tokenizer.bin, Hugging Face tokenizer.json; and back to GGUF. */
+public final class Tokenizers {
+    private Tokenizers() {}
+
+    /**
+     * The tokenizer described by a GGUF file's {@code tokenizer.ggml.*} keys ("llama" = SentencePiece
+     * BPE, "gpt2" = byte-level BPE with the pre-tokenizer named by {@code tokenizer.ggml.pre}).
+     * @param source the file the metadata came from, named in error messages
+     */
+    public static Tokenizer fromGgufMetadata(Map<String, GgufValue> md, Path source) {
+        return GgufTokenizerMetadata.read(md, source);
+    }
+
+    /** A llama2.c {@code tokenizer.bin} (e.g. tok512.bin): SentencePiece BPE with BOS added by default. */
+    public static Tokenizer fromLlama2c(Path tokenizerBin) {
+        return Llama2cTokenizerFile.load(tokenizerBin, -1);
+    }
+
+    /** As {@link #fromLlama2c(Path)}, checking the token count against the checkpoint's vocab_size. */
+    public static Tokenizer fromLlama2c(Path tokenizerBin, int vocabSize) {
+        return Llama2cTokenizerFile.load(tokenizerBin, vocabSize);
+    }
+
+    /** A Hugging Face {@code tokenizer.json}, with {@code tokenizer_config.json} beside it read when present. */
+    public static Tokenizer fromHfJson(Path tokenizerJson) {
+        return HfTokenizerJson.load(tokenizerJson);
+    }
+
+    /**
+     * The {@code tokenizer.ggml.*} keys llama.cpp needs to load this tokenizer from a GGUF file Pith
+     * writes. SentencePiece-style tokenizers become model "llama" (tokenizer.json merges are turned
+     * into scores), byte-level ones model "gpt2" with their pre-tokenizer name.
+     * @throws dev.pith.core.PithException when llama.cpp could not represent the tokenizer
+     */
+    public static Map<String, GgufValue> toGgufMetadata(Tokenizer t) {
+        return GgufTokenizerMetadata.write(t);
+    }
+}
