@@ -40,9 +40,10 @@ final class LlamaCppOracle {
     }
 
     /**
-     * Runs {@code node oracle/llamacpp.mjs args… --threads N} and returns its JSON answer. One thread
-     * for single prompts: on a 2-core machine llama.cpp's spinning worker threads slow down 10-30x
-     * when anything else is busy, and a 260K-parameter model gains nothing from a second thread.
+     * Runs {@code node oracle/llamacpp.mjs args… --threads N} and returns its JSON answer. The tests
+     * use one thread: on a 2-core machine llama.cpp's spinning worker threads slow down 10-30x when
+     * anything else is busy (100 perplexity chunks: ~5 s on one thread, 35-73 s on two under load),
+     * and a 260K-parameter model gains little from a second thread.
      */
     JsonNode run(int threads, String... args) {
         List<String> cmd = new ArrayList<>(List.of("node", root.resolve("oracle/llamacpp.mjs").toString()));

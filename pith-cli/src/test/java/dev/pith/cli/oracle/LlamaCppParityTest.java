@@ -197,7 +197,7 @@ class LlamaCppParityTest {
         String[] common = {"--model", m.toString(), "--file", wikitext().toString(), "--ctx", "128"};
         String[] chunks = CHUNKS > 0 ? new String[]{"--chunks", String.valueOf(CHUNKS)} : new String[0];
         long t0 = System.nanoTime();
-        JsonNode ref = oracle.run(2, concat(concat(concat(new String[]{"perplexity"}, common), chunks), oracleKv));
+        JsonNode ref = oracle.run(1, concat(concat(concat(new String[]{"perplexity"}, common), chunks), oracleKv));
         long t1 = System.nanoTime();
         JsonNode got = pith(concat(concat(concat(concat(new String[]{"perplexity"}, common), chunks), pithKv), new String[]{"--json"}));
         long t2 = System.nanoTime();
