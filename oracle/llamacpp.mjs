@@ -182,7 +182,7 @@ function promptIds(model, opts, prompt) {
         if (!Number.isInteger(v) || v < 0) throw new Error(`--ids holds '${x}', not a token id`);
         return v;
     });
-    return tokenize(model, prompt, { bos: true, special: false });
+    return tokenize(model, prompt, { bos: true, special: true });   // as llama-simple / llama-cli: add_special and parse_special
 }
 
 async function cmdGenerate(model, opts, threads) {
