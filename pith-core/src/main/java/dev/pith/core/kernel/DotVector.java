@@ -22,8 +22,13 @@ import java.nio.ByteOrder;
  * <p>Quantized rows are widened byte → float lane by lane and multiplied with the activation
  * quants held as floats ({@link Activations#values}); each lane's partial block sum is an exact
  * integer, then scaled by {@code d_w * d_x} and accumulated with an FMA, which is how ggml's own
- * AVX kernels accumulate ({@code acc = fma(d, sumi_lanes, acc)}, then one horizontal sum). Types
- * without a vector kernel here use {@link DotScalar}.
+ * AVX kernels accumulate ({@code acc = fma(d, sumi_lanes, acc)}, then one horizontal sum). Every
+ * supported type has a kernel here; {@link DotScalar} is their reference.
+ *
+ * <p>Two rules keep these fast: bits are moved with 32-bit lane shifts and per-byte masks (x86 has
+ * no byte shifts, and a lane-wise byte shift widens and narrows), and loop bodies stay flat and
+ * small (C2 gives up inlining Vector API calls in very large methods, and a vector that is not
+ * inlined is boxed on the heap).
  *
  * <p>Block layouts need 8 or 16 float lanes (a block of 16 or 32 values is a whole number of
  * vectors); on a machine whose preferred width gives another count, {@link #AVAILABLE} is false and
