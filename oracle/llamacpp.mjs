@@ -3,9 +3,11 @@
 // It drives the prebuilt llama.cpp shipped in the npm package node-llama-cpp@3.21.1, CPU only,
 // and prints ONE JSON object on stdout (logs go to stderr). See README.md for the method.
 //
-//   node llamacpp.mjs tokenize   --model M --text T [--bos] [--special]
+//   node llamacpp.mjs tokenize   --model M --text T [--bos] [--special]   (or --texts-json '["a","b"]')
 //   node llamacpp.mjs generate   --model M --prompt P --max-tokens N
 //   node llamacpp.mjs logits     --model M --prompt P --top K
+//     (both: --ids 1,2,3 instead of --prompt evaluates those token ids verbatim; --prompts-json
+//      '["a","b"]' answers several prompts at once as {"results":[...]})
 //   node llamacpp.mjs perplexity --model M --file F --ctx N [--chunks C] [--parallel S]
 //   node llamacpp.mjs version
 // common options: --threads T (default 2)  --kv-type f16|f32 (default f16, llama.cpp's default)
@@ -154,39 +156,78 @@ function consensus(values) {
 }
 
 async function cmdTokenize(model, opts) {
-    return { ids: tokenize(model, need(opts, "text"), { bos: !!opts.bos, special: !!opts.special }) };
+    const flags = { bos: !!opts.bos, special: !!opts.special };
+    if (opts["texts-json"] !== undefined) {   // several texts at once: {"results":[{"ids":[...]}, ...]}
+        const list = JSON.parse(opts["texts-json"]);
+        if (!Array.isArray(list) || !list.every(t => typeof t === "string")) throw new Error("--texts-json must be a JSON array of strings");
+        return { results: list.map(t => ({ ids: tokenize(model, t, flags) })) };
+    }
+    return { ids: tokenize(model, need(opts, "text"), flags) };
+}
+
+/** The prompts of a command: --prompt P, or several as --prompts-json '["a","b"]' (answered as {"results":[...]}). */
+function prompts(opts) {
+    if (opts["prompts-json"] !== undefined) {
+        const list = JSON.parse(opts["prompts-json"]);
+        if (!Array.isArray(list) || !list.every(p => typeof p === "string")) throw new Error("--prompts-json must be a JSON array of strings");
+        return { list, batch: true };
+    }
+    return { list: [need(opts, "prompt")], batch: false };
+}
+
+/** Token ids to start from: --ids 1,2,3 verbatim, else the prompt tokenized as llama.cpp does (BOS first). */
+function promptIds(model, opts, prompt) {
+    if (opts.ids !== undefined) return opts.ids.split(",").filter(x => x !== "").map(x => {
+        const v = Number(x);
+        if (!Number.isInteger(v) || v < 0) throw new Error(`--ids holds '${x}', not a token id`);
+        return v;
+    });
+    return tokenize(model, prompt, { bos: true, special: false });
 }
 
 async function cmdGenerate(model, opts, threads) {
     const maxTokens = intOpt(opts, "max-tokens");
-    const prompt = tokenize(model, need(opts, "prompt"), { bos: true, special: false });
     const ctxSize = intOpt(opts, "ctx", model.trainContextSize);
-    if (prompt.length + maxTokens > ctxSize)
-        throw new Error(`prompt (${prompt.length} tokens) + ${maxTokens} new tokens exceed the context of ${ctxSize}`);
     const ctx = await context(model, opts, ctxSize, threads);
     const sequence = ctx.getSequence();
-    const tokens = [];
-    let next = prompt;
-    // Greedy (temperature 0 = llama.cpp's greedy sampler: first index of the largest logit),
-    // one token at a time; stop at an end-of-generation token as llama.cpp's examples do.
-    for (let i = 0; i < maxTokens; i++) {
-        const input = next.map((t, k) => k === next.length - 1 ? [t, { generateNext: { token: true, options: { temperature: 0 } } }] : t);
-        const out = await sequence.controlledEvaluate(input);
-        const tok = out[next.length - 1].next.token;
-        if (tok == null || model.isEogToken(tok)) break;
-        tokens.push(tok);
-        next = [tok];
+    const { list, batch } = opts.ids !== undefined ? { list: [null], batch: false } : prompts(opts);
+    const results = [];
+    for (const p of list) {
+        const prompt = promptIds(model, opts, p);
+        if (prompt.length + maxTokens > ctxSize)
+            throw new Error(`prompt (${prompt.length} tokens) + ${maxTokens} new tokens exceed the context of ${ctxSize}`);
+        await sequence.clearHistory();
+        const tokens = [];
+        let next = prompt;
+        // Greedy (temperature 0 = llama.cpp's greedy sampler: first index of the largest logit),
+        // one token at a time; stop at an end-of-generation token as llama.cpp's examples do.
+        for (let i = 0; i < maxTokens; i++) {
+            const input = next.map((t, k) => k === next.length - 1 ? [t, { generateNext: { token: true, options: { temperature: 0 } } }] : t);
+            const out = await sequence.controlledEvaluate(input);
+            const tok = out[next.length - 1].next.token;
+            if (tok == null || model.isEogToken(tok)) break;
+            tokens.push(tok);
+            next = [tok];
+        }
+        results.push({ prompt_ids: prompt, tokens, text: model.detokenize(tokens, false, prompt) });
     }
-    return { prompt_ids: prompt, tokens, text: model.detokenize(tokens, false, prompt) };
+    return batch ? { results } : results[0];
 }
 
 async function cmdLogits(model, opts, threads) {
     const k = intOpt(opts, "top", 5);
-    const prompt = tokenize(model, need(opts, "prompt"), { bos: true, special: false });
     const ctx = await context(model, opts, intOpt(opts, "ctx", model.trainContextSize), threads);
-    const logits = await rawLogits(ctx.getSequence(), prompt, model.fileInfo.metadata.tokenizer.ggml.tokens.length);
-    const top = [...logits].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([id, logit]) => ({ id, logit }));
-    return { prompt_ids: prompt, top };
+    const sequence = ctx.getSequence();
+    const nVocab = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+    const { list, batch } = opts.ids !== undefined ? { list: [null], batch: false } : prompts(opts);
+    const results = [];
+    for (const p of list) {
+        const prompt = promptIds(model, opts, p);
+        const logits = await rawLogits(sequence, prompt, nVocab);
+        const top = [...logits].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([id, logit]) => ({ id, logit }));
+        results.push({ prompt_ids: prompt, top });
+    }
+    return batch ? { results } : results[0];
 }
 
 async function cmdPerplexity(model, opts, threads) {
