@@ -36,6 +36,38 @@ final class HfOracle implements AutoCloseable {
     @Override
     public void close() { hf.close(); }
 
+    /**
+     * The file itself, or, when some of its "a b" merge lines are ambiguous because tokens contain
+     * plain spaces (the shared TinyLlama copy: the HF library refuses to load it, "Merges text file
+     * invalid"), a copy in {@code tmp} with every merge written as a pair [a, b], each ambiguous line
+     * split at the one space where both parts and their concatenation are tokens. Nothing else changes.
+     */
+    static Path loadable(Path tokenizerJson, Path tmp) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(tokenizerJson.toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode model = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("model");
+        com.fasterxml.jackson.databind.JsonNode vocab = model.get("vocab");
+        boolean ambiguous = false;
+        for (com.fasterxml.jackson.databind.JsonNode m : model.get("merges"))
+            ambiguous |= m.isTextual() && m.asText().indexOf(' ', m.asText().indexOf(' ', 1) + 1) >= 0;
+        if (!ambiguous) return tokenizerJson;
+        com.fasterxml.jackson.databind.node.ArrayNode pairs = om.createArrayNode();
+        for (com.fasterxml.jackson.databind.JsonNode m : model.get("merges")) {
+            String line = m.asText();
+            for (int sp = line.indexOf(' ', 1); sp >= 0; sp = line.indexOf(' ', sp + 1)) {
+                String a = line.substring(0, sp), b = line.substring(sp + 1);
+                if (vocab.has(a) && vocab.has(b) && vocab.has(a + b)) {
+                    pairs.addArray().add(a).add(b);
+                    break;
+                }
+            }
+        }
+        model.set("merges", pairs);
+        Path out = tmp.resolve("tokenizer.json");
+        om.writeValue(out.toFile(), root);
+        return out;
+    }
+
     /** Null when equal, else a short description of the first difference. */
     static String firstDifference(int[] expected, int[] got) {
         if (Arrays.equals(expected, got)) return null;
