@@ -9,7 +9,8 @@ import dev.pith.core.quant.Dequantizer;
  * see {@link dev.pith.core.quant.ActivationQuantizer}) and each row is multiplied block by block on
  * its quantized bytes, never dequantized as a whole. Rows are split across {@link dev.pith.core.Parallel}
  * threads; kernels are vectorised (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K) or scalar (the rest),
- * see {@link MatMulScalar} for the plain twin.
+ * see {@link MatMulScalar} for the plain twin. Several vectors at once (a prompt) go through
+ * {@link TiledMatMul}'s register tiles for the types it covers, with bit-identical results.
  */
 public final class MatMul {
     private MatMul() {}
@@ -19,7 +20,8 @@ public final class MatMul {
      * shape {cols, rows} and cols a multiple of its block size.
      */
     public static void matmul(Tensor w, float[] x, int n, float[] out) {
-        RowProducts.run(w, x, n, out, DotVector.AVAILABLE ? DotVector::dot : DotScalar::dot);
+        if (DotVector.AVAILABLE) RowProducts.run(w, x, n, out, DotVector::dot, true);
+        else RowProducts.run(w, x, n, out, DotScalar::dot);
     }
 
     /** {@code out[r] = dot(row r of w, x)}. */
