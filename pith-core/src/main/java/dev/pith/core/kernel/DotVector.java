@@ -39,8 +39,8 @@ final class DotVector {
     static final int L = F.length();
     static final boolean AVAILABLE = L == 8 || L == 16;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final VectorSpecies<Byte> B = AVAILABLE ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
-    private static final VectorSpecies<Short> S = AVAILABLE ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : null;
+    static final VectorSpecies<Byte> B = AVAILABLE ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    static final VectorSpecies<Short> S = AVAILABLE ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : null;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Lane numbers 0..L-1: per-lane shift counts that pick bit j of a block's 32-bit qh for value j. */
@@ -71,45 +71,37 @@ final class DotVector {
     // ---- float types: four accumulators to cover the FMA latency, scalar tail ----
 
     static float f32(MemorySegment w, long off, float[] x, int xo, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        // One accumulator: the same sum, in the same order, as TiledMatMul's tiles, so a prompt
+        // processed in a batch gives bit-identical results to the same tokens one at a time.
+        // Decoding is bound by memory bandwidth, not by the FMA latency this chain exposes.
+        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (int upper = n - 4 * L; i <= upper; i += 4 * L) {
-            long p = off + 4L * i;
-            a0 = FloatVector.fromMemorySegment(F, w, p, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
-            a1 = FloatVector.fromMemorySegment(F, w, p + 4L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
-            a2 = FloatVector.fromMemorySegment(F, w, p + 8L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 2 * L), a2);
-            a3 = FloatVector.fromMemorySegment(F, w, p + 12L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 3 * L), a3);
-        }
         for (int upper = n - L; i <= upper; i += L) {
-            a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) sum += Bytes.f32(w, off + 4L * i) * x[xo + i];
         return sum;
     }
 
     static float f16(MemorySegment w, long off, float[] x, int xo, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (int upper = n - 2 * L; i <= upper; i += 2 * L) {
-            long p = off + 2L * i;
-            a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, p, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
-            a1 = halfToFloat(ShortVector.fromMemorySegment(S, w, p + 2L * L, LE)).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+        for (int upper = n - L; i <= upper; i += L) {
+            acc = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) sum += Bytes.f16(w, off + 2L * i) * x[xo + i];
         return sum;
     }
 
     static float bf16(MemorySegment w, long off, float[] x, int xo, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (int upper = n - 2 * L; i <= upper; i += 2 * L) {
-            long p = off + 2L * i;
-            a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, p, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
-            a1 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, p + 2L * L, LE)).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+        for (int upper = n - L; i <= upper; i += L) {
+            acc = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) sum += Bytes.bf16(w, off + 2L * i) * x[xo + i];
         return sum;
     }
@@ -145,7 +137,7 @@ final class DotVector {
         return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
     }
 
-    private static FloatVector toFloat(ByteVector v) {
+    static FloatVector toFloat(ByteVector v) {
         return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
     }
 

@@ -13,6 +13,9 @@ import dev.pith.core.quant.Dequantizer;
  *
  * <p>Results agree with ggml-cpu's own vec_dot to float rounding (the exact integer block sums are
  * the same; only the order of the float additions differs), see GgmlOracleTest.
+ *
+ * <p>Several vectors at once (a prompt) go through {@link TiledMatMul}'s register tiles for the
+ * types it covers, with bit-identical results.
  */
 public final class MatMul {
     private MatMul() {}
@@ -22,7 +25,8 @@ public final class MatMul {
      * shape {cols, rows} and cols a multiple of its block size.
      */
     public static void matmul(Tensor w, float[] x, int n, float[] out) {
-        RowProducts.run(w, x, n, out, DotVector.AVAILABLE ? DotVector::dot : DotScalar::dot);
+        if (DotVector.AVAILABLE) RowProducts.run(w, x, n, out, DotVector::dot, true);
+        else RowProducts.run(w, x, n, out, DotScalar::dot);
     }
 
     /** {@code out[r] = dot(row r of w, x)}. */
