@@ -9,6 +9,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -48,6 +49,35 @@ final class DotVector {
 
     private DotVector() {}
 
+    /**
+     * Shuffles that bring lane i + w to lane i, for w = L/2, L/4, ..., 1: the fixed pairwise order in
+     * which {@link #sumLanes} adds lanes.
+     */
+    private static final VectorShuffle<Float>[] FOLD = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        if (!AVAILABLE) return null;
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int k = 0, w = L / 2; w >= 1; k++, w /= 2) {
+            int width = w;
+            f[k] = VectorShuffle.fromOp(F, i -> (i + width) % L);
+        }
+        return f;
+    }
+
+    /**
+     * Sum of the lanes in a fixed pairwise order. The Vector API's reduceLanes(ADD) may add float
+     * lanes in one order when interpreted and another once C2 compiles it, so the same dot product
+     * could change in its last bits as the JIT warms up; lane-wise adds are exact IEEE operations in
+     * every tier, so this sum is the same bits every time (and in every batch size).
+     */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
+
     static float dot(DType type, MemorySegment w, long off, Activations a, int t, int cols) {
         int xo = t * cols;
         return switch (type) {
@@ -79,7 +109,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) sum += Bytes.f32(w, off + 4L * i) * x[xo + i];
         return sum;
     }
@@ -90,7 +120,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) sum += Bytes.f16(w, off + 2L * i) * x[xo + i];
         return sum;
     }
@@ -101,7 +131,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) sum += Bytes.bf16(w, off + 2L * i) * x[xo + i];
         return sum;
     }
@@ -144,19 +174,23 @@ final class DotVector {
     // Each block's lane sums are built from independent products and added to one of two
     // accumulators (even / odd blocks), so consecutive FMAs do not wait on each other.
 
+    /**
+     * Q8_0 against Q8_0. Each block's lane sums are exact (small integers), so only the order of the
+     * scaled block additions matters: one accumulator, as ggml's x86 kernel and {@link TiledMatMul}
+     * use, so a prompt's batched products are bit-identical to one-at-a-time ones.
+     */
     static float q8_0(MemorySegment w, long off, Activations a, int xo, int n) {
         float[] x = a.values;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        FloatVector acc = FloatVector.zero(F);
         int nb = n / 32;
         for (int b = 0; b < nb; b++) {
             long p = off + 34L * b;
             int xb = xo + 32 * b;
             FloatVector sum = blockQ8(w, p + 2, x, xb);
             FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
-            if ((b & 1) == 0) acc0 = sum.fma(d, acc0);
-            else acc1 = sum.fma(d, acc1);
+            acc = sum.fma(d, acc);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** Lane sums of 32 int8 weights at {@code q} times x[xb..xb+32). */
@@ -170,7 +204,7 @@ final class DotVector {
 
     static float q4_0(MemorySegment w, long off, Activations a, int xo, int n) {
         float[] x = a.values;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        FloatVector acc = FloatVector.zero(F);
         int nb = n / 32;
         for (int b = 0; b < nb; b++) {
             long p = off + 18L * b;
@@ -183,10 +217,9 @@ final class DotVector {
                 sum = sum.add(lo.add(hi));
             }
             FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
-            if ((b & 1) == 0) acc0 = sum.fma(d, acc0);
-            else acc1 = sum.fma(d, acc1);
+            acc = sum.fma(d, acc);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** Q4_1 against Q8_1: nibbles times quants, plus the block's {@code m * s} (s = fp16(d_x * sum q_x)). */
@@ -210,7 +243,7 @@ final class DotVector {
             else acc1 = sum.fma(d, acc1);
             mins += Bytes.f16(w, p + 2) * a.s[xb / 32];
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + mins;
+        return sumLanes(acc0.add(acc1)) + mins;
     }
 
     /**
@@ -242,7 +275,7 @@ final class DotVector {
             if ((b & 1) == 0) acc0 = sum.fma(d, acc0);
             else acc1 = sum.fma(d, acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc0.add(acc1));
     }
 
     static float q5_1(MemorySegment w, long off, Activations a, int xo, int n) {
@@ -266,7 +299,7 @@ final class DotVector {
             else acc1 = sum.fma(d, acc1);
             mins += Bytes.f16(w, p + 2) * a.s[xb / 32];
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + mins;
+        return sumLanes(acc0.add(acc1)) + mins;
     }
 
     // ---- 256-value super-blocks against Q8_K ----
@@ -303,7 +336,7 @@ final class DotVector {
             acc = even.add(odd).fma(FloatVector.broadcast(F, yd * Bytes.f16(w, p + 80)), acc);
             mins += yd * Bytes.f16(w, p + 82) * summs;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return sumLanes(acc) - mins;
     }
 
     /**
@@ -335,7 +368,7 @@ final class DotVector {
             }
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p + 108) * a.d[xb / 256]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     static float q4_K(MemorySegment w, long off, Activations a, int xo, int n) {
@@ -364,7 +397,7 @@ final class DotVector {
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
             mins += Bytes.f16(w, p + 2) * yd * minTerm(KScales.minsK4(w, p + 4), a.bsums, xb / 16);
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return sumLanes(acc) - mins;
     }
 
     /** Q5_K: Q4_K's nibbles with bit {@code sub} of qh[l] as the fifth bit of value l of sub-block sub. */
@@ -396,7 +429,7 @@ final class DotVector {
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
             mins += Bytes.f16(w, p + 2) * yd * minTerm(KScales.minsK4(w, p + 4), a.bsums, xb / 16);
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return sumLanes(acc) - mins;
     }
 
     /** sum over the 8 sub-blocks of min_j * (sum of their 32 activation quants), from Q8_K's 16-value sums. */
@@ -439,6 +472,6 @@ final class DotVector {
             }
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p + 208) * a.d[xb / 256]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 }
