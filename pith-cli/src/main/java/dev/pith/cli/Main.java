@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
                 TokenizeCommand.class,
                 PerplexityCommand.class,
                 ConvertCommand.class,
+                InitCommand.class,
+                BenchCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -1,30 +1,29 @@
 package dev.pith.core;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
 
 /**
  * Parallel loops over index ranges on one shared pool sized to the machine's cores (or to
- * {@code -Dpith.threads=N} / {@link #setThreads}). Work is split into contiguous chunks, so a
- * loop allocates a handful of tasks, not one per index.
+ * {@code -Dpith.threads=N} / {@link #setThreads}). The pool's threads persist and spin briefly
+ * between loops ({@link WorkerPool}); work is split into contiguous chunks taken from one counter,
+ * so a loop allocates nothing.
  */
 public final class Parallel {
-    private static volatile ForkJoinPool pool = newPool(Integer.getInteger("pith.threads", Runtime.getRuntime().availableProcessors()));
+    private static volatile WorkerPool pool = newPool(Integer.getInteger("pith.threads", Runtime.getRuntime().availableProcessors()));
 
     private Parallel() {}
 
-    private static ForkJoinPool newPool(int threads) {
-        return new ForkJoinPool(Math.max(1, threads));
+    private static WorkerPool newPool(int threads) {
+        return new WorkerPool(Math.max(1, threads));
     }
 
     /** Number of threads parallel loops use. */
-    public static int threads() { return pool.getParallelism(); }
+    public static int threads() { return pool.threads(); }
 
     /** Resizes the pool; later loops use {@code n} threads. */
     public static synchronized void setThreads(int n) {
         if (n != threads()) {
-            ForkJoinPool old = pool;
+            WorkerPool old = pool;
             pool = newPool(n);
             old.shutdown();
         }
@@ -53,7 +52,17 @@ public final class Parallel {
             return;
         }
         int chunks = Math.min(threads * 4, Math.max(1, n / Math.max(1, grain)));
-        pool.invoke(new Chunk(body, n, chunks, 0, chunks));
+        pool.run(n, chunks, body);
+    }
+
+    /** Runs {@code body} over [0, n) in exactly {@code chunks} contiguous pieces (the caller sizes them). */
+    public static void forChunks(int n, int chunks, RangeBody body) {
+        if (n <= 0) return;
+        if (threads() == 1 || chunks <= 1) {
+            body.run(0, n);
+            return;
+        }
+        pool.run(n, Math.min(chunks, n), body);
     }
 
     /** Runs {@code body} for each index in [0, n). */
@@ -61,30 +70,5 @@ public final class Parallel {
         forRange(n, (from, to) -> {
             for (int i = from; i < to; i++) body.accept(i);
         });
-    }
-
-    private static final class Chunk extends RecursiveAction {
-        private final RangeBody body;
-        private final int n, chunks, lo, hi;
-
-        Chunk(RangeBody body, int n, int chunks, int lo, int hi) {
-            this.body = body;
-            this.n = n;
-            this.chunks = chunks;
-            this.lo = lo;
-            this.hi = hi;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                int from = (int) ((long) n * lo / chunks);
-                int to = (int) ((long) n * hi / chunks);
-                body.run(from, to);
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Chunk(body, n, chunks, lo, mid), new Chunk(body, n, chunks, mid, hi));
-        }
     }
 }

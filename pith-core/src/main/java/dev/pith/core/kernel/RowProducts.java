@@ -26,6 +26,11 @@ final class RowProducts {
     private RowProducts() {}
 
     static void run(Tensor w, float[] x, int n, float[] out, RowDot kernel) {
+        run(w, x, n, out, kernel, false);
+    }
+
+    /** As {@link #run(Tensor, float[], int, float[], RowDot)}; {@code tiled}: use {@link TiledMatMul} where it applies. */
+    static void run(Tensor w, float[] x, int n, float[] out, RowDot kernel, boolean tiled) {
         DType type = w.type();
         if (!Dequantizer.supports(type)) {
             throw new PithException("tensor " + w.name() + " has type " + type + ", which Pith cannot multiply yet.");
@@ -42,6 +47,10 @@ final class RowProducts {
         Activations a = Activations.forThread().prepare(type, x, n, cols);
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        if (tiled && TiledMatMul.supports(type, n) && (long) rows * cols * n >= PARALLEL_THRESHOLD) {
+            TiledMatMul.run(type, data, rowBytes, rows, cols, a, n, out);
+            return;
+        }
         Parallel.RangeBody body = (from, to) -> {
             for (int r = from; r < to; r++) {
                 long off = r * rowBytes;

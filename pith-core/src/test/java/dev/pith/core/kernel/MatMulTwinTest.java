@@ -21,12 +21,26 @@ class MatMulTwinTest {
         check(type, 37, 512, 3, 2);
         check(type, 301, 1024, 1, 3);
         check(type, 301, 1024, 4, 4);
+        check(type, 301, 1024, 13, 5);
     }
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void matmulEqualsOneMatvecPerVector(DType type) {
-        int rows = 45, cols = 768, n = 3;
+        // 45 rows and 11 vectors: whole 4×4 tiles plus leftover rows and vectors (TiledMatMul's edges).
+        matmulEqualsOneMatvecPerVector(type, 45, 768, 3);
+        matmulEqualsOneMatvecPerVector(type, 45, 768, 11);
+        matmulEqualsOneMatvecPerVector(type, 64, 1024, 8);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    void tiledFloatProductsHandleColumnsThatAreNoMultipleOfTheLaneCount(DType type) {
+        matmulEqualsOneMatvecPerVector(type, 13, 777, 9);
+        check(type, 13, 777, 9, 7);
+    }
+
+    private static void matmulEqualsOneMatvecPerVector(DType type, int rows, int cols, int n) {
         Tensor w = RandomTensors.matrix(type, rows, cols, 11);
         float[] x = RandomTensors.vector(n * cols, 12);
         float[] all = new float[n * rows];
