@@ -56,7 +56,6 @@ class LlamaCppParityTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private LlamaCppOracle oracle;
-    private final Map<String, JsonNode> greedyReference = new HashMap<>();
 
     @BeforeAll
     void startOracle() {
