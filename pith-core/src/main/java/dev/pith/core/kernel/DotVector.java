@@ -65,7 +65,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) sum += Bytes.f32(w, off + 4L * i) * x[xo + i];
         return sum;
     }
@@ -76,7 +76,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) sum += Bytes.f16(w, off + 2L * i) * x[xo + i];
         return sum;
     }
@@ -87,7 +87,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) sum += Bytes.bf16(w, off + 2L * i) * x[xo + i];
         return sum;
     }
@@ -131,7 +131,7 @@ final class DotVector {
             }
             acc = sum.fma(FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     static float q4_0(MemorySegment w, long off, Activations a, int xo, int n) {
@@ -150,7 +150,7 @@ final class DotVector {
             }
             acc = sum.fma(FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     // ---- 256-value super-blocks against Q8_K ----
@@ -181,7 +181,7 @@ final class DotVector {
             for (int j = 0; j < 16; j++) summs += a.bsums[xb / 16 + j] * KScales.minK4(w, p + 4, j / 2);
             mins += Bytes.f16(w, p + 2) * yd * summs;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return Lanes.sum(acc) - mins;
     }
 
     static float q6_K(MemorySegment w, long off, Activations a, int xo, int n) {
@@ -212,6 +212,6 @@ final class DotVector {
             }
             acc = sum.fma(FloatVector.broadcast(F, Bytes.f16(w, p + 208) * a.d[xb / 256]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 }
