@@ -20,6 +20,9 @@ import java.nio.charset.StandardCharsets;
                 TokenizeCommand.class,
                 PerplexityCommand.class,
                 ConvertCommand.class,
+                TokenizerCommand.class,
+                DataCommand.class,
+                TrainCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
