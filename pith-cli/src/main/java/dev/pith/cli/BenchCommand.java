@@ -71,6 +71,10 @@ final class BenchCommand implements Runnable {
             o.put("load_seconds", load);
             o.put("peak_rss_bytes", ProcessStats.peakRssBytes());
             o.put("weight_bytes", m.byteSize());
+            // What one generated token must stream from memory: every matrix once, except an untied
+            // embedding table, of which only one row is read.
+            long embd = m.has("output.weight") && m.has("token_embd.weight") ? m.tensor("token_embd.weight").byteSize() : 0;
+            o.put("bytes_per_token", m.byteSize() - embd);
             PrintWriter out = spec.commandLine().getOut();
             if (common.json) Json.print(out, o);
             else out.printf("%s: prompt %.2f tok/s, generation %.2f tok/s (medians of %d, %d threads), load %.2f s, peak RSS %,d bytes%n",

@@ -22,6 +22,9 @@ import java.nio.charset.StandardCharsets;
                 ConvertCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
+                TokenizerCommand.class,
+                DataCommand.class,
+                TrainCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -48,6 +51,7 @@ public final class Main implements Runnable {
     public static int run(PrintStream out, PrintStream err, String... args) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         CommandLine cl = new CommandLine(new Main());
+        addHelpOptions(cl);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -60,6 +64,12 @@ public final class Main implements Runnable {
             err.println("pith: out of memory; give the JVM more with PITH_JAVA_OPTS=-Xmx…, or use a smaller model or context.");
             return 1;
         }
+    }
+
+    /** Gives every command, nested ones too, --help and --version, so each explains itself. */
+    private static void addHelpOptions(CommandLine cl) {
+        cl.getCommandSpec().mixinStandardHelpOptions(true);
+        for (CommandLine sub : cl.getSubcommands().values()) addHelpOptions(sub);
     }
 
     static void report(PrintStream err, Throwable e, boolean verbose) {

@@ -20,8 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 @Command(name = "perplexity",
-        description = {"Perplexity of a text file, by llama.cpp's llama-perplexity method (chunks of --ctx tokens,",
-                "BOS first, the second half of each chunk scored), so figures compare with llama.cpp's tables."})
+        description = {"Perplexity of a text file, by llama.cpp's llama-perplexity method.",
+                "Chunks of --ctx tokens, each starting with BOS, the second half of each chunk scored,",
+                "so figures compare with llama.cpp's published tables."})
 final class PerplexityCommand implements Runnable {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;

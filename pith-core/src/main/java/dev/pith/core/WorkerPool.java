@@ -60,7 +60,12 @@ final class WorkerPool {
                 if (parkedFlag(i)) LockSupport.unpark(workers[i]);
             }
             work();
-            while (running.get() != 0) Thread.onSpinWait();
+            // Spin for the stragglers; on a busy machine a descheduled worker would make a pure spin
+            // burn the caller's whole time slice, so yield after a while.
+            for (int spins = 0; running.get() != 0; spins++) {
+                if (spins < 4096) Thread.onSpinWait();
+                else Thread.yield();
+            }
             this.body = null;
             Throwable f = failure;
             if (f instanceof RuntimeException re) throw re;

@@ -9,7 +9,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -49,34 +48,6 @@ final class DotVector {
 
     private DotVector() {}
 
-    /**
-     * Shuffles that bring lane i + w to lane i, for w = L/2, L/4, ..., 1: the fixed pairwise order in
-     * which {@link #sumLanes} adds lanes.
-     */
-    private static final VectorShuffle<Float>[] FOLD = folds();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        if (!AVAILABLE) return null;
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
-        for (int k = 0, w = L / 2; w >= 1; k++, w /= 2) {
-            int width = w;
-            f[k] = VectorShuffle.fromOp(F, i -> (i + width) % L);
-        }
-        return f;
-    }
-
-    /**
-     * Sum of the lanes in a fixed pairwise order. The Vector API's reduceLanes(ADD) may add float
-     * lanes in one order when interpreted and another once C2 compiles it, so the same dot product
-     * could change in its last bits as the JIT warms up; lane-wise adds are exact IEEE operations in
-     * every tier, so this sum is the same bits every time (and in every batch size).
-     */
-    static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
-        return v.lane(0);
-    }
 
     static float dot(DType type, MemorySegment w, long off, Activations a, int t, int cols) {
         int xo = t * cols;
@@ -109,7 +80,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = sumLanes(acc);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) sum += Bytes.f32(w, off + 4L * i) * x[xo + i];
         return sum;
     }
@@ -120,7 +91,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = sumLanes(acc);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) sum += Bytes.f16(w, off + 2L * i) * x[xo + i];
         return sum;
     }
@@ -131,7 +102,7 @@ final class DotVector {
         for (int upper = n - L; i <= upper; i += L) {
             acc = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = sumLanes(acc);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) sum += Bytes.bf16(w, off + 2L * i) * x[xo + i];
         return sum;
     }
@@ -190,7 +161,7 @@ final class DotVector {
             FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
             acc = sum.fma(d, acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(acc);
     }
 
     /** Lane sums of 32 int8 weights at {@code q} times x[xb..xb+32). */
@@ -219,7 +190,7 @@ final class DotVector {
             FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
             acc = sum.fma(d, acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(acc);
     }
 
     /** Q4_1 against Q8_1: nibbles times quants, plus the block's {@code m * s} (s = fp16(d_x * sum q_x)). */
@@ -243,7 +214,7 @@ final class DotVector {
             else acc1 = sum.fma(d, acc1);
             mins += Bytes.f16(w, p + 2) * a.s[xb / 32];
         }
-        return sumLanes(acc0.add(acc1)) + mins;
+        return Lanes.sum(acc0.add(acc1)) + mins;
     }
 
     /**
@@ -275,7 +246,7 @@ final class DotVector {
             if ((b & 1) == 0) acc0 = sum.fma(d, acc0);
             else acc1 = sum.fma(d, acc1);
         }
-        return sumLanes(acc0.add(acc1));
+        return Lanes.sum(acc0.add(acc1));
     }
 
     static float q5_1(MemorySegment w, long off, Activations a, int xo, int n) {
@@ -299,7 +270,7 @@ final class DotVector {
             else acc1 = sum.fma(d, acc1);
             mins += Bytes.f16(w, p + 2) * a.s[xb / 32];
         }
-        return sumLanes(acc0.add(acc1)) + mins;
+        return Lanes.sum(acc0.add(acc1)) + mins;
     }
 
     // ---- 256-value super-blocks against Q8_K ----
@@ -336,7 +307,7 @@ final class DotVector {
             acc = even.add(odd).fma(FloatVector.broadcast(F, yd * Bytes.f16(w, p + 80)), acc);
             mins += yd * Bytes.f16(w, p + 82) * summs;
         }
-        return sumLanes(acc) - mins;
+        return Lanes.sum(acc) - mins;
     }
 
     /**
@@ -368,7 +339,7 @@ final class DotVector {
             }
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p + 108) * a.d[xb / 256]), acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(acc);
     }
 
     static float q4_K(MemorySegment w, long off, Activations a, int xo, int n) {
@@ -397,7 +368,7 @@ final class DotVector {
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
             mins += Bytes.f16(w, p + 2) * yd * minTerm(KScales.minsK4(w, p + 4), a.bsums, xb / 16);
         }
-        return sumLanes(acc) - mins;
+        return Lanes.sum(acc) - mins;
     }
 
     /** Q5_K: Q4_K's nibbles with bit {@code sub} of qh[l] as the fifth bit of value l of sub-block sub. */
@@ -429,7 +400,7 @@ final class DotVector {
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
             mins += Bytes.f16(w, p + 2) * yd * minTerm(KScales.minsK4(w, p + 4), a.bsums, xb / 16);
         }
-        return sumLanes(acc) - mins;
+        return Lanes.sum(acc) - mins;
     }
 
     /** sum over the 8 sub-blocks of min_j * (sum of their 32 activation quants), from Q8_K's 16-value sums. */
@@ -472,6 +443,6 @@ final class DotVector {
             }
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p + 208) * a.d[xb / 256]), acc);
         }
-        return sumLanes(acc);
+        return Lanes.sum(acc);
     }
 }

@@ -240,13 +240,13 @@ final class TiledMatMul {
                               FloatVector a20, FloatVector a21, FloatVector a22, FloatVector a23,
                               FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33) {
         int b0 = t * rows + r, b1 = b0 + rows, b2 = b1 + rows, b3 = b2 + rows;
-        out[b0] = DotVector.sumLanes(a00); out[b0 + 1] = DotVector.sumLanes(a10);
-        out[b0 + 2] = DotVector.sumLanes(a20); out[b0 + 3] = DotVector.sumLanes(a30);
-        out[b1] = DotVector.sumLanes(a01); out[b1 + 1] = DotVector.sumLanes(a11);
-        out[b1 + 2] = DotVector.sumLanes(a21); out[b1 + 3] = DotVector.sumLanes(a31);
-        out[b2] = DotVector.sumLanes(a02); out[b2 + 1] = DotVector.sumLanes(a12);
-        out[b2 + 2] = DotVector.sumLanes(a22); out[b2 + 3] = DotVector.sumLanes(a32);
-        out[b3] = DotVector.sumLanes(a03); out[b3 + 1] = DotVector.sumLanes(a13);
-        out[b3 + 2] = DotVector.sumLanes(a23); out[b3 + 3] = DotVector.sumLanes(a33);
+        out[b0] = Lanes.sum(a00); out[b0 + 1] = Lanes.sum(a10);
+        out[b0 + 2] = Lanes.sum(a20); out[b0 + 3] = Lanes.sum(a30);
+        out[b1] = Lanes.sum(a01); out[b1 + 1] = Lanes.sum(a11);
+        out[b1 + 2] = Lanes.sum(a21); out[b1 + 3] = Lanes.sum(a31);
+        out[b2] = Lanes.sum(a02); out[b2 + 1] = Lanes.sum(a12);
+        out[b2 + 2] = Lanes.sum(a22); out[b2 + 3] = Lanes.sum(a32);
+        out[b3] = Lanes.sum(a03); out[b3 + 1] = Lanes.sum(a13);
+        out[b3 + 2] = Lanes.sum(a23); out[b3 + 3] = Lanes.sum(a33);
     }
 }

@@ -9,8 +9,12 @@ import dev.pith.core.DType;
  *                      inputs to half precision exactly where llama.cpp's default F16 cache does)
  * @param contextLength tokens the KV cache holds; 0 means the model's trained context length
  * @param batchSize     most tokens pushed through the layers at once when processing a prompt
+ * @param reference     run the plain scalar kernels (matrix products, norms, attention) instead of
+ *                      the vectorised ones: slow, for checking that the fast path changes nothing
  */
-public record RuntimeOptions(DType kvType, int contextLength, int batchSize) {
+public record RuntimeOptions(DType kvType, int contextLength, int batchSize, boolean reference) {
+    public RuntimeOptions(DType kvType, int contextLength, int batchSize) { this(kvType, contextLength, batchSize, false); }
+
     public RuntimeOptions {
         if (kvType != DType.F32 && kvType != DType.F16)
             throw new IllegalArgumentException("KV cache type must be f32 or f16, not " + kvType);
@@ -20,7 +24,11 @@ public record RuntimeOptions(DType kvType, int contextLength, int batchSize) {
 
     public static RuntimeOptions defaults() { return new RuntimeOptions(DType.F32, 0, 512); }
 
-    public RuntimeOptions withKvType(DType t) { return new RuntimeOptions(t, contextLength, batchSize); }
+    public RuntimeOptions withKvType(DType t) { return new RuntimeOptions(t, contextLength, batchSize, reference); }
 
-    public RuntimeOptions withContextLength(int n) { return new RuntimeOptions(kvType, n, batchSize); }
+    public RuntimeOptions withContextLength(int n) { return new RuntimeOptions(kvType, n, batchSize, reference); }
+
+    public RuntimeOptions withBatchSize(int n) { return new RuntimeOptions(kvType, contextLength, n, reference); }
+
+    public RuntimeOptions withReference(boolean r) { return new RuntimeOptions(kvType, contextLength, batchSize, r); }
 }

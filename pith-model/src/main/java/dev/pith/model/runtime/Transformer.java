@@ -5,6 +5,7 @@ import dev.pith.core.Parallel;
 import dev.pith.core.PithException;
 import dev.pith.core.Tensor;
 import dev.pith.core.kernel.MatMul;
+import dev.pith.core.kernel.MatMulScalar;
 import dev.pith.model.Model;
 import dev.pith.model.ModelConfig;
 
@@ -124,6 +125,9 @@ public final class Transformer {
     private void forwardBatch(int[] tokens, int from, int n, Workspace w) {
         int dim = c.dim();
         for (int i = 0; i < n; i++) MatMul.getRow(embedding, tokens[from + i], w.x, i * dim);
+        // One cos/sin table per position of the batch, shared by every layer.
+        int half = rope.tableSize();
+        for (int i = 0; i < n; i++) rope.angles(pos + i, w.cos, w.sin, i * half);
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights lw = layers[l];
             attention(l, lw, n, w);
@@ -132,83 +136,147 @@ public final class Transformer {
         pos += n;
     }
 
+    private void matmul(Tensor weight, float[] x, int n, float[] out) {
+        if (options.reference()) MatMulScalar.matmul(weight, x, n, out);
+        else MatMul.matmul(weight, x, n, out);
+    }
+
+    private void rmsNorm(float[] out, float[] x, float[] weight, int n) {
+        int dim = c.dim();
+        if (options.reference()) {
+            for (int i = 0; i < n; i++) Ops.rmsNorm(out, i * dim, x, i * dim, weight, dim, c.rmsEps());
+        } else if (n == 1) {
+            VectorOps.rmsNorm(out, 0, x, 0, weight, dim, c.rmsEps());
+        } else {
+            Parallel.forRange(n, 8, (a, b) -> {
+                for (int i = a; i < b; i++) VectorOps.rmsNorm(out, i * dim, x, i * dim, weight, dim, c.rmsEps());
+            });
+        }
+    }
+
     private void attention(int l, LayerWeights lw, int n, Workspace w) {
-        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), headDim = c.headDim();
-        for (int i = 0; i < n; i++) Ops.rmsNorm(w.xb, i * dim, w.x, i * dim, lw.attnNorm(), dim, c.rmsEps());
-        MatMul.matmul(lw.wq(), w.xb, n, w.q);
-        MatMul.matmul(lw.wk(), w.xb, n, w.k);
-        MatMul.matmul(lw.wv(), w.xb, n, w.v);
+        int qDim = c.qDim(), kvDim = c.kvDim(), headDim = c.headDim();
+        rmsNorm(w.xb, w.x, lw.attnNorm(), n);
+        matmul(lw.wq(), w.xb, n, w.q);
+        matmul(lw.wk(), w.xb, n, w.k);
+        matmul(lw.wv(), w.xb, n, w.v);
+        int half = rope.tableSize();
         for (int i = 0; i < n; i++) {
             addBias(w.q, i * qDim, lw.bq());
             addBias(w.k, i * kvDim, lw.bk());
             addBias(w.v, i * kvDim, lw.bv());
-            rope.angles(pos + i, w.cos, w.sin);
-            rope.rotate(w.q, i * qDim, c.heads(), headDim, w.cos, w.sin);
-            rope.rotate(w.k, i * kvDim, c.kvHeads(), headDim, w.cos, w.sin);
+            rope.rotate(w.q, i * qDim, c.heads(), headDim, w.cos, w.sin, i * half);
+            rope.rotate(w.k, i * kvDim, c.kvHeads(), headDim, w.cos, w.sin, i * half);
         }
         float[] kc = keyCache[l], vc = valueCache[l];
-        for (int i = 0; i < n; i++) {
-            int dst = (pos + i) * kvDim;
-            for (int j = 0; j < kvDim; j++) {
-                float kv = w.k[i * kvDim + j], vv = w.v[i * kvDim + j];
-                kc[dst + j] = halfCache ? Ops.toHalf(kv) : kv;
-                vc[dst + j] = halfCache ? Ops.toHalf(vv) : vv;
+        int dst = pos * kvDim;
+        if (halfCache) {
+            for (int j = 0; j < n * kvDim; j++) {
+                kc[dst + j] = Ops.toHalf(w.k[j]);
+                vc[dst + j] = Ops.toHalf(w.v[j]);
             }
+        } else {
+            System.arraycopy(w.k, 0, kc, dst, n * kvDim);
+            System.arraycopy(w.v, 0, vc, dst, n * kvDim);
         }
         int heads = c.heads();
-        int group = heads / c.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
         Parallel.forRange(n * heads, (fromTask, toTask) -> {
-            float[] scores = new float[ctx];
-            float[] qh = new float[headDim];
-            for (int task = fromTask; task < toTask; task++) {
-                int i = task / heads, h = task % heads;
-                int kvh = h / group;
-                int len = pos + i + 1; // causal: position pos+i sees 0 .. pos+i
-                for (int d = 0; d < headDim; d++) {
-                    float qv = w.q[i * qDim + h * headDim + d];
-                    qh[d] = halfCache ? Ops.toHalf(qv) : qv;
-                }
-                for (int t = 0; t < len; t++) {
-                    int kOff = t * kvDim + kvh * headDim;
-                    float s = 0;
-                    for (int d = 0; d < headDim; d++) s += qh[d] * kc[kOff + d];
-                    scores[t] = s * scale;
-                }
-                Ops.softmax(scores, 0, len);
-                int out = i * qDim + h * headDim;
-                for (int d = 0; d < headDim; d++) w.att[out + d] = 0;
-                for (int t = 0; t < len; t++) {
-                    float p = halfCache ? Ops.toHalf(scores[t]) : scores[t];
-                    int vOff = t * kvDim + kvh * headDim;
-                    for (int d = 0; d < headDim; d++) w.att[out + d] += p * vc[vOff + d];
-                }
-            }
+            Scratch s = Scratch.get(ctx, headDim);
+            for (int task = fromTask; task < toTask; task++) head(task / heads, task % heads, kc, vc, w, s);
         });
-        MatMul.matmul(lw.wo(), w.att, n, w.xb);
-        for (int j = 0; j < n * dim; j++) w.x[j] += w.xb[j];
+        matmul(lw.wo(), w.att, n, w.xb);
+        if (options.reference()) {
+            for (int j = 0; j < n * c.dim(); j++) w.x[j] += w.xb[j];
+        } else {
+            VectorOps.add(w.x, w.xb, n * c.dim());
+        }
+    }
+
+    /**
+     * Attention of batch token i, query head h, over cached positions 0 .. pos+i (causal): scores
+     * q·k/sqrt(d), softmax, weighted sum of values. With an F16 cache the query and the
+     * probabilities are rounded to half first, as ggml converts them for its F16 products.
+     */
+    private void head(int i, int h, float[] kc, float[] vc, Workspace w, Scratch s) {
+        int qDim = c.qDim(), kvDim = c.kvDim(), headDim = c.headDim();
+        int kvh = h / (c.heads() / c.kvHeads());
+        int len = pos + i + 1;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] qh = s.qh, scores = s.scores;
+        for (int d = 0; d < headDim; d++) {
+            float qv = w.q[i * qDim + h * headDim + d];
+            qh[d] = halfCache ? Ops.toHalf(qv) : qv;
+        }
+        int out = i * qDim + h * headDim;
+        int kvOff = kvh * headDim;
+        if (options.reference()) {
+            for (int t = 0; t < len; t++) {
+                int kOff = t * kvDim + kvOff;
+                float sum = 0;
+                for (int d = 0; d < headDim; d++) sum += qh[d] * kc[kOff + d];
+                scores[t] = sum * scale;
+            }
+            Ops.softmax(scores, 0, len);
+            for (int d = 0; d < headDim; d++) w.att[out + d] = 0;
+            for (int t = 0; t < len; t++) {
+                float p = halfCache ? Ops.toHalf(scores[t]) : scores[t];
+                int vOff = t * kvDim + kvOff;
+                for (int d = 0; d < headDim; d++) w.att[out + d] += p * vc[vOff + d];
+            }
+        } else {
+            for (int t = 0; t < len; t++) scores[t] = VectorOps.dot(qh, 0, kc, t * kvDim + kvOff, headDim) * scale;
+            VectorOps.softmax(scores, 0, len);
+            if (halfCache) for (int t = 0; t < len; t++) scores[t] = Ops.toHalf(scores[t]);
+            VectorOps.weightedSum(scores, len, vc, kvOff, kvDim, w.att, out, headDim);
+        }
+    }
+
+    /** Per-thread attention buffers, grown on demand and kept, so no step allocates. */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
+        float[] scores = new float[0], qh = new float[0];
+
+        static Scratch get(int ctx, int headDim) {
+            Scratch s = PER_THREAD.get();
+            if (s.scores.length < ctx) s.scores = new float[ctx];
+            if (s.qh.length < headDim) s.qh = new float[headDim];
+            return s;
+        }
     }
 
     private void feedForward(LayerWeights lw, int n, Workspace w) {
-        int dim = c.dim(), ffn = c.ffnDim();
-        for (int i = 0; i < n; i++) Ops.rmsNorm(w.xb, i * dim, w.x, i * dim, lw.ffnNorm(), dim, c.rmsEps());
-        MatMul.matmul(lw.wGate(), w.xb, n, w.hb);
-        MatMul.matmul(lw.wUp(), w.xb, n, w.hb2);
-        Ops.swiglu(w.hb, w.hb2, n * ffn);
-        MatMul.matmul(lw.wDown(), w.hb, n, w.xb);
-        for (int j = 0; j < n * dim; j++) w.x[j] += w.xb[j];
+        int ffn = c.ffnDim();
+        rmsNorm(w.xb, w.x, lw.ffnNorm(), n);
+        matmul(lw.wGate(), w.xb, n, w.hb);
+        matmul(lw.wUp(), w.xb, n, w.hb2);
+        if (options.reference()) {
+            Ops.swiglu(w.hb, w.hb2, n * ffn);
+        } else if (n == 1) {
+            VectorOps.swiglu(w.hb, w.hb2, 0, ffn);
+        } else {
+            Parallel.forRange(n, 8, (a, b) -> VectorOps.swiglu(w.hb, w.hb2, a * ffn, (b - a) * ffn));
+        }
+        matmul(lw.wDown(), w.hb, n, w.xb);
+        if (options.reference()) {
+            for (int j = 0; j < n * c.dim(); j++) w.x[j] += w.xb[j];
+        } else {
+            VectorOps.add(w.x, w.xb, n * c.dim());
+        }
     }
 
     /** Logits for count tokens of the batch starting at index first, written to dst at dstOff. */
     private void logits(Workspace w, int first, int count, float[] dst, int dstOff) {
         int dim = c.dim(), vocab = c.vocabSize();
         float[] normed = new float[count * dim];
-        for (int i = 0; i < count; i++) Ops.rmsNorm(normed, i * dim, w.x, (first + i) * dim, outputNorm, dim, c.rmsEps());
+        for (int i = 0; i < count; i++) {
+            if (options.reference()) Ops.rmsNorm(normed, i * dim, w.x, (first + i) * dim, outputNorm, dim, c.rmsEps());
+            else VectorOps.rmsNorm(normed, i * dim, w.x, (first + i) * dim, outputNorm, dim, c.rmsEps());
+        }
         if (dstOff == 0 && dst.length == count * vocab) {
-            MatMul.matmul(output, normed, count, dst);
+            matmul(output, normed, count, dst);
         } else {
             float[] tmp = new float[count * vocab];
-            MatMul.matmul(output, normed, count, tmp);
+            matmul(output, normed, count, tmp);
             System.arraycopy(tmp, 0, dst, dstOff, count * vocab);
         }
     }
@@ -233,8 +301,8 @@ public final class Transformer {
             att = new float[capacity * c.qDim()];
             hb = new float[capacity * c.ffnDim()];
             hb2 = new float[capacity * c.ffnDim()];
-            cos = new float[Math.max(1, c.ropeDim() / 2)];
-            sin = new float[Math.max(1, c.ropeDim() / 2)];
+            cos = new float[capacity * Math.max(1, c.ropeDim() / 2)];
+            sin = new float[capacity * Math.max(1, c.ropeDim() / 2)];
         }
     }
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Pith vs llama.cpp (node-llama-cpp 3.21.1) inference speed on the same GGUF files, same threads.
+#
+#   bench/inference/run.sh [--models "smollm2-135m llama-3.2-1b"] [--types "F32 F16 Q8_0 Q4_0"]
+#                          [--threads 2] [--prompt 512] [--gen 128] [--rounds 3] [--repeats 1]
+#                          [--max-load 0.5] [--wait 600]
+#
+# Models are random `pith init` models of the presets' exact shapes (speed does not depend on the
+# weight values), one file per type, kept in bench/models/. Each round runs Pith then llama.cpp
+# (alternately, so drift in machine load hits both), each doing its own warm-up and REPEATS timed
+# repeats; the figures are medians over rounds. Before each run the script waits (up to --wait
+# seconds) for the 1-minute load average to fall below --max-load and records the load it saw.
+# Needs node-llama-cpp: NODE_LLAMA_CPP_DIR (default /tmp/oracle/node_modules) must hold it.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+MODELS="smollm2-135m llama-3.2-1b"; TYPES="F32 F16 Q8_0 Q4_0"; THREADS=2; PROMPT=512; GEN=128
+ROUNDS=3; REPEATS=1; MAX_LOAD=0.5; WAIT=600
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --models) MODELS="$2"; shift 2;; --types) TYPES="$2"; shift 2;; --threads) THREADS="$2"; shift 2;;
+    --prompt) PROMPT="$2"; shift 2;; --gen) GEN="$2"; shift 2;; --rounds) ROUNDS="$2"; shift 2;;
+    --repeats) REPEATS="$2"; shift 2;; --max-load) MAX_LOAD="$2"; shift 2;; --wait) WAIT="$2"; shift 2;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+export NODE_LLAMA_CPP_DIR="${NODE_LLAMA_CPP_DIR:-/tmp/oracle/node_modules}"
+JAVA="${PITH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+OUT="$ROOT/bench/models"; mkdir -p "$OUT"
+LOG="$HERE/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+wait_idle() {
+  local waited=0
+  while awk -v l="$(load1)" -v m="$MAX_LOAD" 'BEGIN{exit !(l>=m)}'; do
+    [ "$waited" -ge "$WAIT" ] && { echo "  (load $(load1) still above $MAX_LOAD after ${WAIT}s; measuring anyway)" >&2; return; }
+    sleep 10; waited=$((waited+10))
+  done
+}
+
+echo "# $(date -u +%FT%TZ)  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; threads $THREADS, prompt $PROMPT, gen $GEN, rounds $ROUNDS" | tee -a "$LOG"
+wait_idle
+BW=$("$JAVA" --add-modules jdk.incubator.vector "$HERE/Bandwidth.java" 1024 "$THREADS" 7 2>/dev/null)
+echo "{\"bandwidth\": $BW, \"load\": $(load1)}" | tee -a "$LOG"
+BWB=$(echo "$BW" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_per_second"])')
+
+printf "%-14s %-5s %10s %10s %6s %9s %9s %6s %9s %6s %5s\n" model type pith_pp llama_pp ratio pith_tg llama_tg ratio bound_tg pct load
+for m in $MODELS; do
+  for t in $TYPES; do
+    f="$OUT/$m-$(echo "$t" | tr 'A-Z' 'a-z').gguf"
+    [ -f "$f" ] || "$ROOT/pith" init --preset "$m" --seed 1 --type "$t" --out "$f" >&2
+    for r in $(seq "$ROUNDS"); do
+      wait_idle; l=$(load1)
+      p=$("$ROOT/pith" bench -m "$f" --threads "$THREADS" --prompt-tokens "$PROMPT" --gen-tokens "$GEN" --repeats "$REPEATS" --json)
+      echo "{\"engine\":\"pith\",\"model\":\"$m\",\"type\":\"$t\",\"round\":$r,\"load\":$l,\"result\":$p}" >> "$LOG"
+      wait_idle; l=$(load1)
+      q=$(node "$HERE/llamacpp-bench.mjs" "$f" "$PROMPT" "$GEN" "$THREADS" "$REPEATS")
+      echo "{\"engine\":\"llama.cpp\",\"model\":\"$m\",\"type\":\"$t\",\"round\":$r,\"load\":$l,\"result\":$q}" >> "$LOG"
+    done
+    python3 - "$LOG" "$m" "$t" "$BWB" <<'PY'
+import json, sys, statistics as st
+log, m, t, bw = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+rows = [json.loads(l) for l in open(log) if l.startswith('{"engine"')]
+rows = [r for r in rows if r["model"] == m and r["type"] == t]
+med = lambda eng, k: st.median(r["result"][k] for r in rows if r["engine"] == eng)
+pp, lpp, tg, ltg = med("pith", "prompt_tokens_per_second"), med("llama.cpp", "prompt_tokens_per_second"), med("pith", "gen_tokens_per_second"), med("llama.cpp", "gen_tokens_per_second")
+bpt = [r["result"]["bytes_per_token"] for r in rows if r["engine"] == "pith"][0]
+bound = bw / bpt
+load = max(r["load"] for r in rows)
+print(f"{m:<14} {t:<5} {pp:10.1f} {lpp:10.1f} {pp/lpp:6.2f} {tg:9.2f} {ltg:9.2f} {tg/ltg:6.2f} {bound:9.2f} {100*tg/bound:5.0f}% {load:5.2f}")
+PY
+  done
+done
+echo "raw results: $LOG" >&2

@@ -1,0 +1,94 @@
+package dev.pith.model.runtime;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Each {@link VectorOps} kernel against its scalar twin in {@link Ops} (or the plain loop it replaces). */
+class VectorOpsTest {
+    private static final int[] SIZES = {1, 7, 16, 64, 100, 576, 2049};
+
+    private static float[] random(int n, long seed, float scale) {
+        Random r = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian() * scale;
+        return v;
+    }
+
+    @Test
+    void rmsNormMatchesScalar() {
+        for (int n : SIZES) {
+            float[] x = random(n + 5, n, 3f), w = random(n, n + 1, 1f);
+            float[] ref = new float[n + 2], vec = new float[n + 2];
+            Ops.rmsNorm(ref, 2, x, 5, w, n, 1e-5f);
+            VectorOps.rmsNorm(vec, 2, x, 5, w, n, 1e-5f);
+            // The double sum of squares differs only by double rounding: the floats come out equal.
+            assertThat(vec).as("n=%d", n).containsExactly(ref);
+        }
+    }
+
+    @Test
+    void softmaxMatchesScalar() {
+        for (int n : SIZES) {
+            float[] a = random(n + 3, n, 4f), b = a.clone();
+            Ops.softmax(a, 3, n);
+            VectorOps.softmax(b, 3, n);
+            for (int i = 0; i < n + 3; i++) assertThat(b[i]).as("n=%d i=%d", n, i).isCloseTo(a[i], within(2e-7f + 2e-6f * Math.abs(a[i])));
+        }
+    }
+
+    @Test
+    void swigluMatchesScalar() {
+        for (int n : SIZES) {
+            float[] g = random(n, n, 5f), u = random(n, n + 9, 2f);
+            float[] ref = g.clone(), vec = g.clone();
+            Ops.swiglu(ref, u, n);
+            VectorOps.swiglu(vec, u, 0, n);
+            for (int i = 0; i < n; i++) assertThat(vec[i]).as("n=%d i=%d", n, i).isCloseTo(ref[i], within(1e-6f + 1e-6f * Math.abs(ref[i])));
+        }
+    }
+
+    @Test
+    void swigluOnASliceLeavesTheRestAlone() {
+        float[] g = random(100, 1, 2f), u = random(100, 2, 2f), ref = g.clone(), vec = g.clone();
+        Ops.swiglu(ref, u, 100);
+        VectorOps.swiglu(vec, u, 30, 40);
+        for (int i = 0; i < 100; i++) {
+            float want = i >= 30 && i < 70 ? ref[i] : g[i];
+            assertThat(vec[i]).isCloseTo(want, within(1e-6f + 1e-6f * Math.abs(want)));
+        }
+    }
+
+    @Test
+    void dotAndWeightedSumMatchPlainLoops() {
+        for (int n : new int[]{8, 48, 64, 80, 128}) {
+            int len = 37, stride = 3 * n;
+            float[] q = random(n, n, 1f), kv = random(len * stride, n + 1, 1f), p = random(len, n + 2, 1f);
+            for (int t = 0; t < len; t++) {
+                float s = 0;
+                for (int d = 0; d < n; d++) s += q[d] * kv[t * stride + n + d];
+                assertThat(VectorOps.dot(q, 0, kv, t * stride + n, n)).isCloseTo(s, within(1e-5f));
+            }
+            float[] out = new float[n + 4];
+            VectorOps.weightedSum(p, len, kv, n, stride, out, 4, n);
+            for (int d = 0; d < n; d++) {
+                float s = 0;
+                for (int t = 0; t < len; t++) s += p[t] * kv[t * stride + n + d];
+                assertThat(out[4 + d]).isCloseTo(s, within(1e-5f));
+            }
+        }
+    }
+
+    @Test
+    void addIsElementwise() {
+        float[] a = random(103, 1, 1f), b = random(103, 2, 1f), want = a.clone();
+        for (int i = 0; i < 103; i++) want[i] += b[i];
+        VectorOps.add(a, b, 103);
+        assertThat(a).containsExactly(want);
+        assertThat(Arrays.equals(a, want)).isTrue();
+    }
+}
