@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 static uint64_t state;
 
@@ -54,6 +55,32 @@ static void make_x(float * x, int v) {
         // scale underflows fp16 to zero).
         else x[i] = uniform() * ((i / 32) % 2 ? 0x1p-20f : 0x1p20f);
     }
+}
+
+#define QROWS 64
+
+// Row r of the quantizer input: uniform; uniform scaled by 2^-(r%20); quarter-integers in [-4, 4]
+// (many ties and repeats); alternating all-zero and tiny (uniform * 1e-3) blocks.
+static void make_quant_input(float * src) {
+    state = 7;
+    for (int r = 0; r < QROWS; r++) {
+        for (int i = 0; i < COLS; i++) {
+            float v;
+            switch (r % 4) {
+                case 0: v = uniform(); break;
+                case 1: v = uniform() * (1.0f / (float)(1 << (r % 20))); break;
+                case 2: v = (float)((int64_t)(next() % 33) - 16) * 0.25f; break;
+                default: v = ((i / 32) % 2) ? uniform() * 1e-3f : 0.0f; break;
+            }
+            src[r * COLS + i] = v;
+        }
+    }
+}
+
+static uint64_t fnv1a(const uint8_t * p, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ULL; }
+    return h;
 }
 
 static void hex(const void * p, size_t n) {
@@ -99,6 +126,46 @@ int main(void) {
         ggml_quantize_chunk(GGML_TYPE_Q4_0, x[v], buf, 0, 1, COLS, NULL);
         printf("weight q4_0 %d ", v);
         hex(buf, ggml_row_size(GGML_TYPE_Q4_0, COLS));
+        printf("\n");
+    }
+
+    // Every reference weight quantizer on 64 rows of 512 values of four kinds, as one FNV-1a hash each.
+    {
+        static float src[QROWS * COLS];
+        static uint8_t dst[QROWS * COLS * 2];
+        make_quant_input(src);
+        const enum ggml_type qtypes[] = {GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1,
+            GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
+        for (size_t q = 0; q < sizeof(qtypes) / sizeof(qtypes[0]); q++) {
+            size_t n = ggml_quantize_chunk(qtypes[q], src, dst, 0, QROWS, COLS, NULL);
+            printf("quant %s %016llx\n", ggml_type_name(qtypes[q]), (unsigned long long) fnv1a(dst, n));
+        }
+    }
+
+    // A Q4_0 block on which a fused x*id + 8.5 and the separately rounded one truncate differently:
+    // it shows which of the two ggml's reference quantizer computes on this build.
+    {
+        float blk[32];
+        state = 99;
+        for (long tries = 0; tries < 100000000L; tries++) {
+            float amax = 0, max = 0;
+            for (int j = 0; j < 32; j++) {
+                blk[j] = uniform();
+                if (amax < fabsf(blk[j])) { amax = fabsf(blk[j]); max = blk[j]; }
+            }
+            const float d = max / -8, id = d ? 1.0f / d : 0.0f;
+            int differs = 0;
+            for (int j = 0; j < 32; j++) {
+                const float prod = blk[j] * id;
+                if ((int8_t)(prod + 8.5f) != (int8_t)fmaf(blk[j], id, 8.5f)) differs = 1;
+            }
+            if (differs) break;
+        }
+        ggml_quantize_chunk(GGML_TYPE_Q4_0, blk, buf, 0, 1, 32, NULL);
+        printf("q4_0-edge ");
+        hex(blk, sizeof(blk));
+        printf(" ");
+        hex(buf, ggml_row_size(GGML_TYPE_Q4_0, 32));
         printf("\n");
     }
 

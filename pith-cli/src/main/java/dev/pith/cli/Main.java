@@ -22,6 +22,9 @@ import java.nio.charset.StandardCharsets;
                 ConvertCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
+                TokenizerCommand.class,
+                DataCommand.class,
+                TrainCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

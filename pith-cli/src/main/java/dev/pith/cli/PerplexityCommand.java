@@ -42,6 +42,8 @@ final class PerplexityCommand implements Runnable {
         } catch (IOException e) {
             throw new PithException(file + ": cannot be read (" + e.getMessage() + ").");
         }
+        // llama.cpp's -f drops one trailing newline from the file; do the same so token counts agree.
+        if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);
         try (Model m = common.load()) {
             if (m.tokenizer() == null) throw new PithException(common.model + " has no tokenizer.");
             int ctx = common.ctx > 0 ? common.ctx : m.config().contextLength();

@@ -22,8 +22,13 @@ import java.nio.ByteOrder;
  * <p>Quantized rows are widened byte → float lane by lane and multiplied with the activation
  * quants held as floats ({@link Activations#values}); each lane's partial block sum is an exact
  * integer, then scaled by {@code d_w * d_x} and accumulated with an FMA, which is how ggml's own
- * AVX kernels accumulate ({@code acc = fma(d, sumi_lanes, acc)}, then one horizontal sum). Types
- * without a vector kernel here use {@link DotScalar}.
+ * AVX kernels accumulate ({@code acc = fma(d, sumi_lanes, acc)}, then one horizontal sum). Every
+ * supported type has a kernel here; {@link DotScalar} is their reference.
+ *
+ * <p>Two rules keep these fast: bits are moved with 32-bit lane shifts and per-byte masks (x86 has
+ * no byte shifts, and a lane-wise byte shift widens and narrows), and loop bodies stay flat and
+ * small (C2 gives up inlining Vector API calls in very large methods, and a vector that is not
+ * inlined is boxed on the heap).
  *
  * <p>Block layouts need 8 or 16 float lanes (a block of 16 or 32 values is a whole number of
  * vectors); on a machine whose preferred width gives another count, {@link #AVAILABLE} is false and
@@ -38,7 +43,11 @@ final class DotVector {
     static final VectorSpecies<Short> S = AVAILABLE ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : null;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** Lane numbers 0..L-1: per-lane shift counts that pick bit j of a block's 32-bit qh for value j. */
+    private static final IntVector LANE = AVAILABLE ? IntVector.fromArray(I, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
+
     private DotVector() {}
+
 
     static float dot(DType type, MemorySegment w, long off, Activations a, int t, int cols) {
         int xo = t * cols;
@@ -48,7 +57,13 @@ final class DotVector {
             case BF16 -> bf16(w, off, a.values, xo, cols);
             case Q8_0 -> q8_0(w, off, a, xo, cols);
             case Q4_0 -> q4_0(w, off, a, xo, cols);
+            case Q4_1 -> q4_1(w, off, a, xo, cols);
+            case Q5_0 -> q5_0(w, off, a, xo, cols);
+            case Q5_1 -> q5_1(w, off, a, xo, cols);
+            case Q2_K -> q2_K(w, off, a, xo, cols);
+            case Q3_K -> q3_K(w, off, a, xo, cols);
             case Q4_K -> q4_K(w, off, a, xo, cols);
+            case Q5_K -> q5_K(w, off, a, xo, cols);
             case Q6_K -> q6_K(w, off, a, xo, cols);
             default -> DotScalar.dot(type, w, off, a, t, cols);
         };
@@ -115,45 +130,217 @@ final class DotVector {
 
     // ---- 32-value blocks ----
 
+    /**
+     * The high nibble of each byte. x86 has no byte shift, so shift the same bits as 32-bit lanes
+     * (one instruction) and mask, instead of a lane-wise byte shift (which widens and narrows).
+     */
+    private static ByteVector highNibbles(ByteVector v) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
+    }
+
     static FloatVector toFloat(ByteVector v) {
         return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
     }
 
+    // Each block's lane sums are built from independent products and added to one of two
+    // accumulators (even / odd blocks), so consecutive FMAs do not wait on each other.
+
+    /**
+     * Q8_0 against Q8_0. Each block's lane sums are exact (small integers), so only the order of the
+     * scaled block additions matters: one accumulator, as ggml's x86 kernel and {@link TiledMatMul}
+     * use, so a prompt's batched products are bit-identical to one-at-a-time ones.
+     */
     static float q8_0(MemorySegment w, long off, Activations a, int xo, int n) {
         float[] x = a.values;
         FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 32; b++) {
+        int nb = n / 32;
+        for (int b = 0; b < nb; b++) {
             long p = off + 34L * b;
             int xb = xo + 32 * b;
-            FloatVector sum = FloatVector.zero(F);
-            for (int c = 0; c < 32; c += L) {
-                sum = toFloat(ByteVector.fromMemorySegment(B, w, p + 2 + c, LE)).fma(FloatVector.fromArray(F, x, xb + c), sum);
-            }
-            acc = sum.fma(FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]), acc);
+            FloatVector sum = blockQ8(w, p + 2, x, xb);
+            FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
+            acc = sum.fma(d, acc);
         }
         return Lanes.sum(acc);
+    }
+
+    /** Lane sums of 32 int8 weights at {@code q} times x[xb..xb+32). */
+    private static FloatVector blockQ8(MemorySegment w, long q, float[] x, int xb) {
+        FloatVector sum = toFloat(ByteVector.fromMemorySegment(B, w, q, LE)).mul(FloatVector.fromArray(F, x, xb));
+        for (int c = L; c < 32; c += L) {
+            sum = sum.add(toFloat(ByteVector.fromMemorySegment(B, w, q + c, LE)).mul(FloatVector.fromArray(F, x, xb + c)));
+        }
+        return sum;
     }
 
     static float q4_0(MemorySegment w, long off, Activations a, int xo, int n) {
         float[] x = a.values;
         FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 32; b++) {
+        int nb = n / 32;
+        for (int b = 0; b < nb; b++) {
             long p = off + 18L * b;
             int xb = xo + 32 * b;
             FloatVector sum = FloatVector.zero(F);
             for (int c = 0; c < 16; c += L) {
                 ByteVector q = ByteVector.fromMemorySegment(B, w, p + 2 + c, LE);
-                FloatVector lo = toFloat(q.and((byte) 0xF).sub((byte) 8));
-                FloatVector hi = toFloat(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
-                sum = lo.fma(FloatVector.fromArray(F, x, xb + c), sum);
-                sum = hi.fma(FloatVector.fromArray(F, x, xb + 16 + c), sum);
+                FloatVector lo = toFloat(q.and((byte) 0xF).sub((byte) 8)).mul(FloatVector.fromArray(F, x, xb + c));
+                FloatVector hi = toFloat(highNibbles(q).sub((byte) 8)).mul(FloatVector.fromArray(F, x, xb + 16 + c));
+                sum = sum.add(lo.add(hi));
             }
-            acc = sum.fma(FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]), acc);
+            FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
+            acc = sum.fma(d, acc);
         }
         return Lanes.sum(acc);
     }
 
+    /** Q4_1 against Q8_1: nibbles times quants, plus the block's {@code m * s} (s = fp16(d_x * sum q_x)). */
+    static float q4_1(MemorySegment w, long off, Activations a, int xo, int n) {
+        float[] x = a.values;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        float mins = 0f;
+        int nb = n / 32;
+        for (int b = 0; b < nb; b++) {
+            long p = off + 20L * b;
+            int xb = xo + 32 * b;
+            FloatVector sum = FloatVector.zero(F);
+            for (int c = 0; c < 16; c += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, p + 4 + c, LE);
+                FloatVector lo = toFloat(q.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, xb + c));
+                FloatVector hi = toFloat(highNibbles(q)).mul(FloatVector.fromArray(F, x, xb + 16 + c));
+                sum = sum.add(lo.add(hi));
+            }
+            FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
+            if ((b & 1) == 0) acc0 = sum.fma(d, acc0);
+            else acc1 = sum.fma(d, acc1);
+            mins += Bytes.f16(w, p + 2) * a.s[xb / 32];
+        }
+        return Lanes.sum(acc0.add(acc1)) + mins;
+    }
+
+    /**
+     * The 5-bit values of L lanes of a Q5 block: nibbles (as ints) with bit {@code first + lane} of
+     * qh on top. The fifth bits come from one variable shift of the broadcast qh word.
+     */
+    private static IntVector fiveBits(ByteVector nibbles, int qh, int first) {
+        IntVector low = (IntVector) nibbles.convertShape(VectorOperators.B2I, I, 0);
+        IntVector high = IntVector.broadcast(I, qh).lanewise(VectorOperators.LSHR, LANE.add(first)).and(1).lanewise(VectorOperators.LSHL, 4);
+        return low.or(high);
+    }
+
+    static float q5_0(MemorySegment w, long off, Activations a, int xo, int n) {
+        float[] x = a.values;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int nb = n / 32;
+        for (int b = 0; b < nb; b++) {
+            long p = off + 22L * b;
+            int xb = xo + 32 * b;
+            int qh = Bytes.i32(w, p + 2);
+            FloatVector sum = FloatVector.zero(F);
+            for (int c = 0; c < 16; c += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, p + 6 + c, LE);
+                FloatVector lo = fiveBits(q.and((byte) 0xF), qh, c).sub(16).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+                FloatVector hi = fiveBits(highNibbles(q), qh, 16 + c).sub(16).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+                sum = sum.add(lo.mul(FloatVector.fromArray(F, x, xb + c)).add(hi.mul(FloatVector.fromArray(F, x, xb + 16 + c))));
+            }
+            FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
+            if ((b & 1) == 0) acc0 = sum.fma(d, acc0);
+            else acc1 = sum.fma(d, acc1);
+        }
+        return Lanes.sum(acc0.add(acc1));
+    }
+
+    static float q5_1(MemorySegment w, long off, Activations a, int xo, int n) {
+        float[] x = a.values;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        float mins = 0f;
+        int nb = n / 32;
+        for (int b = 0; b < nb; b++) {
+            long p = off + 24L * b;
+            int xb = xo + 32 * b;
+            int qh = Bytes.i32(w, p + 4);
+            FloatVector sum = FloatVector.zero(F);
+            for (int c = 0; c < 16; c += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, p + 8 + c, LE);
+                FloatVector lo = fiveBits(q.and((byte) 0xF), qh, c).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+                FloatVector hi = fiveBits(highNibbles(q), qh, 16 + c).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+                sum = sum.add(lo.mul(FloatVector.fromArray(F, x, xb + c)).add(hi.mul(FloatVector.fromArray(F, x, xb + 16 + c))));
+            }
+            FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
+            if ((b & 1) == 0) acc0 = sum.fma(d, acc0);
+            else acc1 = sum.fma(d, acc1);
+            mins += Bytes.f16(w, p + 2) * a.s[xb / 32];
+        }
+        return Lanes.sum(acc0.add(acc1)) + mins;
+    }
+
     // ---- 256-value super-blocks against Q8_K ----
+
+    /**
+     * Q2_K: 2-bit values, group g (16 values) at bits 2*((g/2)%4) of qs[32*(g/8) + 16*(g%2) ...],
+     * scale = low nibble of scales[g], min = high nibble (applied through Q8_K's 16-value sums).
+     */
+    static float q2_K(MemorySegment w, long off, Activations a, int xo, int n) {
+        float[] x = a.values;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0f;
+        for (int b = 0; b < n / 256; b++) {
+            long p = off + 84L * b;
+            int xb = xo + 256 * b;
+            FloatVector even = FloatVector.zero(F), odd = even;
+            int summs = 0;
+            for (int g = 0; g < 16; g++) {
+                long q = p + 16 + 32 * (g >>> 3) + 16 * (g & 1);
+                int shift = 2 * ((g >>> 1) & 3);
+                int sc = Bytes.u8(w, p + g);
+                FloatVector sum = FloatVector.zero(F);
+                for (int c = 0; c < 16; c += L) {
+                    ByteVector v = ByteVector.fromMemorySegment(B, w, q + c, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and((byte) 3);
+                    sum = sum.add(toFloat(v).mul(FloatVector.fromArray(F, x, xb + 16 * g + c)));
+                }
+                FloatVector scale = FloatVector.broadcast(F, sc & 0xF);
+                if ((g & 1) == 0) even = sum.fma(scale, even);
+                else odd = sum.fma(scale, odd);
+                summs += a.bsums[xb / 16 + g] * (sc >>> 4);
+            }
+            float yd = a.d[xb / 256];
+            acc = even.add(odd).fma(FloatVector.broadcast(F, yd * Bytes.f16(w, p + 80)), acc);
+            mins += yd * Bytes.f16(w, p + 82) * summs;
+        }
+        return Lanes.sum(acc) - mins;
+    }
+
+    /**
+     * Q3_K: value = 2 low bits (as Q2_K) | hmask bit (g/2) of hmask[16*(g%2) ...] << 2, minus 4;
+     * signed 6-bit scale per group.
+     */
+    static float q3_K(MemorySegment w, long off, Activations a, int xo, int n) {
+        float[] x = a.values;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 256; b++) {
+            long p = off + 110L * b;
+            int xb = xo + 256 * b;
+            FloatVector even = FloatVector.zero(F), odd = even;
+            for (int g = 0; g < 16; g++) {
+                long q = p + 32 + 32 * (g >>> 3) + 16 * (g & 1);
+                long hm = p + 16 * (g & 1);
+                int shift = 2 * ((g >>> 1) & 3), bit = g >>> 1;
+                FloatVector sum = FloatVector.zero(F);
+                for (int c = 0; c < 16; c += L) {
+                    ByteVector low = ByteVector.fromMemorySegment(B, w, q + c, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and((byte) 3);
+                    ByteVector high = ByteVector.fromMemorySegment(B, w, hm + c, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, bit).lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 4);
+                    sum = sum.add(toFloat(low.or(high).sub((byte) 4)).mul(FloatVector.fromArray(F, x, xb + 16 * g + c)));
+                }
+                FloatVector scale = FloatVector.broadcast(F, KScales.scaleQ3K(w, p + 96, g));
+                if ((g & 1) == 0) even = sum.fma(scale, even);
+                else odd = sum.fma(scale, odd);
+            }
+            acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p + 108) * a.d[xb / 256]), acc);
+        }
+        return Lanes.sum(acc);
+    }
 
     static float q4_K(MemorySegment w, long off, Activations a, int xo, int n) {
         float[] x = a.values;
@@ -162,55 +349,99 @@ final class DotVector {
         for (int b = 0; b < n / 256; b++) {
             long p = off + 144L * b;
             int xb = xo + 256 * b;
-            FloatVector sum = FloatVector.zero(F);
+            long scales = KScales.scalesK4(w, p + 4);
+            // Even and odd sub-blocks in separate chains; each sub-block's lane sums are exact integers.
+            FloatVector even = FloatVector.zero(F), odd = even;
             for (int j = 0; j < 4; j++) {
-                FloatVector s1 = FloatVector.zero(F), s2 = s1;
                 long q = p + 16 + 32L * j;
                 int x1 = xb + 64 * j, x2 = x1 + 32;
+                FloatVector s1 = FloatVector.zero(F), s2 = s1;
                 for (int c = 0; c < 32; c += L) {
                     ByteVector v = ByteVector.fromMemorySegment(B, w, q + c, LE);
-                    s1 = toFloat(v.and((byte) 0xF)).fma(FloatVector.fromArray(F, x, x1 + c), s1);
-                    s2 = toFloat(v.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, x2 + c), s2);
+                    s1 = s1.add(toFloat(v.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, x1 + c)));
+                    s2 = s2.add(toFloat(highNibbles(v)).mul(FloatVector.fromArray(F, x, x2 + c)));
                 }
-                sum = s1.fma(FloatVector.broadcast(F, KScales.scaleK4(w, p + 4, 2 * j)), sum);
-                sum = s2.fma(FloatVector.broadcast(F, KScales.scaleK4(w, p + 4, 2 * j + 1)), sum);
+                even = s1.fma(FloatVector.broadcast(F, KScales.at(scales, 2 * j)), even);
+                odd = s2.fma(FloatVector.broadcast(F, KScales.at(scales, 2 * j + 1)), odd);
             }
             float yd = a.d[xb / 256];
-            acc = sum.fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
-            int summs = 0;
-            for (int j = 0; j < 16; j++) summs += a.bsums[xb / 16 + j] * KScales.minK4(w, p + 4, j / 2);
-            mins += Bytes.f16(w, p + 2) * yd * summs;
+            acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
+            mins += Bytes.f16(w, p + 2) * yd * minTerm(KScales.minsK4(w, p + 4), a.bsums, xb / 16);
         }
         return Lanes.sum(acc) - mins;
     }
 
+    /** Q5_K: Q4_K's nibbles with bit {@code sub} of qh[l] as the fifth bit of value l of sub-block sub. */
+    static float q5_K(MemorySegment w, long off, Activations a, int xo, int n) {
+        float[] x = a.values;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0f;
+        for (int b = 0; b < n / 256; b++) {
+            long p = off + 176L * b;
+            int xb = xo + 256 * b;
+            long scales = KScales.scalesK4(w, p + 4);
+            FloatVector even = FloatVector.zero(F), odd = even;
+            for (int sub = 0; sub < 8; sub++) {
+                long q = p + 48 + 32 * (sub >>> 1);
+                int nibbleShift = 4 * (sub & 1);
+                FloatVector sum = FloatVector.zero(F);
+                for (int c = 0; c < 32; c += L) {
+                    ByteVector low = ByteVector.fromMemorySegment(B, w, q + c, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, nibbleShift).reinterpretAsBytes().and((byte) 0xF);
+                    ByteVector high = ByteVector.fromMemorySegment(B, w, p + 16 + c, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, sub).lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10);
+                    sum = sum.add(toFloat(low.or(high)).mul(FloatVector.fromArray(F, x, xb + 32 * sub + c)));
+                }
+                FloatVector scale = FloatVector.broadcast(F, KScales.at(scales, sub));
+                if ((sub & 1) == 0) even = sum.fma(scale, even);
+                else odd = sum.fma(scale, odd);
+            }
+            float yd = a.d[xb / 256];
+            acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
+            mins += Bytes.f16(w, p + 2) * yd * minTerm(KScales.minsK4(w, p + 4), a.bsums, xb / 16);
+        }
+        return Lanes.sum(acc) - mins;
+    }
+
+    /** sum over the 8 sub-blocks of min_j * (sum of their 32 activation quants), from Q8_K's 16-value sums. */
+    static int minTerm(long mins, short[] bsums, int first) {
+        int sum = 0;
+        for (int j = 0; j < 8; j++) sum += KScales.at(mins, j) * (bsums[first + 2 * j] + bsums[first + 2 * j + 1]);
+        return sum;
+    }
+
+    /**
+     * Q6_K: value = (4-bit low part | 2-bit high part << 4) - 32. Quarter k of each 128-value half
+     * takes the low (k = 0, 1) or high (k = 2, 3) nibble of ql[32*(k%2) + l] and bits 2k..2k+1 of
+     * qh[l]. Bits move with 32-bit lane shifts plus byte masks (x86 has no byte shifts). The loop
+     * body is kept small on purpose: C2 stops inlining Vector API calls in very large methods, and
+     * a vector that is not inlined is boxed.
+     */
     static float q6_K(MemorySegment w, long off, Activations a, int xo, int n) {
         float[] x = a.values;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n / 256; b++) {
             long p = off + 210L * b;
             int xb = xo + 256 * b;
-            FloatVector sum = FloatVector.zero(F);
-            for (int h = 0; h < 2; h++) {
-                long ql = p + 64L * h, qh = p + 128 + 32L * h, sc = p + 192 + 8L * h;
-                int xh = xb + 128 * h;
-                for (int c = 0; c < 32; c += L) {
-                    ByteVector lowA = ByteVector.fromMemorySegment(B, w, ql + c, LE);
-                    ByteVector lowB = ByteVector.fromMemorySegment(B, w, ql + 32 + c, LE);
-                    ByteVector high = ByteVector.fromMemorySegment(B, w, qh + c, LE);
-                    // Quarter k takes a nibble of lowA (k = 0, 2) or lowB (k = 1, 3) and bits 2k of high.
-                    ByteVector q1 = lowA.and((byte) 0xF).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q2 = lowB.and((byte) 0xF).or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q3 = lowA.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q4 = lowB.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
-                    int is = c / 16;
-                    sum = toFloat(q1.sub((byte) 32)).mul(FloatVector.fromArray(F, x, xh + c)).fma(FloatVector.broadcast(F, Bytes.i8(w, sc + is)), sum);
-                    sum = toFloat(q2.sub((byte) 32)).mul(FloatVector.fromArray(F, x, xh + 32 + c)).fma(FloatVector.broadcast(F, Bytes.i8(w, sc + is + 2)), sum);
-                    sum = toFloat(q3.sub((byte) 32)).mul(FloatVector.fromArray(F, x, xh + 64 + c)).fma(FloatVector.broadcast(F, Bytes.i8(w, sc + is + 4)), sum);
-                    sum = toFloat(q4.sub((byte) 32)).mul(FloatVector.fromArray(F, x, xh + 96 + c)).fma(FloatVector.broadcast(F, Bytes.i8(w, sc + is + 6)), sum);
+            FloatVector even = FloatVector.zero(F), odd = even;
+            for (int g = 0; g < 16; g++) {
+                // 16 values 16g.. : half h, quarter k, offset l0 inside the quarter.
+                int h = g >>> 3, k = (g >>> 1) & 3, l0 = 16 * (g & 1);
+                long ql = p + 64L * h + 32 * (k & 1) + l0;
+                long qh = p + 128 + 32L * h + l0;
+                FloatVector sum = FloatVector.zero(F);
+                for (int c = 0; c < 16; c += L) {
+                    IntVector low = ByteVector.fromMemorySegment(B, w, ql + c, LE).reinterpretAsInts();
+                    IntVector high = ByteVector.fromMemorySegment(B, w, qh + c, LE).reinterpretAsInts();
+                    ByteVector q = low.lanewise(VectorOperators.LSHR, 4 * (k >>> 1)).reinterpretAsBytes().and((byte) 0xF)
+                            .or(high.lanewise(VectorOperators.LSHR, 2 * k).lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
+                    sum = sum.add(toFloat(q.sub((byte) 32)).mul(FloatVector.fromArray(F, x, xb + 16 * g + c)));
                 }
+                FloatVector scale = FloatVector.broadcast(F, Bytes.i8(w, p + 192 + g));
+                if ((g & 1) == 0) even = sum.fma(scale, even);
+                else odd = sum.fma(scale, odd);
             }
-            acc = sum.fma(FloatVector.broadcast(F, Bytes.f16(w, p + 208) * a.d[xb / 256]), acc);
+            acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p + 208) * a.d[xb / 256]), acc);
         }
         return Lanes.sum(acc);
     }

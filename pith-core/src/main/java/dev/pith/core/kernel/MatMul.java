@@ -8,9 +8,14 @@ import dev.pith.core.quant.Dequantizer;
  * converted once per vector to the weight type's vec_dot_type (F32, F16, BF16, Q8_0, Q8_1 or Q8_K,
  * see {@link dev.pith.core.quant.ActivationQuantizer}) and each row is multiplied block by block on
  * its quantized bytes, never dequantized as a whole. Rows are split across {@link dev.pith.core.Parallel}
- * threads; kernels are vectorised (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K) or scalar (the rest),
- * see {@link MatMulScalar} for the plain twin. Several vectors at once (a prompt) go through
- * {@link TiledMatMul}'s register tiles for the types it covers, with bit-identical results.
+ * threads; every type has a vectorised kernel (16 float lanes with AVX-512, 8 with AVX2; other
+ * widths fall back to the scalar kernels), and {@link MatMulScalar} is the plain twin.
+ *
+ * <p>Results agree with ggml-cpu's own vec_dot to float rounding (the exact integer block sums are
+ * the same; only the order of the float additions differs), see GgmlOracleTest.
+ *
+ * <p>Several vectors at once (a prompt) go through {@link TiledMatMul}'s register tiles for the
+ * types it covers, with bit-identical results.
  */
 public final class MatMul {
     private MatMul() {}

@@ -35,4 +35,29 @@ public final class KScales {
         int high = (Bytes.u8(s, off + 8 + (j & 3)) >>> (2 * (j >>> 2))) & 3;
         return (low | (high << 4)) - 32;
     }
+
+    /**
+     * All eight Q4_K / Q5_K scales at once, sub-block j in byte j of the result: the same unpacking
+     * as {@link #scaleK4}, done on three 32-bit words (each byte mask applies per byte, so the bits
+     * a shift carries in from a neighbouring byte are dropped).
+     */
+    public static long scalesK4(MemorySegment s, long off) {
+        int a = Bytes.i32(s, off), c = Bytes.i32(s, off + 8);
+        int low = a & 0x3F3F3F3F;
+        int high = (c & 0x0F0F0F0F) | (((a >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** All eight Q4_K / Q5_K mins at once, sub-block j in byte j (see {@link #minK4}). */
+    public static long minsK4(MemorySegment s, long off) {
+        int b = Bytes.i32(s, off + 4), c = Bytes.i32(s, off + 8);
+        int low = b & 0x3F3F3F3F;
+        int high = ((c >>> 4) & 0x0F0F0F0F) | (((b >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** Byte j of a packed scale word. */
+    public static int at(long packed, int j) {
+        return (int) (packed >>> (8 * j)) & 0xFF;
+    }
 }

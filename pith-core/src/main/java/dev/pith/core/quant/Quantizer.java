@@ -3,15 +3,23 @@ package dev.pith.core.quant;
 import dev.pith.core.DType;
 
 /**
- * Round-to-nearest weight quantizers, byte-identical to ggml's reference quantize_row_*_ref (what
- * {@code llama-quantize} uses for these types when it has no importance matrix).
+ * Weight quantizers byte-identical to ggml's reference quantize_row_*_ref, which is what
+ * {@code llama-quantize} uses when it has no importance matrix: round-to-nearest for the 32-value
+ * types, ggml's scale searches for the K-quants ({@link KQuantizer}).
+ *
+ * <p>ggml-base (where these live) is built without -march flags on x86-64, so its float code has
+ * no fused multiply-adds; Java's float arithmetic, one rounding per operation, matches it. (gguf-py
+ * notes that Q4_0/Q5_0 "depend on FMA": that is true of builds that contract, such as aarch64.)
  */
 public final class Quantizer {
     private Quantizer() {}
 
     /** Whether {@link #quantize} can produce this type. */
     public static boolean supports(DType type) {
-        return type == DType.Q8_0 || type == DType.Q4_0;
+        return switch (type) {
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
     }
 
     /** Quantizes {@code src[0..count)} (a whole number of blocks) to ggml block bytes. */
@@ -24,6 +32,14 @@ public final class Quantizer {
         switch (type) {
             case Q8_0 -> { for (int b = 0; b < nb; b++) q8_0(src, 32 * b, out, 34 * b); }
             case Q4_0 -> { for (int b = 0; b < nb; b++) q4_0(src, 32 * b, out, 18 * b); }
+            case Q4_1 -> { for (int b = 0; b < nb; b++) q4_1(src, 32 * b, out, 20 * b); }
+            case Q5_0 -> { for (int b = 0; b < nb; b++) q5_0(src, 32 * b, out, 22 * b); }
+            case Q5_1 -> { for (int b = 0; b < nb; b++) q5_1(src, 32 * b, out, 24 * b); }
+            case Q2_K -> { for (int b = 0; b < nb; b++) KQuantizer.q2_K(src, 256 * b, out, 84 * b); }
+            case Q3_K -> { for (int b = 0; b < nb; b++) KQuantizer.q3_K(src, 256 * b, out, 110 * b); }
+            case Q4_K -> { for (int b = 0; b < nb; b++) KQuantizer.q4_K(src, 256 * b, out, 144 * b); }
+            case Q5_K -> { for (int b = 0; b < nb; b++) KQuantizer.q5_K(src, 256 * b, out, 176 * b); }
+            case Q6_K -> { for (int b = 0; b < nb; b++) KQuantizer.q6_K(src, 256 * b, out, 210 * b); }
             default -> throw new IllegalArgumentException("Pith cannot quantize to " + type + " yet");
         }
         return out;
@@ -41,12 +57,81 @@ public final class Quantizer {
 
     /**
      * quantize_row_q4_0_ref: d = max/-8 where max is the signed value of largest magnitude (the
-     * first such), q = min(15, (int8)(x*id + 8.5)). GCC contracts {@code x*id + 8.5f} into one
-     * fused multiply-add on x86 with FMA (its default -ffp-contract=fast), and gguf-py's comment says
-     * the same; the two forms differ only when the sum lies just under an integer, which the
-     * fixtures happen not to hit, so the fused form here follows the C build, not the fixtures.
+     * first such), q = min(15, (int8)(x*id + 8.5)), the product and the sum rounded separately.
      */
     static void q4_0(float[] x, int xo, byte[] y, int yo) {
+        float max = signedAbsMax(x, xo);
+        float d = max / -8f;
+        float id = d != 0f ? 1f / d : 0f;
+        putHalf(y, yo, d);
+        for (int j = 0; j < 16; j++) {
+            int xi0 = Math.min(15, (byte) (int) (x[xo + j] * id + 8.5f));
+            int xi1 = Math.min(15, (byte) (int) (x[xo + 16 + j] * id + 8.5f));
+            y[yo + 2 + j] = (byte) (xi0 | (xi1 << 4));
+        }
+    }
+
+    /** quantize_row_q4_1_ref: d = (max-min)/15, m = min, q = min(15, (int8)((x-min)*id + 0.5)). */
+    static void q4_1(float[] x, int xo, byte[] y, int yo) {
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            float v = x[xo + j];
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        float d = (max - min) / 15;
+        float id = d != 0f ? 1f / d : 0f;
+        putHalf(y, yo, d);
+        putHalf(y, yo + 2, min);
+        for (int j = 0; j < 16; j++) {
+            int xi0 = Math.min(15, (byte) (int) ((x[xo + j] - min) * id + 0.5f));
+            int xi1 = Math.min(15, (byte) (int) ((x[xo + 16 + j] - min) * id + 0.5f));
+            y[yo + 4 + j] = (byte) (xi0 | (xi1 << 4));
+        }
+    }
+
+    /** quantize_row_q5_0_ref: d = max/-16, q = min(31, (int8)(x*id + 16.5)), fifth bits in qh. */
+    static void q5_0(float[] x, int xo, byte[] y, int yo) {
+        float max = signedAbsMax(x, xo);
+        float d = max / -16f;
+        float id = d != 0f ? 1f / d : 0f;
+        putHalf(y, yo, d);
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int xi0 = Math.min(31, (byte) (int) (x[xo + j] * id + 16.5f));
+            int xi1 = Math.min(31, (byte) (int) (x[xo + 16 + j] * id + 16.5f));
+            y[yo + 6 + j] = (byte) ((xi0 & 0xF) | ((xi1 & 0xF) << 4));
+            qh |= ((xi0 & 0x10) >>> 4) << j;
+            qh |= ((xi1 & 0x10) >>> 4) << (j + 16);
+        }
+        putInt(y, yo + 2, qh);
+    }
+
+    /** quantize_row_q5_1_ref: d = (max-min)/31, m = min, q = (uint8)((x-min)*id + 0.5), fifth bits in qh. */
+    static void q5_1(float[] x, int xo, byte[] y, int yo) {
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            float v = x[xo + j];
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        float d = (max - min) / 31;
+        float id = d != 0f ? 1f / d : 0f;
+        putHalf(y, yo, d);
+        putHalf(y, yo + 2, min);
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int xi0 = (int) ((x[xo + j] - min) * id + 0.5f) & 0xFF;
+            int xi1 = (int) ((x[xo + 16 + j] - min) * id + 0.5f) & 0xFF;
+            y[yo + 8 + j] = (byte) ((xi0 & 0xF) | ((xi1 & 0xF) << 4));
+            qh |= ((xi0 & 0x10) >>> 4) << j;
+            qh |= ((xi1 & 0x10) >>> 4) << (j + 16);
+        }
+        putInt(y, yo + 4, qh);
+    }
+
+    /** The value of largest magnitude, keeping its sign (the first one on ties), as Q4_0/Q5_0 scale from it. */
+    private static float signedAbsMax(float[] x, int xo) {
         float amax = 0f, max = 0f;
         for (int j = 0; j < 32; j++) {
             float v = x[xo + j];
@@ -55,14 +140,11 @@ public final class Quantizer {
                 max = v;
             }
         }
-        float d = max / -8f;
-        float id = d != 0f ? 1f / d : 0f;
-        putHalf(y, yo, d);
-        for (int j = 0; j < 16; j++) {
-            int xi0 = Math.min(15, (byte) (int) Math.fma(x[xo + j], id, 8.5f));
-            int xi1 = Math.min(15, (byte) (int) Math.fma(x[xo + 16 + j], id, 8.5f));
-            y[yo + 2 + j] = (byte) (xi0 | (xi1 << 4));
-        }
+        return max;
+    }
+
+    private static void putInt(byte[] y, int off, int v) {
+        for (int i = 0; i < 4; i++) y[off + i] = (byte) (v >>> (8 * i));
     }
 
     /** C's roundf: half away from zero. */

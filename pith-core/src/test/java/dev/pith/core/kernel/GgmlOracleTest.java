@@ -24,8 +24,9 @@ import static org.assertj.core.api.Assertions.within;
  * Agreement with ggml-cpu itself. ggml-oracle.txt was written by src/test/oracle/ggml_oracle.c
  * linked against ggml (CPU backend built with -march=native on an AVX-512 Sapphire Rapids): the
  * bytes of ggml's activation quantizers (the from_float of Q8_0, Q8_1, Q8_K), of its reference
- * Q4_0 weight quantizer, and the results of its vec_dot for every weight type. Inputs are
- * regenerated here from the same SplitMix64 stream.
+ * weight quantizers (Q4_0 in full, every type as a hash over 32768 values of four kinds), and the
+ * results of its vec_dot for every weight type. Inputs are regenerated here from the same
+ * SplitMix64 stream.
  */
 class GgmlOracleTest {
     static final int COLS = 512, ROWS = 4, NVEC = 3;
@@ -117,6 +118,68 @@ class GgmlOracleTest {
             int v = Integer.parseInt(f[2]);
             assertThat(HexFormat.of().formatHex(Quantizer.quantize(DType.Q4_0, x[v], COLS))).as("vector %d", v).isEqualTo(f[3]);
         }
+    }
+
+    /** ggml_oracle.c's quantizer input: 64 rows of 512 values of four kinds (see make_quant_input there). */
+    static float[] quantInput() {
+        Stream s = new Stream(7);
+        float[] src = new float[64 * COLS];
+        for (int r = 0; r < 64; r++) {
+            for (int i = 0; i < COLS; i++) {
+                float v = switch (r % 4) {
+                    case 0 -> s.uniform();
+                    case 1 -> s.uniform() * (1.0f / (float) (1 << (r % 20)));
+                    case 2 -> (float) (Long.remainderUnsigned(s.next(), 33) - 16) * 0.25f;
+                    default -> ((i / 32) % 2) != 0 ? s.uniform() * 1e-3f : 0.0f;
+                };
+                src[r * COLS + i] = v;
+            }
+        }
+        return src;
+    }
+
+    static long fnv1a(byte[] b) {
+        long h = 0xcbf29ce484222325L;
+        for (byte x : b) {
+            h ^= x & 0xFF;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    @Test
+    void everyWeightQuantizerIsByteIdenticalToGgmlsReference() throws IOException {
+        float[] src = quantInput();
+        List<String[]> qs = lines("quant");
+        assertThat(qs).hasSize(10);
+        for (String[] f : qs) {
+            DType type = DType.parse(f[1]);
+            byte[] got = Quantizer.quantize(type, src, src.length);
+            assertThat(String.format("%016x", fnv1a(got))).as("FNV-1a of %s blocks", type).isEqualTo(f[2]);
+        }
+    }
+
+    @Test
+    void q4_0RoundsTheProductBeforeAdding8Point5AsX86GgmlDoes() throws IOException {
+        List<String[]> edge = lines("q4_0-edge");
+        assertThat(edge).hasSize(1);
+        byte[] raw = HexFormat.of().parseHex(edge.get(0)[1]);
+        float[] block = new float[32];
+        java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(block);
+        String want = edge.get(0)[2];
+        assertThat(HexFormat.of().formatHex(Quantizer.quantize(DType.Q4_0, block, 32))).isEqualTo(want);
+        // The block was chosen so that a fused multiply-add would give other bytes: the check discriminates.
+        float amax = 0, max = 0;
+        for (float v : block) {
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float id = 1f / (max / -8f);
+        boolean fusedDiffers = false;
+        for (float v : block) fusedDiffers |= (byte) (int) Math.fma(v, id, 8.5f) != (byte) (int) (v * id + 8.5f);
+        assertThat(fusedDiffers).isTrue();
     }
 
     @Test

@@ -88,7 +88,9 @@ final class GgufReader {
                 throw fail("has general.alignment " + alignment + ", which is not a power of two");
         }
 
-        List<GgufTensorInfo> infos = new ArrayList<>((int) nTensors);
+        // Capacities are capped: the counts were only checked against the file size, and a large
+        // file may hold a count above Integer.MAX_VALUE or one that would allocate far more than it holds.
+        List<GgufTensorInfo> infos = new ArrayList<>((int) Math.min(nTensors, 1024));
         Set<String> names = new HashSet<>();
         for (long i = 0; i < nTensors; i++) {
             String name = string("tensor name");
@@ -109,8 +111,17 @@ final class GgufReader {
             int typeId = u32AsInt("type of " + name);
             DType type = DType.fromGgmlId(typeId);
             if (type == null) throw fail("stores tensor '" + name + "' in ggml type " + Integer.toUnsignedString(typeId) + ", which Pith does not support");
-            if (nd > 0 && shape[0] % type.blockSize() != 0)
-                throw fail("gives tensor '" + name + "' rows of " + shape[0] + " elements, not a multiple of the " + type + " block size " + type.blockSize());
+            // A 0-dimensional tensor is one element, which must still fill whole blocks.
+            long cols = nd == 0 ? 1 : shape[0];
+            if (cols % type.blockSize() != 0)
+                throw fail("gives tensor '" + name + "' rows of " + cols + " elements, not a multiple of the " + type + " block size " + type.blockSize());
+            // The byte size can overflow even when the element count does not (e.g. 2^30 x 2^32 F32
+            // wraps to 0 bytes, which would then "fit" in any file): compute it exactly.
+            try {
+                Math.multiplyExact(cols == 0 ? 0 : type.bytesFor(cols), cols == 0 ? 1 : count / cols);
+            } catch (ArithmeticException e) {
+                throw fail("gives tensor '" + name + "' a shape whose byte size overflows: " + Arrays.toString(shape));
+            }
             long offset = i64("offset of " + name);
             if (offset < 0 || offset % alignment != 0) throw fail("gives tensor '" + name + "' offset " + Long.toUnsignedString(offset) + ", not a multiple of the alignment " + alignment);
             infos.add(new GgufTensorInfo(name, shape, type, offset));
@@ -139,7 +150,8 @@ final class GgufReader {
             long n = i64("array length of " + key);
             long minEach = elem == GgufValueType.STRING ? 8 : elem.size;
             if (n < 0 || n > remaining() / minEach) throw fail("has metadata array '" + key + "' of " + Long.toUnsignedString(n) + " elements, more than the file holds");
-            List<Object> list = new ArrayList<>((int) n);
+            if (n > Integer.MAX_VALUE - 8) throw fail("has metadata array '" + key + "' of " + n + " elements, more than Pith can hold");
+            List<Object> list = new ArrayList<>((int) Math.min(n, 1 << 16));
             for (long i = 0; i < n; i++) list.add(scalar(key, elem));
             return GgufValue.array(elem, list);
         }

@@ -6,6 +6,7 @@ import dev.pith.core.Tensor;
 import dev.pith.model.Model;
 import dev.pith.model.ModelConfig;
 import dev.pith.model.gguf.GgufValue;
+import dev.pith.model.tokenizer.Tokenizers;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +72,32 @@ public final class HfWriter {
         SafetensorsWriter.writeSharded(dir, hf, maxShardBytes);
         AtomicFile.write(dir.resolve(HfLoader.CONFIG), out -> out.write(configText.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         copySideFiles(model.source(), dir);
+        writeTokenizerJsonIfMissing(model, dir);
     }
+
+    /**
+     * A source without tokenizer.json (GGUF, llama2.c, an HF folder with only tokenizer.model) gets one
+     * written from the model's tokenizer, so the folder is complete for transformers; a
+     * tokenizer_config.json copied from the source is kept.
+     */
+    private static void writeTokenizerJsonIfMissing(Model model, Path dir) {
+        Path src = model.source();
+        if (model.tokenizer() == null || (src != null && Files.isRegularFile(src.resolve(TOKENIZER_JSON)))) return;
+        Path config = dir.resolve("tokenizer_config.json");
+        byte[] copied = null;
+        try {
+            if (src != null && Files.isRegularFile(src.resolve("tokenizer_config.json"))) copied = Files.readAllBytes(config);
+        } catch (java.io.IOException e) {
+            throw new PithException(config + " cannot be read (" + e.getMessage() + ").", e);
+        }
+        Tokenizers.toHfJson(model.tokenizer(), dir);
+        if (copied != null) {
+            byte[] keep = copied;
+            AtomicFile.write(config, out -> out.write(keep));
+        }
+    }
+
+    private static final String TOKENIZER_JSON = "tokenizer.json";
 
     private static Tensor unpermute(Tensor t, ModelConfig c) {
         String n = t.name();

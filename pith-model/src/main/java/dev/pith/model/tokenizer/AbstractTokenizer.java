@@ -25,6 +25,7 @@ public abstract sealed class AbstractTokenizer implements Tokenizer permits SpmT
     private final PieceEncoding pieceEncoding;
     private final boolean stripLeadingSpace;
     private final byte[][] bytesCache;
+    private String chatTemplate;
 
     protected AbstractTokenizer(Vocabulary vocab, AddedTokenSplitter splitter, PieceEncoding pieceEncoding, boolean stripLeadingSpace) {
         this.vocab = vocab;
@@ -35,6 +36,14 @@ public abstract sealed class AbstractTokenizer implements Tokenizer permits SpmT
     }
 
     public Vocabulary vocabulary() { return vocab; }
+
+    @Override public String chatTemplate() { return chatTemplate; }
+
+    /** Set once by the loader that found the template next to the vocabulary. */
+    void setChatTemplate(String template) { this.chatTemplate = template == null || template.isEmpty() ? null : template; }
+
+    /** The tokens matched in text before BPE (added / special tokens), as the splitter holds them. */
+    List<AddedTokenSplitter.Entry> addedTokens() { return splitter.entries(); }
     public PieceEncoding pieceEncoding() { return pieceEncoding; }
 
     /** True when decode drops the one space the encoder put in front of the text (SentencePiece's dummy prefix). */

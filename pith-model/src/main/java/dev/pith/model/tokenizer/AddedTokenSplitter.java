@@ -43,6 +43,9 @@ final class AddedTokenSplitter {
 
     boolean isEmpty() { return byLength.isEmpty(); }
 
+    /** The entries, longest text first. */
+    List<Entry> entries() { return byLength; }
+
     List<Fragment> split(String text, boolean parseSpecial) {
         List<Fragment> out = new ArrayList<>();
         if (text.isEmpty()) return out;

@@ -14,6 +14,9 @@ public final class BpeTokenizer extends AbstractTokenizer {
     private final int[][] merges;
     private final String ggufPre;
     private final boolean ignoreMerges;
+    private final boolean byteFallback;
+    private final boolean fuseUnk;
+    private com.fasterxml.jackson.databind.node.ObjectNode hfPipeline;
 
     BpeTokenizer(Vocabulary vocab, AddedTokenSplitter splitter, Normalizer normalizer, PreTokenizer preTokenizer,
                  int[][] merges, PieceEncoding encoding, boolean byteFallback, boolean ignoreMerges, boolean fuseUnk,
@@ -24,6 +27,8 @@ public final class BpeTokenizer extends AbstractTokenizer {
         this.merges = merges;
         this.ggufPre = ggufPre;
         this.ignoreMerges = ignoreMerges;
+        this.byteFallback = byteFallback;
+        this.fuseUnk = fuseUnk;
         this.merger = new BpeMerger(vocab, merges, encoding == PieceEncoding.BYTE_LEVEL, byteFallback, ignoreMerges,
                 vocab.unk(), fuseUnk);
     }
@@ -35,6 +40,13 @@ public final class BpeTokenizer extends AbstractTokenizer {
     public String ggufPre() { return ggufPre; }
 
     public boolean ignoreMerges() { return ignoreMerges; }
+    public boolean byteFallback() { return byteFallback; }
+    public boolean fuseUnk() { return fuseUnk; }
+
+    /** normalizer / pre_tokenizer / post_processor / decoder as read from a tokenizer.json, or null for GGUF vocabularies. */
+    com.fasterxml.jackson.databind.node.ObjectNode hfPipeline() { return hfPipeline; }
+
+    void setHfPipeline(com.fasterxml.jackson.databind.node.ObjectNode pipeline) { this.hfPipeline = pipeline; }
 
     @Override
     protected void encodeText(String text, boolean afterToken, boolean first, IntList out) {

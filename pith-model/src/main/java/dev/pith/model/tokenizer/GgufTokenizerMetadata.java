@@ -26,6 +26,13 @@ final class GgufTokenizerMetadata {
     // ---------------------------------------------------------------- reading
 
     static AbstractTokenizer read(Map<String, GgufValue> md, Path source) {
+        AbstractTokenizer t = readVocabulary(md, source);
+        GgufValue template = md.get("tokenizer.chat_template");
+        if (template != null && template.value() instanceof String s) t.setChatTemplate(s);
+        return t;
+    }
+
+    private static AbstractTokenizer readVocabulary(Map<String, GgufValue> md, Path source) {
         Reader r = new Reader(md, source);
         String model = r.string("model", null);
         if (model == null) throw r.bad("has no tokenizer (metadata key tokenizer.ggml.model is missing)");
@@ -255,6 +262,7 @@ final class GgufTokenizerMetadata {
         putId(md, "padding_token_id", v.pad());
         md.put(PREFIX + "add_bos_token", GgufValue.bool(v.addBos()));
         md.put(PREFIX + "add_eos_token", GgufValue.bool(v.addEos()));
+        if (at.chatTemplate() != null) md.put("tokenizer.chat_template", GgufValue.string(at.chatTemplate()));
         return md;
     }
 

@@ -132,10 +132,34 @@ final class HfTokenizerJson {
         Vocabulary vocab = new Vocabulary(texts, types, null, bos, eos, unk, pad, addBos, addEos);
         int[][] merges = merges(model.path("merges"), vocab);
         AddedTokenSplitter splitter = new AddedTokenSplitter(entries, AddedTokenSplitter.Mode.LEFTMOST_LONGEST);
-        return new BpeTokenizer(vocab, splitter, normalizer, pre, merges,
+        BpeTokenizer t = new BpeTokenizer(vocab, splitter, normalizer, pre, merges,
                 byteLevel ? AbstractTokenizer.PieceEncoding.BYTE_LEVEL : AbstractTokenizer.PieceEncoding.SENTENCEPIECE,
                 byteFallback, model.path("ignore_merges").asBoolean(false), model.path("fuse_unk").asBoolean(false),
                 stripLeadingSpace, byteLevel ? info.ggufPre : null);
+        t.setChatTemplate(chatTemplate(config));
+        // Kept as read, so writing the tokenizer back out as tokenizer.json loses nothing of its pipeline.
+        com.fasterxml.jackson.databind.node.ObjectNode pipeline = JSON.createObjectNode();
+        for (String k : new String[] {"normalizer", "pre_tokenizer", "post_processor", "decoder"})
+            pipeline.set(k, root.has(k) ? root.get(k) : com.fasterxml.jackson.databind.node.NullNode.getInstance());
+        t.setHfPipeline(pipeline);
+        return t;
+    }
+
+    /** tokenizer_config.json's chat_template: a string, or a list of {name, template} of which "default" (else the first) is taken. */
+    private static String chatTemplate(JsonNode config) {
+        if (config == null) return null;
+        JsonNode c = config.path("chat_template");
+        if (c.isTextual()) return c.asText();
+        if (c.isArray()) {
+            String first = null;
+            for (JsonNode e : c) {
+                String tpl = e.path("template").asText(null);
+                if (first == null) first = tpl;
+                if ("default".equals(e.path("name").asText())) return tpl;
+            }
+            return first;
+        }
+        return null;
     }
 
     private JsonNode readConfig() {
@@ -274,6 +298,7 @@ final class HfTokenizerJson {
                         && list.get(0).path("pattern").has("Regex")) {
                     info.ggufPre = PreTokenizerRegexes.ggufPreFor(list.get(0).path("pattern").get("Regex").asText());
                 }
+                if (info.ggufPre == null) info.ggufPre = ggufPreOfSplits(list);
                 return PreTokenizer.sequence(steps);
             }
             case "ByteLevel" -> {
@@ -313,6 +338,22 @@ final class HfTokenizerJson {
             }
             default -> throw bad("uses the pre-tokenizer '" + type + "', which Pith does not support");
         }
+    }
+
+    /** Splits(Isolated regex)... + ByteLevel(no regex, no prefix), as Pith writes llama.cpp's regex lists: the name of that list, or null. */
+    private static String ggufPreOfSplits(JsonNode list) {
+        if (list.size() < 2) return null;
+        JsonNode last = list.get(list.size() - 1);
+        if (!"ByteLevel".equals(last.path("type").asText()) || last.path("use_regex").asBoolean(true)
+                || last.path("add_prefix_space").asBoolean(false)) return null;
+        List<String> regexes = new ArrayList<>();
+        for (int i = 0; i < list.size() - 1; i++) {
+            JsonNode s = list.get(i);
+            if (!"Split".equals(s.path("type").asText()) || !"Isolated".equals(s.path("behavior").asText())
+                    || s.path("invert").asBoolean(false) || !s.path("pattern").has("Regex")) return null;
+            regexes.add(s.path("pattern").get("Regex").asText());
+        }
+        return PreTokenizerRegexes.ggufPreForList(regexes);
     }
 
     private RegexSplit.Behavior behavior(String s) {

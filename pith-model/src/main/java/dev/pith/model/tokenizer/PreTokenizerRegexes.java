@@ -86,6 +86,20 @@ public final class PreTokenizerRegexes {
         return null;
     }
 
+    // One name per distinct regex list, the first llama.cpp lists for it.
+    private static final List<String> CANONICAL = List.of("default", "llama-bpe", "dbrx", "deepseek-llm", "deepseek-v3",
+            "deepseek-coder", "falcon", "starcoder", "gpt-2", "qwen2", "bloom", "viking", "tekken");
+
+    /** The GGUF pre name whose regex list is exactly {@code regexes}, or null. */
+    public static String ggufPreForList(List<String> regexes) {
+        if (regexes.size() == 1) {
+            String one = ggufPreFor(regexes.getFirst());
+            if (one != null) return one;
+        }
+        for (String name : CANONICAL) if (forGgufPre(name).regexes().equals(regexes)) return name;
+        return null;
+    }
+
     /** A pre-tokenizer that applies the regexes in order, each splitting the pieces of the previous. */
     static PreTokenizer splitter(List<String> regexes) {
         List<PreTokenizer> steps = new ArrayList<>();

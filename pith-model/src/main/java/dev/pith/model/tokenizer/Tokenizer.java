@@ -35,6 +35,12 @@ public interface Tokenizer {
     /** True when the model expects BOS at the start of a prompt (tokenizer.ggml.add_bos_token). */
     boolean addBosByDefault();
 
+    /**
+     * The model's chat template (Jinja source from GGUF {@code tokenizer.chat_template} or
+     * tokenizer_config.json {@code chat_template}), or null when the model has none.
+     */
+    default String chatTemplate() { return null; }
+
     /** True for ids that end generation (EOS, EOT, ...). */
     default boolean isEndOfGeneration(int id) { return id == eos(); }
 }

@@ -34,6 +34,18 @@ public final class Tokenizers {
     }
 
     /**
+     * Writes {@code tokenizer.json} and {@code tokenizer_config.json} into {@code dir} (created when
+     * missing) so that Hugging Face tokenizers / transformers, and {@link #fromHfJson}, tokenize as
+     * {@code t} does. SentencePiece-style vocabularies become BPE with byte fallback (merges ordered by
+     * score, as HF's Llama conversion does), byte-level ones BPE with ByteLevel and their split regexes;
+     * tokenizers read from tokenizer.json keep their own pipeline. The config names bos/eos/unk/pad,
+     * add_bos_token / add_eos_token and the chat template when the tokenizer has one.
+     */
+    public static void toHfJson(Tokenizer t, Path dir) {
+        HfTokenizerJsonWriter.write(t, dir);
+    }
+
+    /**
      * The {@code tokenizer.ggml.*} keys llama.cpp needs to load this tokenizer from a GGUF file Pith
      * writes. SentencePiece-style tokenizers become model "llama" (tokenizer.json merges are turned
      * into scores), byte-level ones model "gpt2" with their pre-tokenizer name.

@@ -1,0 +1,44 @@
+package dev.pith.train;
+
+import dev.pith.core.Parallel;
+
+/**
+ * Softmax and cross-entropy fused: from logits (n × vocab) and targets, the mean negative log
+ * probability of the targets, and in the same pass the logit gradient (softmax − one-hot) · scale / n
+ * written over the logits. Never materialises a separate probability buffer.
+ */
+public final class CrossEntropy {
+    private CrossEntropy() {}
+
+    /** Returns the mean loss; logits become d(loss·scale)/d(logits). */
+    public static double forwardBackward(float[] logits, int[] targets, int n, int vocab, float scale) {
+        double[] rowLoss = new double[n];
+        float gradScale = scale / n;
+        Parallel.forRange(n, 4, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int o = i * vocab;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < vocab; j++) max = Math.max(max, logits[o + j]);
+                double sum = 0;
+                for (int j = 0; j < vocab; j++) {
+                    float e = (float) Math.exp(logits[o + j] - max);
+                    logits[o + j] = e;
+                    sum += e;
+                }
+                int tgt = targets[i];
+                rowLoss[i] = -Math.log(logits[o + tgt] / sum);
+                float inv = (float) (1.0 / sum);
+                for (int j = 0; j < vocab; j++) logits[o + j] = logits[o + j] * inv * gradScale;
+                logits[o + tgt] -= gradScale;
+            }
+        });
+        double total = 0;
+        for (double l : rowLoss) total += l;
+        return total / n;
+    }
+
+    /** Mean loss only (evaluation); logits are overwritten. */
+    public static double loss(float[] logits, int[] targets, int n, int vocab) {
+        return forwardBackward(logits, targets, n, vocab, 0f);
+    }
+}

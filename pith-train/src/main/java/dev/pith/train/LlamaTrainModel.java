@@ -1,0 +1,173 @@
+package dev.pith.train;
+
+import dev.pith.core.PithException;
+import dev.pith.model.ModelConfig;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A Llama-family decoder that can learn: embedding, blocks of RMSNorm → attention (RoPE, GQA,
+ * causal) and RMSNorm → SwiGLU, final RMSNorm, output head (tied to the embedding or its own
+ * matrix), fused softmax cross-entropy. Explicit forward and backward per layer, each layer owning
+ * its parameters, gradients and saved activations (no autograd tape). Parameters carry their GGUF
+ * names, so export is a rename-free copy.
+ */
+public final class LlamaTrainModel {
+    private final ModelConfig config;
+    private final List<Param> params = new ArrayList<>();
+    private final Embedding embedding;
+    private final Block[] blocks;
+    private final RmsNorm finalNorm;
+    private final Linear head;
+    private RopeTable rope;
+    private int batch, seq;
+    private float[][] residual;
+    private float[] xf, logits, d;
+    private int[] inputs;
+
+    public LlamaTrainModel(ModelConfig c) {
+        validate(c);
+        this.config = c;
+        int dim = c.dim(), hd = c.headDim();
+        embedding = new Embedding(add("token_embd.weight", c.vocabSize(), dim, false));
+        blocks = new Block[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            RmsNorm an = new RmsNorm(add(p + "attn_norm.weight", 1, dim, false), c.rmsEps());
+            Param q = add(p + "attn_q.weight", c.heads() * hd, dim, true);
+            Param k = add(p + "attn_k.weight", c.kvHeads() * hd, dim, true);
+            Param v = add(p + "attn_v.weight", c.kvHeads() * hd, dim, true);
+            Param o = add(p + "attn_output.weight", dim, c.heads() * hd, true);
+            RmsNorm fn = new RmsNorm(add(p + "ffn_norm.weight", 1, dim, false), c.rmsEps());
+            Param gate = add(p + "ffn_gate.weight", c.ffnDim(), dim, true);
+            Param up = add(p + "ffn_up.weight", c.ffnDim(), dim, true);
+            Param down = add(p + "ffn_down.weight", dim, c.ffnDim(), true);
+            blocks[l] = new Block(an, new Attention(q, k, v, o, c.heads(), c.kvHeads(), hd, null), fn, new SwiGlu(gate, up, down));
+        }
+        finalNorm = new RmsNorm(add("output_norm.weight", 1, dim, false), c.rmsEps());
+        head = new Linear(c.tiedEmbeddings() ? embedding.table() : add("output.weight", c.vocabSize(), dim, true));
+    }
+
+    /** Shapes the trainer cannot run, as one sentence each. */
+    public static void validate(ModelConfig c) {
+        if (!c.architecture().equals("llama"))
+            throw new PithException("the training engine handles the 'llama' architecture, not '" + c.architecture() + "'.");
+        if (c.dim() <= 0 || c.layers() <= 0 || c.heads() <= 0 || c.kvHeads() <= 0 || c.ffnDim() <= 0 || c.vocabSize() <= 1)
+            throw new PithException("the model needs positive dim, layers, heads, kv heads, ffn width and a vocabulary of at least 2 tokens.");
+        if (c.heads() % c.kvHeads() != 0)
+            throw new PithException("the number of heads (" + c.heads() + ") must be a multiple of the kv heads (" + c.kvHeads() + ").");
+        if (c.headDim() * c.heads() != c.dim())
+            throw new PithException("the width (" + c.dim() + ") must be heads (" + c.heads() + ") × head width (" + c.headDim() + ").");
+        if (c.headDim() % 2 != 0 || c.ropeDim() != c.headDim())
+            throw new PithException("the head width (" + c.headDim() + ") must be even and fully rotated by RoPE.");
+        if (c.ropeNeox() || c.ropeScaling() != null)
+            throw new PithException("the training engine uses GGUF 'llama' adjacent-pair RoPE without scaling.");
+    }
+
+    private Param add(String name, int rows, int cols, boolean decay) {
+        Param p = new Param(name, rows, cols, decay);
+        params.add(p);
+        return p;
+    }
+
+    public ModelConfig config() { return config; }
+    public List<Param> params() { return Collections.unmodifiableList(params); }
+
+    public Param param(String name) {
+        for (Param p : params) if (p.name().equals(name)) return p;
+        throw new IllegalArgumentException("no parameter " + name);
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Param p : params) n += p.size();
+        return n;
+    }
+
+    /**
+     * GPT-2 style initialisation from {@code rng}: weights N(0, 0.02), the projections that write
+     * into the residual stream (attn_output, ffn_down) scaled by 1/√(2·layers), norms 1.
+     */
+    public void initialize(Rng rng) {
+        double resid = 0.02 / Math.sqrt(2.0 * config.layers());
+        for (Param p : params) {
+            if (p.rows() == 1) {
+                java.util.Arrays.fill(p.w, 1f);
+                continue;
+            }
+            boolean residOut = p.name().endsWith("attn_output.weight") || p.name().endsWith("ffn_down.weight");
+            double std = residOut ? resid : 0.02;
+            for (int i = 0; i < p.w.length; i++) p.w[i] = (float) (rng.nextGaussian() * std);
+        }
+    }
+
+    public void zeroGrad() { for (Param p : params) p.zeroGrad(); }
+
+    private void ensure(int b, int t) {
+        if (t > config.contextLength())
+            throw new PithException("a sequence of " + t + " tokens is longer than the model's context of " + config.contextLength() + ".");
+        if (residual != null && batch == b && seq == t) return;
+        batch = b;
+        seq = t;
+        int n = b * t, dim = config.dim();
+        if (rope == null || rope.seqLen() < t) {
+            rope = new RopeTable(t, config.headDim(), config.ropeDim(), config.ropeTheta());
+            for (int l = 0; l < blocks.length; l++) {
+                Block old = blocks[l];
+                Attention a = old.attention;
+                blocks[l] = new Block(old.attnNorm, a.withRope(rope), old.ffnNorm, old.mlp);
+            }
+        }
+        residual = new float[blocks.length + 1][n * dim];
+        xf = new float[n * dim];
+        logits = new float[n * config.vocabSize()];
+        d = new float[n * dim];
+    }
+
+    private void checkTokens(int[] tokens, int n) {
+        for (int i = 0; i < n; i++)
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize())
+                throw new PithException("token id " + tokens[i] + " is outside the model's vocabulary of " + config.vocabSize() + ".");
+    }
+
+    /** Runs b sequences of t tokens to the logits (left in {@link #logits()}). */
+    public void forward(int[] inputs, int b, int t) {
+        ensure(b, t);
+        int n = b * t, dim = config.dim();
+        checkTokens(inputs, n);
+        this.inputs = inputs;
+        embedding.forward(inputs, n, residual[0]);
+        for (int l = 0; l < blocks.length; l++) blocks[l].forward(residual[l], residual[l + 1], b, t, dim);
+        finalNorm.forward(residual[blocks.length], xf, n);
+        head.forward(xf, logits, n);
+    }
+
+    /** Logits of the last forward (b·t × vocab), valid until the next call. */
+    public float[] logits() { return logits; }
+
+    /**
+     * Forward, loss and backward for one micro-batch: gradients of loss·scale are added to every
+     * parameter's {@code g} (scale = 1/accumulation steps). Returns the mean cross-entropy.
+     */
+    public double forwardBackward(int[] inputs, int[] targets, int b, int t, float scale) {
+        forward(inputs, b, t);
+        int n = b * t, dim = config.dim();
+        checkTokens(targets, n);
+        double loss = CrossEntropy.forwardBackward(logits, targets, n, config.vocabSize(), scale);
+        java.util.Arrays.fill(d, 0f);
+        head.backward(logits, xf, n, false);
+        finalNorm.backward(xf, d, n);
+        for (int l = blocks.length - 1; l >= 0; l--) blocks[l].backward(d);
+        embedding.backward(inputs, n, d);
+        return loss;
+    }
+
+    /** Mean cross-entropy without gradients (evaluation). */
+    public double loss(int[] inputs, int[] targets, int b, int t) {
+        forward(inputs, b, t);
+        checkTokens(targets, b * t);
+        return CrossEntropy.loss(logits, targets, b * t, config.vocabSize());
+    }
+}

@@ -1,0 +1,81 @@
+package dev.pith.train;
+
+import java.util.List;
+
+/**
+ * The optimisation loop of one run: per step, gradient accumulation over micro-batches drawn by a
+ * {@link BatchSampler}, clipping by global norm, the learning-rate schedule, an AdamW update.
+ * Everything that decides the next step (weights, optimizer moments, step number, sampler state)
+ * is held here and saved by {@link Checkpoint}, so a resumed run repeats the uninterrupted one bit
+ * for bit.
+ */
+public final class Trainer {
+    /** Validation batches come from their own generator, reseeded for every evaluation: the same windows each time. */
+    private static final long VAL_SEED_MIX = 0x5DEECE66DL;
+
+    private final LlamaTrainModel model;
+    private final TrainOptions options;
+    private final BatchSampler train;
+    private final TokenSource val;
+    private final AdamW adam;
+    private final LrSchedule schedule;
+    private final int[] inputs, targets;
+    private long step;
+    private double lastGradNorm;
+
+    public Trainer(LlamaTrainModel model, TrainOptions options, TokenSource train, TokenSource val) {
+        this.model = model;
+        this.options = options.validate();
+        if (options.seqLen() > model.config().contextLength())
+            throw new dev.pith.core.PithException("--seq-len " + options.seqLen() + " is longer than the model's context of " + model.config().contextLength() + ".");
+        this.train = new BatchSampler(train, options.batch(), options.seqLen(), new Rng(options.seed()), "the training data");
+        this.val = val;
+        if (val != null) new BatchSampler(val, options.batch(), options.seqLen(), new Rng(0), "the validation data");
+        this.adam = new AdamW(model.params(), options.beta1(), options.beta2(), options.eps(), options.weightDecay());
+        this.schedule = options.schedule();
+        this.inputs = new int[options.batch() * options.seqLen()];
+        this.targets = new int[options.batch() * options.seqLen()];
+    }
+
+    public LlamaTrainModel model() { return model; }
+    public TrainOptions options() { return options; }
+    public long step() { return step; }
+    public double lastGradNorm() { return lastGradNorm; }
+    public double learningRate() { return schedule.at(step); }
+    AdamW adam() { return adam; }
+    Rng sampleRng() { return train.rng(); }
+    void setStep(long s) { step = s; }
+
+    /** Tokens one optimizer step consumes. */
+    public long tokensPerStep() { return (long) options.batch() * options.seqLen() * options.gradAccum(); }
+
+    /** One optimizer step; returns the mean training loss of its micro-batches. */
+    public double trainStep() {
+        List<Param> params = model.params();
+        double lr = schedule.at(step);
+        model.zeroGrad();
+        int accum = options.gradAccum();
+        double loss = 0;
+        for (int a = 0; a < accum; a++) {
+            train.next(inputs, targets);
+            loss += model.forwardBackward(inputs, targets, options.batch(), options.seqLen(), 1f / accum);
+        }
+        lastGradNorm = GradClip.clip(params, options.gradClip());
+        adam.step(lr);
+        step++;
+        return loss / accum;
+    }
+
+    /** Mean validation loss over {@code batches} fixed random batches (NaN without validation data). */
+    public double evaluate(int batches) {
+        if (val == null) return Double.NaN;
+        BatchSampler s = new BatchSampler(val, options.batch(), options.seqLen(), new Rng(options.seed() ^ VAL_SEED_MIX), "the validation data");
+        int[] in = new int[inputs.length], tg = new int[targets.length];
+        double sum = 0;
+        for (int i = 0; i < batches; i++) {
+            s.next(in, tg);
+            sum += model.loss(in, tg, options.batch(), options.seqLen());
+        }
+        return sum / batches;
+    }
+}
