@@ -25,6 +25,17 @@ public final class Lanes {
         return v.lane(0);
     }
 
+    /**
+     * The scalar twin of {@link #sum} for a vector already stored at {@code a[off .. off+lanes)}:
+     * the same folds in the same order, so it returns the same float. Destroys the stored lanes.
+     */
+    public static float sum(float[] a, int off, int lanes) {
+        for (int h = lanes / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) a[off + i] += a[off + i + h];
+        }
+        return a[off];
+    }
+
     /** Shuffles that move lane i + k to lane i, for k = 8, 4, 2, 1 (those below the lane count). */
     private record Folds(VectorShuffle<Float> s8, VectorShuffle<Float> s4, VectorShuffle<Float> s2, VectorShuffle<Float> s1) {
         private static final Folds F512 = make(FloatVector.SPECIES_512);

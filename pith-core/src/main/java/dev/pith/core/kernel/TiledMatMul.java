@@ -17,16 +17,19 @@ import static dev.pith.core.kernel.DotVector.L;
 import static dev.pith.core.kernel.DotVector.S;
 
 /**
- * Matrix × many vectors (prompt processing) in register tiles of 4 weight rows × 4 activation
- * vectors: each weight vector loaded (and, for F16/BF16/Q8_0/Q4_0, decoded) once feeds four
- * products, each activation vector loaded once feeds four rows. Activations are walked in blocks
- * that fit the core's L2 cache, so a thread streams its weight rows from memory once per block
- * instead of once per token.
+ * Matrix × many vectors (prompt processing). A thread takes 4 weight rows at a time, decodes them
+ * once into float scratch (F32 copied, F16/BF16 widened, Q8_0/Q4_0 quants widened with their
+ * scales kept apart), and multiplies them with 4 activation vectors at a time in a register tile of
+ * 16 accumulators: each weight vector loaded feeds four products, each activation vector four
+ * rows. Activations are walked in blocks that fit the core's L2 cache.
+ *
+ * <p>Decoding outside the tile keeps the compiled tile small: with the decoding inside, C2 hits
+ * its inlining node budget and boxes vector temporaries, and the kernel runs ~50× slower.
  *
  * <p>Every (row, vector) product accumulates exactly as {@link DotVector}'s single dot product
- * does (one lane accumulator, the same block order, one lane reduction, the same scalar tail), so
- * a batch gives bit-identical results to the same vectors one at a time. Needs 16 float lanes
- * (AVX-512); {@link #supports} says when to use it.
+ * does (one lane accumulator, the same block order, {@link Lanes}' fixed lane sum, the same scalar
+ * tail), so a batch gives bit-identical results to the same vectors one at a time. Needs 16 float
+ * lanes (AVX-512); {@link #supports} says when to use it.
  */
 final class TiledMatMul {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -46,49 +49,81 @@ final class TiledMatMul {
     static void run(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out) {
         int quads = rows / 4;
         int tokenBlock = Math.max(4, Math.min(n, BLOCK_BYTES / (4 * cols)) & ~3);
+        boolean quantized = type == DType.Q8_0 || type == DType.Q4_0;
         Parallel.RangeBody body = (fromQuad, toQuad) -> {
+            float[] wf = new float[4 * cols];
+            float[] scales = new float[4 * (cols / 32 + 1)];
+            float[] lanes = new float[16 * L];
             for (int t0 = 0; t0 < n; t0 += tokenBlock) {
                 int t1 = Math.min(n, t0 + tokenBlock);
                 for (int q = fromQuad; q < toQuad; q++) {
                     int r = 4 * q;
+                    decode(type, w, r * rowBytes, rowBytes, cols, wf, scales);
                     int t = t0;
-                    for (; t + 4 <= t1; t += 4) tile(type, w, rowBytes, r, rows, cols, a, t, out);
+                    for (; t + 4 <= t1; t += 4) {
+                        if (quantized) blocks(wf, scales, cols, a.values, a.d, t, lanes);
+                        else floats(wf, cols, a.values, t, lanes);
+                        store(out, rows, r, t, lanes);
+                        if (!quantized) tail(type, w, r * rowBytes, rowBytes, cols, a.values, t, out, rows, r);
+                    }
                     for (; t < t1; t++) {
                         for (int rr = r; rr < r + 4; rr++) out[t * rows + rr] = DotVector.dot(type, w, rr * rowBytes, a, t, cols);
                     }
                 }
             }
         };
-        // Enough chunks for the two halves of a shared machine to balance, few enough that each
-        // chunk streams a useful stretch of rows.
+        // Enough chunks for the threads of a shared machine to balance, few enough that each chunk
+        // streams a useful stretch of rows.
         Parallel.forChunks(quads, Math.min(quads, Parallel.threads() * 8), body);
         for (int r = 4 * quads; r < rows; r++) {
             for (int t = 0; t < n; t++) out[t * rows + r] = DotVector.dot(type, w, r * rowBytes, a, t, cols);
         }
     }
 
-    private static void tile(DType type, MemorySegment w, long rowBytes, int r, int rows, int cols, Activations a, int t, float[] out) {
-        switch (type) {
-            case F32 -> f32(w, r * rowBytes, rowBytes, a.values, t, cols, out, rows, r);
-            case F16 -> half(w, r * rowBytes, rowBytes, a.values, t, cols, out, rows, r, false);
-            case BF16 -> half(w, r * rowBytes, rowBytes, a.values, t, cols, out, rows, r, true);
-            case Q8_0 -> q8_0(w, r * rowBytes, rowBytes, a, t, cols, out, rows, r);
-            case Q4_0 -> q4_0(w, r * rowBytes, rowBytes, a, t, cols, out, rows, r);
-            default -> throw new IllegalStateException("no tile kernel for " + type);
+    /** Rows r .. r+3 (bytes at o, o+rb, ...) as floats: the whole-vector part for float types, every quant for Q8_0/Q4_0. */
+    private static void decode(DType type, MemorySegment w, long o, long rb, int cols, float[] wf, float[] scales) {
+        int vecEnd = cols - cols % L;
+        int nb = cols / 32;
+        for (int rr = 0; rr < 4; rr++) {
+            long ro = o + rr * rb;
+            int dst = rr * cols;
+            switch (type) {
+                case F32 -> { for (int i = 0; i < vecEnd; i += L) FloatVector.fromMemorySegment(F, w, ro + 4L * i, LE).intoArray(wf, dst + i); }
+                case F16 -> { for (int i = 0; i < vecEnd; i += L) DotVector.halfToFloat(ShortVector.fromMemorySegment(S, w, ro + 2L * i, LE)).intoArray(wf, dst + i); }
+                case BF16 -> { for (int i = 0; i < vecEnd; i += L) DotVector.bf16ToFloat(ShortVector.fromMemorySegment(S, w, ro + 2L * i, LE)).intoArray(wf, dst + i); }
+                case Q8_0 -> {
+                    for (int b = 0; b < nb; b++) {
+                        long p = ro + 34L * b;
+                        scales[rr * nb + b] = Bytes.f16(w, p);
+                        DotVector.toFloat(ByteVector.fromMemorySegment(B, w, p + 2, LE)).intoArray(wf, dst + 32 * b);
+                        DotVector.toFloat(ByteVector.fromMemorySegment(B, w, p + 18, LE)).intoArray(wf, dst + 32 * b + 16);
+                    }
+                }
+                case Q4_0 -> {
+                    for (int b = 0; b < nb; b++) {
+                        long p = ro + 18L * b;
+                        scales[rr * nb + b] = Bytes.f16(w, p);
+                        ByteVector qv = ByteVector.fromMemorySegment(B, w, p + 2, LE);
+                        DotVector.toFloat(qv.and((byte) 0xF).sub((byte) 8)).intoArray(wf, dst + 32 * b);
+                        DotVector.toFloat(qv.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).intoArray(wf, dst + 32 * b + 16);
+                    }
+                }
+                default -> throw new IllegalStateException("no tile kernel for " + type);
+            }
         }
     }
 
-    private static void f32(MemorySegment w, long o, long rb, float[] x, int t, int cols, float[] out, int rows, int r) {
+    /** 4 decoded float rows × vectors t .. t+3, whole vectors only; accumulators to lanes[(tt*4 + rr)*L]. */
+    private static void floats(float[] wf, int cols, float[] x, int t, float[] lanes) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
                 a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        long o0 = o, o1 = o + rb, o2 = o1 + rb, o3 = o2 + rb;
-        int i = 0;
-        for (int upper = cols - L; i <= upper; i += L) {
-            FloatVector w0 = FloatVector.fromMemorySegment(F, w, o0 + 4L * i, LE);
-            FloatVector w1 = FloatVector.fromMemorySegment(F, w, o1 + 4L * i, LE);
-            FloatVector w2 = FloatVector.fromMemorySegment(F, w, o2 + 4L * i, LE);
-            FloatVector w3 = FloatVector.fromMemorySegment(F, w, o3 + 4L * i, LE);
+        int o1 = cols, o2 = 2 * cols, o3 = 3 * cols;
+        for (int i = 0, upper = cols - L; i <= upper; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, wf, i);
+            FloatVector w1 = FloatVector.fromArray(F, wf, o1 + i);
+            FloatVector w2 = FloatVector.fromArray(F, wf, o2 + i);
+            FloatVector w3 = FloatVector.fromArray(F, wf, o3 + i);
             FloatVector v = FloatVector.fromArray(F, x, x0 + i);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
             v = FloatVector.fromArray(F, x, x1 + i);
@@ -98,155 +133,84 @@ final class TiledMatMul {
             v = FloatVector.fromArray(F, x, x3 + i);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
-        store(out, rows, r, t, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
-        if (i < cols) {
-            // The scalar tail, added after the lane reduction exactly as DotVector.f32 does.
-            for (int rr = 0; rr < 4; rr++) {
-                long ro = o + rr * rb;
-                for (int tt = 0; tt < 4; tt++) {
-                    int xo = x0 + tt * cols;
-                    float sum = out[(t + tt) * rows + r + rr];
-                    for (int k = i; k < cols; k++) sum += Bytes.f32(w, ro + 4L * k) * x[xo + k];
-                    out[(t + tt) * rows + r + rr] = sum;
+        a00.intoArray(lanes, 0); a10.intoArray(lanes, L); a20.intoArray(lanes, 2 * L); a30.intoArray(lanes, 3 * L);
+        a01.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a21.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
+        a02.intoArray(lanes, 8 * L); a12.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a32.intoArray(lanes, 11 * L);
+        a03.intoArray(lanes, 12 * L); a13.intoArray(lanes, 13 * L); a23.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
+    }
+
+    /**
+     * 4 decoded quantized rows × vectors t .. t+3 against Q8_0 activations, in DotVector.q8_0's
+     * order per block: s = wl·xl (fma onto zero), s = wh·xh + s, acc = s·(d_w·d_x) + acc.
+     */
+    private static void blocks(float[] wf, float[] scales, int cols, float[] x, float[] d, int t, float[] lanes) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero,
+                a20 = zero, a21 = zero, a22 = zero, a23 = zero, a30 = zero, a31 = zero, a32 = zero, a33 = zero;
+        int nb = cols / 32;
+        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        for (int b = 0; b < nb; b++) {
+            int k = 32 * b;
+            float d0 = d[(x0 + k) / 32], d1 = d[(x1 + k) / 32], d2 = d[(x2 + k) / 32], d3 = d[(x3 + k) / 32];
+            FloatVector v0l = FloatVector.fromArray(F, x, x0 + k), v0h = FloatVector.fromArray(F, x, x0 + k + 16);
+            FloatVector v1l = FloatVector.fromArray(F, x, x1 + k), v1h = FloatVector.fromArray(F, x, x1 + k + 16);
+            FloatVector v2l = FloatVector.fromArray(F, x, x2 + k), v2h = FloatVector.fromArray(F, x, x2 + k + 16);
+            FloatVector v3l = FloatVector.fromArray(F, x, x3 + k), v3h = FloatVector.fromArray(F, x, x3 + k + 16);
+            // Row 0 .. 3: load its two weight vectors, then one block product per activation vector.
+            FloatVector wl = FloatVector.fromArray(F, wf, k), wh = FloatVector.fromArray(F, wf, k + 16);
+            float s = scales[b];
+            a00 = wh.fma(v0h, wl.fma(v0l, zero)).fma(FloatVector.broadcast(F, s * d0), a00);
+            a01 = wh.fma(v1h, wl.fma(v1l, zero)).fma(FloatVector.broadcast(F, s * d1), a01);
+            a02 = wh.fma(v2h, wl.fma(v2l, zero)).fma(FloatVector.broadcast(F, s * d2), a02);
+            a03 = wh.fma(v3h, wl.fma(v3l, zero)).fma(FloatVector.broadcast(F, s * d3), a03);
+            wl = FloatVector.fromArray(F, wf, cols + k); wh = FloatVector.fromArray(F, wf, cols + k + 16); s = scales[nb + b];
+            a10 = wh.fma(v0h, wl.fma(v0l, zero)).fma(FloatVector.broadcast(F, s * d0), a10);
+            a11 = wh.fma(v1h, wl.fma(v1l, zero)).fma(FloatVector.broadcast(F, s * d1), a11);
+            a12 = wh.fma(v2h, wl.fma(v2l, zero)).fma(FloatVector.broadcast(F, s * d2), a12);
+            a13 = wh.fma(v3h, wl.fma(v3l, zero)).fma(FloatVector.broadcast(F, s * d3), a13);
+            wl = FloatVector.fromArray(F, wf, 2 * cols + k); wh = FloatVector.fromArray(F, wf, 2 * cols + k + 16); s = scales[2 * nb + b];
+            a20 = wh.fma(v0h, wl.fma(v0l, zero)).fma(FloatVector.broadcast(F, s * d0), a20);
+            a21 = wh.fma(v1h, wl.fma(v1l, zero)).fma(FloatVector.broadcast(F, s * d1), a21);
+            a22 = wh.fma(v2h, wl.fma(v2l, zero)).fma(FloatVector.broadcast(F, s * d2), a22);
+            a23 = wh.fma(v3h, wl.fma(v3l, zero)).fma(FloatVector.broadcast(F, s * d3), a23);
+            wl = FloatVector.fromArray(F, wf, 3 * cols + k); wh = FloatVector.fromArray(F, wf, 3 * cols + k + 16); s = scales[3 * nb + b];
+            a30 = wh.fma(v0h, wl.fma(v0l, zero)).fma(FloatVector.broadcast(F, s * d0), a30);
+            a31 = wh.fma(v1h, wl.fma(v1l, zero)).fma(FloatVector.broadcast(F, s * d1), a31);
+            a32 = wh.fma(v2h, wl.fma(v2l, zero)).fma(FloatVector.broadcast(F, s * d2), a32);
+            a33 = wh.fma(v3h, wl.fma(v3l, zero)).fma(FloatVector.broadcast(F, s * d3), a33);
+        }
+        a00.intoArray(lanes, 0); a10.intoArray(lanes, L); a20.intoArray(lanes, 2 * L); a30.intoArray(lanes, 3 * L);
+        a01.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a21.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
+        a02.intoArray(lanes, 8 * L); a12.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a32.intoArray(lanes, 11 * L);
+        a03.intoArray(lanes, 12 * L); a13.intoArray(lanes, 13 * L); a23.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
+    }
+
+    /** Reduces the spilled accumulators (vector tt, row rr at lanes[(tt*4 + rr)*L]) into out, in Lanes.sum's fixed order. */
+    private static void store(float[] out, int rows, int r, int t, float[] lanes) {
+        for (int tt = 0; tt < 4; tt++) {
+            for (int rr = 0; rr < 4; rr++) out[(t + tt) * rows + r + rr] = Lanes.sum(lanes, (tt * 4 + rr) * L, L);
+        }
+    }
+
+    /** Float types: the columns past the last whole vector, added after the lane sum exactly as DotVector does. */
+    private static void tail(DType type, MemorySegment w, long o, long rb, int cols, float[] x, int t, float[] out, int rows, int r) {
+        int from = cols - cols % L;
+        if (from == cols) return;
+        for (int rr = 0; rr < 4; rr++) {
+            long ro = o + rr * rb;
+            for (int tt = 0; tt < 4; tt++) {
+                int xo = (t + tt) * cols;
+                float sum = out[(t + tt) * rows + r + rr];
+                for (int k = from; k < cols; k++) {
+                    float wv = switch (type) {
+                        case F32 -> Bytes.f32(w, ro + 4L * k);
+                        case F16 -> Bytes.f16(w, ro + 2L * k);
+                        default -> Bytes.bf16(w, ro + 2L * k);
+                    };
+                    sum += wv * x[xo + k];
                 }
+                out[(t + tt) * rows + r + rr] = sum;
             }
         }
-    }
-
-    private static FloatVector decodeHalf(MemorySegment w, long p, boolean bf16) {
-        ShortVector h = ShortVector.fromMemorySegment(S, w, p, LE);
-        return bf16 ? DotVector.bf16ToFloat(h) : DotVector.halfToFloat(h);
-    }
-
-    private static void half(MemorySegment w, long o, long rb, float[] x, int t, int cols, float[] out, int rows, int r, boolean bf16) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
-                a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        long o0 = o, o1 = o + rb, o2 = o1 + rb, o3 = o2 + rb;
-        int i = 0;
-        for (int upper = cols - L; i <= upper; i += L) {
-            FloatVector w0 = decodeHalf(w, o0 + 2L * i, bf16);
-            FloatVector w1 = decodeHalf(w, o1 + 2L * i, bf16);
-            FloatVector w2 = decodeHalf(w, o2 + 2L * i, bf16);
-            FloatVector w3 = decodeHalf(w, o3 + 2L * i, bf16);
-            FloatVector v = FloatVector.fromArray(F, x, x0 + i);
-            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-            v = FloatVector.fromArray(F, x, x1 + i);
-            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-            v = FloatVector.fromArray(F, x, x2 + i);
-            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-            v = FloatVector.fromArray(F, x, x3 + i);
-            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-        }
-        store(out, rows, r, t, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
-        if (i < cols) {
-            for (int rr = 0; rr < 4; rr++) {
-                long ro = o + rr * rb;
-                for (int tt = 0; tt < 4; tt++) {
-                    int xo = x0 + tt * cols;
-                    float sum = out[(t + tt) * rows + r + rr];
-                    for (int k = i; k < cols; k++) sum += (bf16 ? Bytes.bf16(w, ro + 2L * k) : Bytes.f16(w, ro + 2L * k)) * x[xo + k];
-                    out[(t + tt) * rows + r + rr] = sum;
-                }
-            }
-        }
-    }
-
-    /** Q8_0 rows against Q8_0 activations: per block, the exact integer sums scaled by d_w·d_x into each accumulator. */
-    private static void q8_0(MemorySegment w, long o, long rb, Activations a, int t, int cols, float[] out, int rows, int r) {
-        float[] x = a.values, d = a.d;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
-                a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        FloatVector zero = a00;
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        long o0 = o, o1 = o + rb, o2 = o1 + rb, o3 = o2 + rb;
-        for (int b = 0; b < cols / 32; b++) {
-            long p = 34L * b;
-            FloatVector w0l = DotVector.toFloat(ByteVector.fromMemorySegment(B, w, o0 + p + 2, LE));
-            FloatVector w0h = DotVector.toFloat(ByteVector.fromMemorySegment(B, w, o0 + p + 18, LE));
-            FloatVector w1l = DotVector.toFloat(ByteVector.fromMemorySegment(B, w, o1 + p + 2, LE));
-            FloatVector w1h = DotVector.toFloat(ByteVector.fromMemorySegment(B, w, o1 + p + 18, LE));
-            FloatVector w2l = DotVector.toFloat(ByteVector.fromMemorySegment(B, w, o2 + p + 2, LE));
-            FloatVector w2h = DotVector.toFloat(ByteVector.fromMemorySegment(B, w, o2 + p + 18, LE));
-            FloatVector w3l = DotVector.toFloat(ByteVector.fromMemorySegment(B, w, o3 + p + 2, LE));
-            FloatVector w3h = DotVector.toFloat(ByteVector.fromMemorySegment(B, w, o3 + p + 18, LE));
-            float d0 = Bytes.f16(w, o0 + p), d1 = Bytes.f16(w, o1 + p), d2 = Bytes.f16(w, o2 + p), d3 = Bytes.f16(w, o3 + p);
-            int k = 32 * b;
-            FloatVector xl = FloatVector.fromArray(F, x, x0 + k), xh = FloatVector.fromArray(F, x, x0 + k + 16);
-            float dx = d[(x0 + k) / 32];
-            a00 = block(w0l, w0h, xl, xh, zero, d0 * dx, a00); a10 = block(w1l, w1h, xl, xh, zero, d1 * dx, a10);
-            a20 = block(w2l, w2h, xl, xh, zero, d2 * dx, a20); a30 = block(w3l, w3h, xl, xh, zero, d3 * dx, a30);
-            xl = FloatVector.fromArray(F, x, x1 + k); xh = FloatVector.fromArray(F, x, x1 + k + 16); dx = d[(x1 + k) / 32];
-            a01 = block(w0l, w0h, xl, xh, zero, d0 * dx, a01); a11 = block(w1l, w1h, xl, xh, zero, d1 * dx, a11);
-            a21 = block(w2l, w2h, xl, xh, zero, d2 * dx, a21); a31 = block(w3l, w3h, xl, xh, zero, d3 * dx, a31);
-            xl = FloatVector.fromArray(F, x, x2 + k); xh = FloatVector.fromArray(F, x, x2 + k + 16); dx = d[(x2 + k) / 32];
-            a02 = block(w0l, w0h, xl, xh, zero, d0 * dx, a02); a12 = block(w1l, w1h, xl, xh, zero, d1 * dx, a12);
-            a22 = block(w2l, w2h, xl, xh, zero, d2 * dx, a22); a32 = block(w3l, w3h, xl, xh, zero, d3 * dx, a32);
-            xl = FloatVector.fromArray(F, x, x3 + k); xh = FloatVector.fromArray(F, x, x3 + k + 16); dx = d[(x3 + k) / 32];
-            a03 = block(w0l, w0h, xl, xh, zero, d0 * dx, a03); a13 = block(w1l, w1h, xl, xh, zero, d1 * dx, a13);
-            a23 = block(w2l, w2h, xl, xh, zero, d2 * dx, a23); a33 = block(w3l, w3h, xl, xh, zero, d3 * dx, a33);
-        }
-        store(out, rows, r, t, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
-    }
-
-    /** Q4_0 rows against Q8_0 activations: nibbles minus 8 are the block's values 0-15 (low) and 16-31 (high). */
-    private static void q4_0(MemorySegment w, long o, long rb, Activations a, int t, int cols, float[] out, int rows, int r) {
-        float[] x = a.values, d = a.d;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
-                a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        FloatVector zero = a00;
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        long o0 = o, o1 = o + rb, o2 = o1 + rb, o3 = o2 + rb;
-        for (int b = 0; b < cols / 32; b++) {
-            long p = 18L * b;
-            ByteVector q0 = ByteVector.fromMemorySegment(B, w, o0 + p + 2, LE);
-            ByteVector q1 = ByteVector.fromMemorySegment(B, w, o1 + p + 2, LE);
-            ByteVector q2 = ByteVector.fromMemorySegment(B, w, o2 + p + 2, LE);
-            ByteVector q3 = ByteVector.fromMemorySegment(B, w, o3 + p + 2, LE);
-            FloatVector w0l = lo(q0), w0h = hi(q0), w1l = lo(q1), w1h = hi(q1), w2l = lo(q2), w2h = hi(q2), w3l = lo(q3), w3h = hi(q3);
-            float d0 = Bytes.f16(w, o0 + p), d1 = Bytes.f16(w, o1 + p), d2 = Bytes.f16(w, o2 + p), d3 = Bytes.f16(w, o3 + p);
-            int k = 32 * b;
-            FloatVector xl = FloatVector.fromArray(F, x, x0 + k), xh = FloatVector.fromArray(F, x, x0 + k + 16);
-            float dx = d[(x0 + k) / 32];
-            a00 = block(w0l, w0h, xl, xh, zero, d0 * dx, a00); a10 = block(w1l, w1h, xl, xh, zero, d1 * dx, a10);
-            a20 = block(w2l, w2h, xl, xh, zero, d2 * dx, a20); a30 = block(w3l, w3h, xl, xh, zero, d3 * dx, a30);
-            xl = FloatVector.fromArray(F, x, x1 + k); xh = FloatVector.fromArray(F, x, x1 + k + 16); dx = d[(x1 + k) / 32];
-            a01 = block(w0l, w0h, xl, xh, zero, d0 * dx, a01); a11 = block(w1l, w1h, xl, xh, zero, d1 * dx, a11);
-            a21 = block(w2l, w2h, xl, xh, zero, d2 * dx, a21); a31 = block(w3l, w3h, xl, xh, zero, d3 * dx, a31);
-            xl = FloatVector.fromArray(F, x, x2 + k); xh = FloatVector.fromArray(F, x, x2 + k + 16); dx = d[(x2 + k) / 32];
-            a02 = block(w0l, w0h, xl, xh, zero, d0 * dx, a02); a12 = block(w1l, w1h, xl, xh, zero, d1 * dx, a12);
-            a22 = block(w2l, w2h, xl, xh, zero, d2 * dx, a22); a32 = block(w3l, w3h, xl, xh, zero, d3 * dx, a32);
-            xl = FloatVector.fromArray(F, x, x3 + k); xh = FloatVector.fromArray(F, x, x3 + k + 16); dx = d[(x3 + k) / 32];
-            a03 = block(w0l, w0h, xl, xh, zero, d0 * dx, a03); a13 = block(w1l, w1h, xl, xh, zero, d1 * dx, a13);
-            a23 = block(w2l, w2h, xl, xh, zero, d2 * dx, a23); a33 = block(w3l, w3h, xl, xh, zero, d3 * dx, a33);
-        }
-        store(out, rows, r, t, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
-    }
-
-    private static FloatVector lo(ByteVector q) { return DotVector.toFloat(q.and((byte) 0xF).sub((byte) 8)); }
-
-    private static FloatVector hi(ByteVector q) { return DotVector.toFloat(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)); }
-
-    /** One 32-value block of one product, in DotVector.q8_0's order: (wl·xl + wh·xh) then fma with the scales. */
-    private static FloatVector block(FloatVector wl, FloatVector wh, FloatVector xl, FloatVector xh, FloatVector zero, float scale, FloatVector acc) {
-        FloatVector s = wl.fma(xl, zero);
-        s = wh.fma(xh, s);
-        return s.fma(FloatVector.broadcast(F, scale), acc);
-    }
-
-    private static void store(float[] out, int rows, int r, int t,
-                              FloatVector a00, FloatVector a01, FloatVector a02, FloatVector a03,
-                              FloatVector a10, FloatVector a11, FloatVector a12, FloatVector a13,
-                              FloatVector a20, FloatVector a21, FloatVector a22, FloatVector a23,
-                              FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33) {
-        int b0 = t * rows + r, b1 = b0 + rows, b2 = b1 + rows, b3 = b2 + rows;
-        out[b0] = Lanes.sum(a00); out[b0 + 1] = Lanes.sum(a10);
-        out[b0 + 2] = Lanes.sum(a20); out[b0 + 3] = Lanes.sum(a30);
-        out[b1] = Lanes.sum(a01); out[b1 + 1] = Lanes.sum(a11);
-        out[b1 + 2] = Lanes.sum(a21); out[b1 + 3] = Lanes.sum(a31);
-        out[b2] = Lanes.sum(a02); out[b2 + 1] = Lanes.sum(a12);
-        out[b2 + 2] = Lanes.sum(a22); out[b2 + 3] = Lanes.sum(a32);
-        out[b3] = Lanes.sum(a03); out[b3 + 1] = Lanes.sum(a13);
-        out[b3 + 2] = Lanes.sum(a23); out[b3 + 3] = Lanes.sum(a33);
     }
 }
