@@ -1,0 +1,37 @@
+package dev.pith.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The self-contained demo runs every stage on the JDK's own sources, here shortened to seconds. */
+class DemoTest {
+    @TempDir Path dir;
+
+    @Test
+    void everyStageRunsAndReports() throws Exception {
+        CliRunner r = CliRunner.run("demo", "--work", dir.toString(), "--steps", "12", "--corpus-bytes", "120000", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode report = new ObjectMapper().readTree(r.out());
+        List<String> names = new ArrayList<>();
+        for (JsonNode s : report.get("stages")) names.add(s.get("stage").asText());
+        assertThat(names).containsExactly("data", "tokenizer", "train", "eval F32", "generate", "quantize Q8_0", "eval Q8_0", "quantize Q4_0", "eval Q4_0");
+        JsonNode stages = report.get("stages");
+        double f32 = stages.get(3).get("ppl").asDouble(), q8 = stages.get(6).get("ppl").asDouble(), q4 = stages.get(8).get("ppl").asDouble();
+        // 12 steps do not train much, but the loss must be finite and quantization must shrink the file.
+        assertThat(stages.get(2).get("val_loss").asDouble()).isFinite().isPositive();
+        assertThat(f32).isFinite().isGreaterThan(1);
+        assertThat(q8).isCloseTo(f32, org.assertj.core.data.Percentage.withPercentage(5));
+        assertThat(q4).isFinite();
+        assertThat(stages.get(5).get("bytes").asLong()).isLessThan(stages.get(3).get("bytes").asLong());
+        assertThat(Files.exists(dir.resolve("run/model.gguf"))).isTrue();
+    }
+}
