@@ -4,6 +4,7 @@ import dev.pith.model.tokenizer.Tokenizer;
 import dev.pith.model.tokenizer.Tokenizers;
 import dev.pith.train.data.DataPacker;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,17 +37,13 @@ final class DataCommand implements Runnable {
         @Option(names = "--val-fraction", defaultValue = "0.1", paramLabel = "F", description = "Share of the tokens (taken from the end) kept for validation (default ${DEFAULT-VALUE}).")
         double valFraction;
 
-        @Option(names = "--json", description = "Print one JSON object on stdout.")
-        boolean json;
-
-        @Option(names = "--verbose", description = "Print stack traces of errors.")
-        boolean verbose;
+        @Mixin OutputOptions output;
 
         @Override
         public void run() {
             Tokenizer tok = Tokenizers.fromHfJson(tokenizer);
             DataPacker.Summary s = DataPacker.pack(tok, tokenizer.toAbsolutePath().toString(), in, out, valFraction);
-            if (json) {
+            if (output.json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("out", out.toString());
                 o.put("train_tokens", s.trainTokens());

@@ -3,6 +3,7 @@ package dev.pith.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pith.core.PithException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,11 +44,7 @@ final class DemoCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the training run and the sample (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", description = "Print the report as one JSON object.")
-    boolean json;
-
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin OutputOptions output;
 
     private final List<Map<String, Object>> stages = new ArrayList<>();
 
@@ -102,7 +99,7 @@ final class DemoCommand implements Runnable {
 
     private void report(Path dir) {
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (output.json) {
             Json.print(out, Map.of("work", dir.toString(), "stages", stages));
             return;
         }

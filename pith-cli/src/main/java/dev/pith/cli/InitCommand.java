@@ -10,6 +10,7 @@ import dev.pith.model.hf.HfConfig;
 import dev.pith.model.tokenizer.Tokenizer;
 import dev.pith.model.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,11 +53,7 @@ final class InitCommand implements Runnable {
     @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout instead of text.")
-    boolean json;
-
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin OutputOptions output;
 
     @Override
     public void run() {
@@ -94,7 +91,7 @@ final class InitCommand implements Runnable {
         o.put("bytes", out.toFile().length());
         o.put("seconds", (System.nanoTime() - t0) / 1e9);
         if (!note.isEmpty()) o.put("note", note);
-        if (json) Json.print(spec.commandLine().getOut(), o);
+        if (output.json) Json.print(spec.commandLine().getOut(), o);
         else {
             spec.commandLine().getOut().printf("wrote %s (%s, %,d bytes, vocabulary %d from %s)%n", out, t, out.toFile().length(), c.vocabSize(), tok);
             if (!note.isEmpty()) spec.commandLine().getErr().println("note: " + note + ".");

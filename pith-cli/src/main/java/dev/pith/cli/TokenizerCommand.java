@@ -2,6 +2,7 @@ package dev.pith.cli;
 
 import dev.pith.train.data.TokenizerTraining;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,18 +35,14 @@ final class TokenizerCommand implements Runnable {
         @Option(names = "--char", description = "Character-level: one token per distinct character (--vocab-size is ignored).")
         boolean charLevel;
 
-        @Option(names = "--json", description = "Print one JSON object on stdout.")
-        boolean json;
-
-        @Option(names = "--verbose", description = "Print stack traces of errors.")
-        boolean verbose;
+        @Mixin OutputOptions output;
 
         @Override
         public void run() {
             long t0 = System.nanoTime();
             TokenizerTraining.Summary s = TokenizerTraining.train(in, vocabSize, charLevel, out);
             double secs = (System.nanoTime() - t0) / 1e9;
-            if (json) {
+            if (output.json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("out", out.toString());
                 o.put("vocab_size", s.vocabSize());
