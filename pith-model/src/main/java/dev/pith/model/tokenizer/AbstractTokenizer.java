@@ -65,7 +65,7 @@ public abstract sealed class AbstractTokenizer implements Tokenizer permits SpmT
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
         IntList out = new IntList();
         if (addBos && vocab.addBos() && vocab.bos() >= 0) out.add(vocab.bos());
-        List<AddedTokenSplitter.Fragment> fragments = splitter.split(text, parseSpecial);
+        List<AddedTokenSplitter.Fragment> fragments = splitter.split(Utf8Text.withoutLoneSurrogates(text), parseSpecial);
         boolean afterToken = true;
         boolean first = true;
         for (AddedTokenSplitter.Fragment f : fragments) {

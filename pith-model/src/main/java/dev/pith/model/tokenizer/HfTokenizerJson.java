@@ -221,8 +221,22 @@ final class HfTokenizerJson {
             if (ia < 0 || ib < 0 || im < 0) throw bad("has the merge '" + a + " " + b + "' whose parts or result are not in the vocabulary");
             out.add(new int[] {ia, ib, im});
         }
+        return lastOfEachPair(out);
+    }
+
+    /**
+     * A pair listed twice takes the rank of its last listing, as the HF library does (it fills a map
+     * in file order); keeping only the last listing keeps every other merge's relative order.
+     */
+    private static int[][] lastOfEachPair(List<int[]> merges) {
+        LongIntMap last = new LongIntMap(merges.size());
+        for (int r = 0; r < merges.size(); r++) last.put(pairKey(merges.get(r)), r);
+        List<int[]> out = new ArrayList<>(merges.size());
+        for (int r = 0; r < merges.size(); r++) if (last.get(pairKey(merges.get(r)), -1) == r) out.add(merges.get(r));
         return out.toArray(new int[0][]);
     }
+
+    private static long pairKey(int[] m) { return ((long) m[0] << 32) | (m[1] & 0xFFFFFFFFL); }
 
     private static int[] resolveAmbiguous(String line, Vocabulary v) {
         for (int sp = line.indexOf(' ', 1); sp >= 0; sp = line.indexOf(' ', sp + 1)) {

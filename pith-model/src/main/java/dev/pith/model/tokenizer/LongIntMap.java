@@ -55,6 +55,27 @@ final class LongIntMap {
         }
     }
 
+    /** Stores the value, replacing any earlier one (last entry wins). */
+    void put(long key, int value) {
+        if (key == EMPTY) throw new IllegalArgumentException("reserved key");
+        if ((size + 1) * 2 > keys.length) grow();
+        int i = hash(key) & mask;
+        while (true) {
+            long k = keys[i];
+            if (k == key) {
+                values[i] = value;
+                return;
+            }
+            if (k == EMPTY) {
+                keys[i] = key;
+                values[i] = value;
+                size++;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     int size() { return size; }
 
     private void grow() {

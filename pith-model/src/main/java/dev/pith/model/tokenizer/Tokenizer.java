@@ -11,6 +11,8 @@ public interface Tokenizer {
     /**
      * Token ids for {@code text}. Special tokens written in the text (e.g. "&lt;s&gt;") are matched only
      * when {@code parseSpecial} is true. Adds BOS first when {@code addBos} and the model wants it.
+     * Never throws for any String: an unpaired surrogate (which no UTF-8 text can hold) is tokenized as
+     * U+FFFD; for text from files see {@link Tokenizers#readText}.
      */
     int[] encode(String text, boolean addBos, boolean parseSpecial);
 

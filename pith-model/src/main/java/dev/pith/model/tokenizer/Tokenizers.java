@@ -28,6 +28,14 @@ public final class Tokenizers {
         return Llama2cTokenizerFile.load(tokenizerBin, vocabSize);
     }
 
+    /**
+     * A text file for tokenizing, read as strict UTF-8: invalid bytes give a PithException naming the
+     * file and the byte offset (never silent replacement, which would change the tokens).
+     */
+    public static String readText(Path file) {
+        return Utf8Text.read(file);
+    }
+
     /** A Hugging Face {@code tokenizer.json}, with {@code tokenizer_config.json} beside it read when present. */
     public static Tokenizer fromHfJson(Path tokenizerJson) {
         return HfTokenizerJson.load(tokenizerJson);

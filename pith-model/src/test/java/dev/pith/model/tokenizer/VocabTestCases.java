@@ -47,7 +47,17 @@ record VocabTestCases(List<String> texts, List<int[]> ids) {
         return bad;
     }
 
+    /** The string in quotes with newlines and tabs escaped and other invisible characters as \\uXXXX. */
     static String escape(String s) {
-        return "\"" + s.replace("\n", "\\n").replace("\t", "\\t") + "\"";
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n') sb.append("\\n");
+            else if (c == '\t') sb.append("\\t");
+            else if (Character.isISOControl(c) || Character.isSurrogate(c) || Character.getType(c) == Character.FORMAT
+                    || Character.isSpaceChar(c) && c != ' ') sb.append(String.format("\\u%04X", (int) c));
+            else sb.append(c);
+        }
+        return sb.append('"').toString();
     }
 }
