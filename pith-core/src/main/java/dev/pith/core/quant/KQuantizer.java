@@ -32,12 +32,8 @@ final class KQuantizer {
 
     // ---- the scale searches ----
 
-    /**
-     * make_qx_quants with rmse_type 1 and no importance weights: symmetric quants in
-     * [-nmax, nmax-1] stored as L = l + nmax, the scale chosen among 19 candidates by weighted
-     * (x^2) least squares.
-     */
-    static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] L, int lo) {
+    /** The value of largest magnitude in x[xo .. xo+n), sign kept (the first one on ties). */
+    static float signedAbsMax(float[] x, int xo, int n) {
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++) {
             float ax = Math.abs(x[xo + i]);
@@ -46,6 +42,16 @@ final class KQuantizer {
                 max = x[xo + i];
             }
         }
+        return max;
+    }
+
+    /**
+     * make_qx_quants with rmse_type 1 and no importance weights: symmetric quants in
+     * [-nmax, nmax-1] stored as L = l + nmax, the scale chosen among 19 candidates by weighted
+     * (x^2) least squares.
+     */
+    static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] L, int lo) {
+        float max = signedAbsMax(x, xo, n), amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
@@ -87,14 +93,7 @@ final class KQuantizer {
 
     /** make_q3_quants with do_rmse: symmetric quants refined one at a time (up to 5 passes), L = l + nmax. */
     static float makeQ3Quants(int n, int nmax, float[] x, int xo, byte[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
+        float max = signedAbsMax(x, xo, n), amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
