@@ -35,6 +35,7 @@ public final class Transformer {
     private final float[][] valueCache;
     private int pos;
     private Workspace ws;
+    private ActivationObserver observer;
 
     public Transformer(Model model) { this(model, RuntimeOptions.defaults()); }
 
@@ -64,6 +65,9 @@ public final class Transformer {
     public Model model() { return model; }
     public ModelConfig config() { return c; }
     public RuntimeOptions options() { return options; }
+
+    /** Shows every later forward pass's activations to {@code o} (null: to nobody). */
+    public void observe(ActivationObserver o) { this.observer = o; }
 
     /** Tokens the cache holds. */
     public int contextLength() { return ctx; }
@@ -129,14 +133,17 @@ public final class Transformer {
         int half = rope.tableSize();
         for (int i = 0; i < n; i++) rope.angles(pos + i, w.cos, w.sin, i * half);
         for (int l = 0; l < c.layers(); l++) {
+            if (observer != null) observer.hiddenState(l, w.x, n, dim);
             LayerWeights lw = layers[l];
             attention(l, lw, n, w);
             feedForward(lw, n, w);
         }
+        if (observer != null) observer.hiddenState(c.layers(), w.x, n, dim);
         pos += n;
     }
 
     private void matmul(Tensor weight, float[] x, int n, float[] out) {
+        if (observer != null) observer.linearInput(weight.name(), x, n, weight.cols());
         if (options.reference()) MatMulScalar.matmul(weight, x, n, out);
         else MatMul.matmul(weight, x, n, out);
     }
