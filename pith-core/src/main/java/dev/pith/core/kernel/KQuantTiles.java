@@ -11,7 +11,7 @@ import static dev.pith.core.kernel.DotVector.F;
 import static dev.pith.core.kernel.DotVector.L;
 
 /**
- * {@link TiledMatMul}'s tiles for the K-quants Q4_K, Q5_K and Q6_K against Q8_K activations:
+ * {@link TiledMatMul}'s tiles for the K-quants (Q2_K … Q6_K) against Q8_K activations:
  * 4 weight rows × 4 activation vectors per super-block of 256 values.
  *
  * <p>Why the results stay bit-identical to {@link DotVector}'s single dots: within a super-block
@@ -25,14 +25,21 @@ import static dev.pith.core.kernel.DotVector.L;
 final class KQuantTiles {
     private KQuantTiles() {}
 
-    static boolean supports(DType type) { return type == DType.Q4_K || type == DType.Q5_K || type == DType.Q6_K; }
+    static boolean supports(DType type) {
+        return switch (type) {
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean hasMins(DType type) { return type == DType.Q2_K || type == DType.Q4_K || type == DType.Q5_K; }
 
     /** Per-thread scratch for 4 decoded rows. */
     static final class Rows {
         final float[] w;      // 4 × cols: quant × sub-block scale, exact integers
         final float[] d;      // 4 × blocks: super-block scale
-        final float[] dmin;   // 4 × blocks: super-block min scale (Q4_K, Q5_K)
-        final int[] mins;     // 4 × blocks × 8: sub-block mins (Q4_K, Q5_K)
+        final float[] dmin;   // 4 × blocks: super-block min scale (Q2_K, Q4_K, Q5_K)
+        final int[] mins;     // 4 × blocks × 16: the min of each 16-value group (Q2_K, Q4_K, Q5_K)
         final float[] minSums = new float[16];
         final float[] sums = new float[16 * L];
 
@@ -41,7 +48,7 @@ final class KQuantTiles {
             w = new float[4 * cols];
             d = new float[4 * nb];
             dmin = new float[4 * nb];
-            mins = new int[4 * nb * 8];
+            mins = new int[4 * nb * 16];
         }
     }
 
@@ -53,6 +60,8 @@ final class KQuantTiles {
             for (int b = 0; b < nb; b++) {
                 int dst = rr * cols + 256 * b, blk = rr * nb + b;
                 switch (type) {
+                    case Q2_K -> decodeQ2K(w, ro + 84L * b, rows, dst, blk);
+                    case Q3_K -> decodeQ3K(w, ro + 110L * b, rows, dst, blk);
                     case Q4_K -> decodeQ4K(w, ro + 144L * b, rows, dst, blk);
                     case Q5_K -> decodeQ5K(w, ro + 176L * b, rows, dst, blk);
                     default -> decodeQ6K(w, ro + 210L * b, rows, dst, blk);
@@ -61,11 +70,34 @@ final class KQuantTiles {
         }
     }
 
+    private static void decodeQ2K(MemorySegment w, long p, Rows r, int dst, int blk) {
+        r.d[blk] = Bytes.f16(w, p + 80);
+        r.dmin[blk] = Bytes.f16(w, p + 82);
+        for (int g = 0; g < 16; g++) {
+            long q = p + 16 + 32 * (g >>> 3) + 16 * (g & 1);
+            int shift = 2 * ((g >>> 1) & 3), sc = Bytes.u8(w, p + g);
+            r.mins[16 * blk + g] = sc >>> 4;
+            for (int c = 0; c < 16; c++) r.w[dst + 16 * g + c] = (sc & 0xF) * ((Bytes.u8(w, q + c) >>> shift) & 3);
+        }
+    }
+
+    private static void decodeQ3K(MemorySegment w, long p, Rows r, int dst, int blk) {
+        r.d[blk] = Bytes.f16(w, p + 108);
+        for (int g = 0; g < 16; g++) {
+            long q = p + 32 + 32 * (g >>> 3) + 16 * (g & 1), hm = p + 16 * (g & 1);
+            int shift = 2 * ((g >>> 1) & 3), bit = g >>> 1, scale = KScales.scaleQ3K(w, p + 96, g);
+            for (int c = 0; c < 16; c++) {
+                int v = ((Bytes.u8(w, q + c) >>> shift) & 3) | (((Bytes.u8(w, hm + c) >>> bit) & 1) << 2);
+                r.w[dst + 16 * g + c] = scale * (v - 4);
+            }
+        }
+    }
+
     private static void decodeQ4K(MemorySegment w, long p, Rows r, int dst, int blk) {
         r.d[blk] = Bytes.f16(w, p);
         r.dmin[blk] = Bytes.f16(w, p + 2);
         for (int j = 0; j < 8; j++) {
-            r.mins[8 * blk + j] = KScales.minK4(w, p + 4, j);
+            r.mins[16 * blk + 2 * j] = r.mins[16 * blk + 2 * j + 1] = KScales.minK4(w, p + 4, j);
             int scale = KScales.scaleK4(w, p + 4, j);
             long q = p + 16 + 32L * (j >>> 1);
             int shift = 4 * (j & 1);
@@ -77,7 +109,7 @@ final class KQuantTiles {
         r.d[blk] = Bytes.f16(w, p);
         r.dmin[blk] = Bytes.f16(w, p + 2);
         for (int j = 0; j < 8; j++) {
-            r.mins[8 * blk + j] = KScales.minK4(w, p + 4, j);
+            r.mins[16 * blk + 2 * j] = r.mins[16 * blk + 2 * j + 1] = KScales.minK4(w, p + 4, j);
             int scale = KScales.scaleK4(w, p + 4, j);
             long q = p + 48 + 32L * (j >>> 1);
             int shift = 4 * (j & 1);
@@ -105,13 +137,13 @@ final class KQuantTiles {
 
     /**
      * The decoded rows × activation vectors t .. t+3: accumulators to lanes[(tt*4 + rr)*L], and the
-     * Q4_K/Q5_K min correction of each pair to rows.minSums[tt*4 + rr] (0 for Q6_K).
+     * Q2_K/Q4_K/Q5_K min correction of each pair to rows.minSums[tt*4 + rr] (0 for Q3_K, Q6_K).
      */
     static void tile(DType type, Rows rows, int cols, Activations a, int t, float[] lanes) {
         int nb = cols / 256;
         java.util.Arrays.fill(lanes, 0, 16 * L, 0f);
         java.util.Arrays.fill(rows.minSums, 0f);
-        boolean withMins = type != DType.Q6_K;
+        boolean withMins = hasMins(type);
         for (int b = 0; b < nb; b++) {
             superBlock(rows.w, cols, a.values, t, 256 * b, rows.d, a.d, nb, b, lanes, rows.sums);
             if (!withMins) continue;
@@ -120,16 +152,16 @@ final class KQuantTiles {
                 float yd = a.d[xb / 256];
                 for (int rr = 0; rr < 4; rr++) {
                     int blk = rr * nb + b;
-                    rows.minSums[tt * 4 + rr] += rows.dmin[blk] * yd * minTerm(rows.mins, 8 * blk, a.bsums, xb / 16);
+                    rows.minSums[tt * 4 + rr] += rows.dmin[blk] * yd * minTerm(rows.mins, 16 * blk, a.bsums, xb / 16);
                 }
             }
         }
     }
 
-    /** As DotVector.minTerm: Σ_j min_j · (sum of the sub-block's 32 activation quants). */
+    /** Σ_g min_g · (sum of group g's 16 activation quants): the same integer as the single dots' min terms. */
     private static int minTerm(int[] mins, int m, short[] bsums, int first) {
         int sum = 0;
-        for (int j = 0; j < 8; j++) sum += mins[m + j] * (bsums[first + 2 * j] + bsums[first + 2 * j + 1]);
+        for (int g = 0; g < 16; g++) sum += mins[m + g] * bsums[first + g];
         return sum;
     }
 

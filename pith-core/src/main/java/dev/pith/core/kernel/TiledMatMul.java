@@ -21,7 +21,8 @@ import static dev.pith.core.kernel.DotVector.S;
  * once into float scratch (F32 copied, F16/BF16 widened, Q8_0/Q4_0 quants widened with their
  * scales kept apart), and multiplies them with 4 activation vectors at a time in a register tile of
  * 16 accumulators: each weight vector loaded feeds four products, each activation vector four
- * rows. Activations are walked in blocks that fit the core's L2 cache.
+ * rows. Activations are walked in blocks that fit the core's L2 cache. The K-quants have their
+ * own tiles in {@link KQuantTiles}.
  *
  * <p>Decoding outside the tile keeps the compiled tile small: with the decoding inside, C2 hits
  * its inlining node budget and boxes vector temporaries, and the kernel runs ~50× slower.
