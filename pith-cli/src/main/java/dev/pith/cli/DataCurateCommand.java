@@ -49,6 +49,12 @@ final class DataCurateCommand implements Runnable {
     @Option(names = "--decontam", split = ",", paramLabel = "FILE", description = "Evaluation files: drop documents sharing a 13-gram (decontam.ngram) with them.")
     List<Path> decontam;
 
+    @Option(names = "--classifier", paramLabel = "FILE", description = "A quality classifier from pith data score --train: drop documents scoring below classifier.min_score.")
+    Path classifier;
+
+    @Option(names = "--perplexity-model", paramLabel = "MODEL", description = "A small reference model: drop documents in the perplexity buckets listed in perplexity.drop_buckets.")
+    Path perplexityModel;
+
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json: count tokens with it (default: whitespace words) and, with --pack, encode.")
     Path tokenizer;
 
@@ -72,6 +78,8 @@ final class DataCurateCommand implements Runnable {
         if (in == null || out == null) throw new PithException("pith data curate needs --in and --out (see --help).");
         CurateConfig cfg = CurateConfig.read(config);
         if (decontam != null) decontam.forEach(f -> cfg.decontam.files.add(f.toString()));
+        if (classifier != null) cfg.classifier.model = classifier.toString();
+        if (perplexityModel != null) cfg.perplexity.model = perplexityModel.toString();
         Tokenizer tok = tokenizer == null ? null : Tokenizers.fromHfJson(tokenizer);
         ReadOptions read = new ReadOptions(lines, textField, idField, cfg.read.maxDocBytes);
         Curator.Summary s;

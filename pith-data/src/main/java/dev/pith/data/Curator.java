@@ -112,7 +112,7 @@ public final class Curator {
     private String fingerprint(List<Shard> shards) {
         StringBuilder sb = new StringBuilder(o.config().toJson()).append('\n').append(o.read()).append('\n').append(o.tokenizerName()).append('\n');
         for (Shard s : shards) {
-            sb.append(s.kind());
+            sb.append(s.kind()).append(' ').append(s.from()).append('-').append(s.to());
             for (Path f : s.files()) {
                 sb.append(' ').append(f.toAbsolutePath());
                 try {

@@ -87,6 +87,20 @@ class ReadersTest {
     }
 
     @Test
+    void aLargeZipIsSplitIntoEntryRangeShardsThatTogetherReadEveryEntryOnce() throws Exception {
+        int n = Inputs.ZIP_ENTRIES_PER_SHARD * 2 + 17;
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) entries.put(String.format("f%05d.txt", i), TestFiles.utf8("document " + i));
+        Path zip = dir.resolve("big.zip");
+        TestFiles.zip(zip, entries);
+        List<Shard> shards = Inputs.shards(List.of(zip));
+        assertThat(shards).hasSize(3);
+        read(List.of(zip), ReadOptions.defaults());
+        assertThat(docs).hasSize(n);
+        for (int i = 0; i < n; i++) assertThat(docs.get(i).text()).isEqualTo("document " + i);
+    }
+
+    @Test
     void theJdkSourceZipIsReadable() throws Exception {
         Path srcZip = Path.of(System.getProperty("java.home"), "lib", "src.zip");
         assertThat(srcZip).isRegularFile();

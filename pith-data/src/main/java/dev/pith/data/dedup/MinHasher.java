@@ -9,22 +9,28 @@ import java.util.Locale;
  * MinHash signatures (Broder 1997): a document is the set of its shingles (k consecutive words,
  * or k characters); signature position i holds the minimum over shingles of an independent hash
  * h_i. The share of positions where two signatures agree estimates the Jaccard similarity of the
- * two shingle sets. h_i(x) = mix(x ^ seed_i), the upper 32 bits kept.
+ * two shingle sets. Each shingle is hashed once to 64 well-mixed bits x; the i-th hash is then the
+ * multiply-shift h_i(x) = (a_i·x + b_i) >> 33 with random odd a_i (Dietzfelbinger et al.), one
+ * multiply and add per shingle and permutation instead of a full re-hash.
  */
 public final class MinHasher {
     private final boolean words;
     private final int k;
-    private final long[] seeds;
+    private final long[] mul, add;
 
     public MinHasher(boolean words, int shingleSize, int numPerm, long seed) {
         this.words = words;
         this.k = shingleSize;
-        this.seeds = new long[numPerm];
+        this.mul = new long[numPerm];
+        this.add = new long[numPerm];
         long s = seed;
-        for (int i = 0; i < numPerm; i++) seeds[i] = Hash64.mix(s += 0x9E3779B97F4A7C15L);
+        for (int i = 0; i < numPerm; i++) {
+            mul[i] = Hash64.mix(s += 0x9E3779B97F4A7C15L) | 1;
+            add[i] = Hash64.mix(s += 0x9E3779B97F4A7C15L);
+        }
     }
 
-    public int numPerm() { return seeds.length; }
+    public int numPerm() { return mul.length; }
 
     /** Hashes of the document's shingles (duplicates included; they do not change the minimum). */
     public long[] shingles(String text) {
@@ -32,11 +38,13 @@ public final class MinHasher {
             List<String> w = new ArrayList<>();
             for (String t : text.toLowerCase(Locale.ROOT).split("\\s+")) if (!t.isEmpty()) w.add(t);
             if (w.isEmpty()) return new long[0];
-            int n = Math.max(1, w.size() - k + 1);
+            long[] wh = new long[w.size()];
+            for (int i = 0; i < wh.length; i++) wh[i] = Hash64.of(w.get(i));
+            int n = Math.max(1, wh.length - k + 1);
             long[] out = new long[n];
             for (int i = 0; i < n; i++) {
                 long h = 0x243F6A8885A308D3L;
-                for (int j = i; j < Math.min(w.size(), i + k); j++) h = Hash64.mix(h * 31 + Hash64.of(w.get(j)));
+                for (int j = i; j < Math.min(wh.length, i + k); j++) h = Hash64.mix(h * 31 + wh[j]);
                 out[i] = h;
             }
             return out;
@@ -51,16 +59,16 @@ public final class MinHasher {
 
     public int[] signature(String text) {
         long[] sh = shingles(text);
-        int[] sig = new int[seeds.length];
+        int[] sig = new int[mul.length];
         Arrays.fill(sig, Integer.MAX_VALUE);
-        for (int p = 0; p < seeds.length; p++) {
-            long seed = seeds[p];
-            int min = Integer.MAX_VALUE;
+        for (int p = 0; p < mul.length; p++) {
+            long a = mul[p], b = add[p];
+            long min = Long.MAX_VALUE;
             for (long x : sh) {
-                int v = (int) (Hash64.mix(x ^ seed) >>> 33); // non-negative, so signed comparison is unsigned order
+                long v = (a * x + b) >>> 33; // 31 bits, non-negative: signed order is the hash order
                 if (v < min) min = v;
             }
-            sig[p] = min;
+            sig[p] = (int) min;
         }
         return sig;
     }

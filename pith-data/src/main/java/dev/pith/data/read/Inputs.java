@@ -20,6 +20,7 @@ public final class Inputs {
 
     static final int TEXT_FILES_PER_SHARD = 512;
     static final long TEXT_BYTES_PER_SHARD = 32L << 20;
+    public static final int ZIP_ENTRIES_PER_SHARD = 2000;
 
     public static List<Shard> shards(List<Path> paths) {
         if (paths == null || paths.isEmpty()) throw new PithException("no input paths were given (--in).");
@@ -46,7 +47,13 @@ public final class Inputs {
                 if (!group.isEmpty()) out.add(new Shard(out.size(), Shard.Kind.TEXT, List.copyOf(group)));
                 group.clear();
                 groupBytes = 0;
-                out.add(new Shard(out.size(), k, List.of(f)));
+                if (k == Shard.Kind.ZIP) {
+                    int entries = zipFiles(f);
+                    for (int from = 0; from < Math.max(1, entries); from += ZIP_ENTRIES_PER_SHARD)
+                        out.add(new Shard(out.size(), k, List.of(f), from, entries < 0 ? Integer.MAX_VALUE : Math.min(entries, from + ZIP_ENTRIES_PER_SHARD)));
+                } else {
+                    out.add(new Shard(out.size(), k, List.of(f)));
+                }
                 continue;
             }
             long size = sizeOrZero(f);
@@ -68,6 +75,15 @@ public final class Inputs {
         if (n.endsWith(".tar.gz") || n.endsWith(".tgz")) return Shard.Kind.TAR_GZ;
         if (n.endsWith(".jsonl") || n.endsWith(".ndjson")) return Shard.Kind.JSONL;
         return Shard.Kind.TEXT;
+    }
+
+    /** Files (not folders) in a zip's central directory, or -1 when it cannot be opened (reading it reports why). */
+    private static int zipFiles(Path f) {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(f.toFile(), java.nio.charset.StandardCharsets.UTF_8)) {
+            return (int) z.stream().filter(e -> !e.isDirectory()).count();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     private static long sizeOrZero(Path f) {

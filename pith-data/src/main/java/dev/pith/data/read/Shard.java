@@ -5,10 +5,12 @@ import java.util.List;
 
 /**
  * A unit of input that is read, filtered and checkpointed as a whole (a resumed run redoes no
- * finished shard): one archive, one JSONL file, or a group of plain text files.
+ * finished shard): a range of a zip archive's entries [{@code from}, {@code to}), a whole tar.gz
+ * (which cannot be entered in the middle), one JSONL file, or a group of plain text files.
  */
-public record Shard(int index, Kind kind, List<Path> files) {
+public record Shard(int index, Kind kind, List<Path> files, int from, int to) {
     public enum Kind { TEXT, JSONL, ZIP, TAR_GZ }
 
-    public String describe() { return files.size() == 1 ? files.getFirst().toString() : files.getFirst() + " (+" + (files.size() - 1) + " files)"; }
+    public Shard(int index, Kind kind, List<Path> files) { this(index, kind, files, 0, Integer.MAX_VALUE); }
+
 }

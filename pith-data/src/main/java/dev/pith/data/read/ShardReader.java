@@ -49,7 +49,7 @@ public final class ShardReader {
                             readLines(in, id, true);
                         }
                     }
-                    case ZIP -> readZip(f);
+                    case ZIP -> readZip(f, shard.from(), shard.to());
                     case TAR_GZ -> readTarGz(f);
                 }
             } catch (IOException | RuntimeException e) {
@@ -110,12 +110,17 @@ public final class ShardReader {
         }
     }
 
-    private void readZip(Path f) throws IOException {
+    /** The zip's files number {@code from} (inclusive) to {@code to} (exclusive), counted in central-directory order. */
+    private void readZip(Path f, int from, int to) throws IOException {
         try (ZipFile z = new ZipFile(f.toFile(), StandardCharsets.UTF_8)) {
             Enumeration<? extends ZipEntry> es = z.entries();
+            int n = -1;
             while (es.hasMoreElements()) {
                 ZipEntry e = es.nextElement();
                 if (e.isDirectory()) continue;
+                n++;
+                if (n < from) continue;
+                if (n >= to) break;
                 String id = f + "!/" + e.getName();
                 try (InputStream in = z.getInputStream(e)) {
                     readEntry(in, id);
