@@ -140,6 +140,15 @@ public final class CurateConfig {
         }
     }
 
+    /** The config from its JSON text (a distributed run ships it to executors this way). */
+    public static CurateConfig fromJson(String json) {
+        try {
+            return mapper().readValue(json, CurateConfig.class).validate(null);
+        } catch (IOException e) {
+            throw new PithException("the curate config is not valid (" + e.getMessage().lines().findFirst().orElse("") + ").", e);
+        }
+    }
+
     public String toJson() {
         try {
             return mapper().writeValueAsString(this);

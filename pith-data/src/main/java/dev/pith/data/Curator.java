@@ -69,25 +69,58 @@ public final class Curator {
         this.work = o.out().resolve(WORK);
     }
 
-    public static Summary run(Options o) {
+    /**
+     * Runs the per-shard phase for the shards whose checkpoint is missing, and calls
+     * {@code afterShard} for every shard once its checkpoint exists.
+     */
+    public interface ShardPhase {
+        void run(Curator curator, List<Shard> shards);
+    }
+
+    public static Summary run(Options o) { return run(o, Curator::inProcess); }
+
+    /** A run whose per-shard phase is {@code phase} (in-process threads, or a Spark job); the global phase is the same. */
+    public static Summary run(Options o, ShardPhase phase) {
         if (o.pack() && o.tokenizer() == null) throw new PithException("--pack needs a --tokenizer to encode the kept documents with.");
         long t0 = System.nanoTime();
         List<Shard> shards = Inputs.shards(o.inputs());
         Curator c = new Curator(o);
         int resumed = c.prepareWork(shards);
-        ForkJoinPool pool = new ForkJoinPool(o.threads());
-        try {
-            for (Shard s : shards) {
-                if (!Files.exists(c.statsFile(s))) c.processShard(s, pool);
-                o.afterShard().accept(s.index());
-            }
-        } finally {
-            pool.shutdown();
-        }
+        phase.run(c, shards);
         Summary sum = new Finisher(o, shards, resumed, c::shardFile, c::statsFile, t0).finish();
         c.deleteWork();
         return sum;
     }
+
+    private static void inProcess(Curator c, List<Shard> shards) {
+        ForkJoinPool pool = new ForkJoinPool(c.o.threads());
+        try {
+            for (Shard s : shards) {
+                if (!c.done(s)) c.processShard(s, pool);
+                c.o.afterShard().accept(s.index());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    public Options options() { return o; }
+
+    /** True when the shard's checkpoint is complete (its stats file is written last). */
+    public boolean done(Shard s) { return Files.exists(statsFile(s)); }
+
+    /** Processes one shard on {@code threads} threads (a Spark task calls this with 1). */
+    public void processShard(Shard s, int threads) {
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        try {
+            processShard(s, pool);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** A curator for the executor side of a distributed run: same options, no work-folder preparation. */
+    public static Curator forShards(Options o) { return new Curator(o); }
 
     Path shardFile(Shard s) { return work.resolve(String.format("shard-%06d.jsonl", s.index())); }
 
@@ -105,7 +138,7 @@ public final class Curator {
             throw new PithException(work + ": the work folder cannot be prepared (" + e.getMessage() + ").", e);
         }
         int done = 0;
-        for (Shard s : shards) if (Files.exists(statsFile(s))) done++;
+        for (Shard s : shards) if (done(s)) done++;
         return done;
     }
 
