@@ -4,6 +4,7 @@ import dev.pith.core.PithException;
 import dev.pith.data.CurateConfig;
 import dev.pith.data.Curator;
 import dev.pith.data.read.ReadOptions;
+import dev.pith.data.spark.SparkCurator;
 import dev.pith.model.tokenizer.Tokenizer;
 import dev.pith.model.tokenizer.Tokenizers;
 import me.tongfei.progressbar.ProgressBar;
@@ -64,6 +65,9 @@ final class DataCurateCommand implements Runnable {
     @Option(names = "--val-fraction", defaultValue = "0.1", paramLabel = "F", description = "With --pack: share of tokens kept for validation (default ${DEFAULT-VALUE}).")
     double valFraction;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Run the per-shard stages as an Apache Spark job (local[*] or a cluster master URL); needs spark-core 4.2 on the class path.")
+    String spark;
+
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Threads (default: all cores).")
     int threads;
 
@@ -84,8 +88,9 @@ final class DataCurateCommand implements Runnable {
         ReadOptions read = new ReadOptions(lines, textField, idField, cfg.read.maxDocBytes);
         Curator.Summary s;
         try (ProgressBar bar = Progress.bar("curate", 0)) {
-            s = Curator.run(new Curator.Options(in, out, read, cfg, tok, tokenizer == null ? null : tokenizer.toAbsolutePath().toString(), pack, valFraction, threads,
-                    i -> { bar.maxHint(Math.max(bar.getMax(), i + 1)); bar.stepTo(i + 1); }));
+            Curator.Options opts = new Curator.Options(in, out, read, cfg, tok, tokenizer == null ? null : tokenizer.toAbsolutePath().toString(), pack, valFraction, threads,
+                    i -> { bar.maxHint(Math.max(bar.getMax(), i + 1)); bar.stepTo(i + 1); });
+            s = spark == null ? Curator.run(opts) : SparkCurator.run(opts, spark);
         }
         if (output.json) {
             Map<String, Object> o = new LinkedHashMap<>();

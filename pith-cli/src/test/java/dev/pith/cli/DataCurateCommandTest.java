@@ -58,6 +58,13 @@ class DataCurateCommandTest {
     }
 
     @Test
+    void sparkWithoutSparkOnTheClassPathIsOneSentence() throws Exception {
+        CliRunner r = CliRunner.run("data", "curate", "--in", stories(3).toString(), "--out", dir.resolve("o").toString(), "--spark", "local[2]");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().strip()).isEqualTo("pith: --spark needs Apache Spark 4.2 (spark-core_2.13) on the class path, which this installation does not have.");
+    }
+
+    @Test
     void scoreTrainsAClassifierAndScoresDocuments() throws Exception {
         Path good = stories(300);
         Path clf = dir.resolve("clf.bin");
