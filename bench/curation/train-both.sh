@@ -5,10 +5,12 @@
 set -euo pipefail
 H=${1:-/work/models/curate/headline}
 STEPS=${STEPS:-500}
+SEED=${SEED:-1}
+SUF=$([ "$SEED" = 1 ] && echo "" || echo "-seed$SEED")
 for which in curated raw; do
   ./pith train --model-config bench/trained/tinystories-student.json --data $H/$which/pack --tokenizer /work/models/ts-bpe2048.json \
-    --steps $STEPS --batch 8 --seq-len 128 --lr 2e-3 --warmup 50 --eval-every 0 --eval-batches 10 --checkpoint-every 0 --seed 1 \
-    --out $H/model-$which --json > $H/train-$which.json
-  ./pith perplexity --model $H/model-$which/model.gguf --file $H/heldout.txt --ctx 128 --json > $H/ppl-heldout-$which.json
-  ./pith perplexity --model $H/model-$which/model.gguf --file ../shared/data/text/wikitext-2-test.txt --ctx 128 --chunks 100 --json > $H/ppl-wikitext-$which.json || true
+    --steps $STEPS --batch 8 --seq-len 128 --lr 2e-3 --warmup 50 --eval-every 0 --eval-batches 10 --checkpoint-every 0 --seed $SEED \
+    --out $H/model-$which$SUF --json > $H/train-$which$SUF.json
+  ./pith perplexity --model $H/model-$which$SUF/model.gguf --file $H/heldout.txt --ctx 128 --json > $H/ppl-heldout-$which$SUF.json
+  ./pith perplexity --model $H/model-$which$SUF/model.gguf --file ../shared/data/text/wikitext-2-test.txt --ctx 128 --chunks 100 --json > $H/ppl-wikitext-$which$SUF.json || true
 done

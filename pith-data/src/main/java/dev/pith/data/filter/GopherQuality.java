@@ -4,10 +4,8 @@ import dev.pith.data.CurateConfig;
 import dev.pith.data.Doc;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -130,28 +128,24 @@ public final class GopherQuality implements DocFilter {
         return h;
     }
 
-    /** Characters of the most frequent n-gram, times its count, over all word characters. */
+    /** Characters of the most frequent n-gram (if it repeats), times its count, over all word characters. */
     static double topNgramFraction(long[] wh, int[] len, int n, long total) {
         if (wh.length < n) return 0;
-        Map<Long, int[]> counts = new HashMap<>();
-        for (int i = 0; i + n <= wh.length; i++) {
-            int[] e = counts.computeIfAbsent(ngram(wh, i, n), k -> new int[2]);
-            if (e[0]++ == 0) e[1] = i;
-        }
-        int bestCount = 1, bestAt = -1;
-        for (int[] e : counts.values()) if (e[0] > bestCount) { bestCount = e[0]; bestAt = e[1]; }
-        if (bestAt < 0) return 0;
+        LongCounts counts = new LongCounts(wh.length - n + 1);
+        for (int i = 0; i + n <= wh.length; i++) counts.add(ngram(wh, i, n), i);
+        int[] top = counts.top();
+        if (top[0] < 2) return 0;
         long chars = 0;
-        for (int k = 0; k < n; k++) chars += len[bestAt + k];
-        return (double) chars * bestCount / total;
+        for (int k = 0; k < n; k++) chars += len[top[1] + k];
+        return (double) chars * top[0] / total;
     }
 
     /** Characters of words covered by an n-gram that occurs more than once, over all word characters. */
     static double duplicateNgramFraction(long[] wh, int[] len, int n, long total) {
         if (wh.length < n) return 0;
-        Map<Long, Integer> counts = new HashMap<>();
         long[] g = new long[wh.length - n + 1];
-        for (int i = 0; i < g.length; i++) counts.merge(g[i] = ngram(wh, i, n), 1, Integer::sum);
+        LongCounts counts = new LongCounts(g.length);
+        for (int i = 0; i < g.length; i++) counts.add(g[i] = ngram(wh, i, n), i);
         boolean[] covered = new boolean[wh.length];
         for (int i = 0; i < g.length; i++) if (counts.get(g[i]) > 1) for (int k = 0; k < n; k++) covered[i + k] = true;
         long chars = 0;

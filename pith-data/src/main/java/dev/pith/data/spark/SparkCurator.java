@@ -60,6 +60,25 @@ public final class SparkCurator {
         if (!c.done(s)) c.processShard(s, 1);
     }
 
+    /**
+     * Benchmark entry point (bench/curation/spark-throughput.sh): curates the same inputs in-process
+     * and on Spark MASTER, one after the other in one JVM, and prints both wall times and whether the
+     * outputs are identical. Arguments: MASTER OUT_DIR INPUT...
+     */
+    public static void main(String[] args) throws java.io.IOException {
+        String master = args[0];
+        java.nio.file.Path out = java.nio.file.Path.of(args[1]);
+        List<java.nio.file.Path> in = java.util.Arrays.stream(args, 2, args.length).map(java.nio.file.Path::of).toList();
+        dev.pith.data.CurateConfig cfg = dev.pith.data.CurateConfig.defaults();
+        dev.pith.data.read.ReadOptions read = new dev.pith.data.read.ReadOptions(false, "text", "id", cfg.read.maxDocBytes);
+        Curator.Summary local = Curator.run(new Curator.Options(in, out.resolve("in-process"), read, cfg, null, null, false, 0.1, 0, null));
+        Curator.Summary spark = run(new Curator.Options(in, out.resolve("spark"), read, cfg, null, null, false, 0.1, 0, null), master);
+        boolean same = java.util.Arrays.equals(java.nio.file.Files.readAllBytes(out.resolve("in-process/kept.jsonl")), java.nio.file.Files.readAllBytes(out.resolve("spark/kept.jsonl")))
+                && java.util.Arrays.equals(java.nio.file.Files.readAllBytes(out.resolve("in-process/removed.jsonl")), java.nio.file.Files.readAllBytes(out.resolve("spark/removed.jsonl")));
+        System.out.printf("{\"bytes_in\": %d, \"shards\": %d, \"in_process_seconds\": %.2f, \"spark_seconds\": %.2f, \"in_process_mb_per_s\": %.2f, \"spark_mb_per_s\": %.2f, \"identical\": %b}%n",
+                local.bytesIn(), local.shards(), local.seconds(), spark.seconds(), local.bytesIn() / 1e6 / local.seconds(), spark.bytesIn() / 1e6 / spark.seconds(), same);
+    }
+
     private static String rootMessage(Throwable e) {
         while (e.getCause() != null) e = e.getCause();
         return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
