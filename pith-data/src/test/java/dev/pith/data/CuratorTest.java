@@ -126,6 +126,44 @@ class CuratorTest {
     }
 
     @Test
+    void perplexityAndClassifierStagesRemoveWordSalad() throws Exception {
+        List<String> stories = TestFiles.stories();
+        List<String[]> docs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) docs.add(new String[]{"story" + i, stories.get(100 + i)});
+        List<String> salad = dev.pith.data.quality.HashedNgramClassifier.randomTexts(stories.subList(100, 106), 3, 5);
+        for (int i = 0; i < salad.size(); i++) docs.add(new String[]{"salad" + i, salad.get(i)});
+        Path in = dir.resolve("mix.jsonl");
+        Files.writeString(in, TestFiles.jsonl(docs));
+        CurateConfig cfg = TestFiles.noFilters();
+        cfg.perplexity.model = TestFiles.shared().resolve("data/models/stories260K-f32.gguf").toString();
+        cfg.perplexity.headMax = 8;
+        cfg.perplexity.middleMax = 30;
+        Curator.run(TestFiles.options(List.of(in), dir.resolve("ppl"), cfg));
+        var removed = TestFiles.readJsonl(dir.resolve("ppl/removed.jsonl"));
+        assertThat(removed).extracting(r -> r.get("id")).containsExactlyInAnyOrder("salad0", "salad1", "salad2");
+        assertThat(removed).allSatisfy(r -> assertThat(r).containsEntry("stage", "perplexity").containsEntry("reason", "bucket_tail"));
+
+        var clf = new dev.pith.data.quality.HashedNgramClassifier(16);
+        List<String> good = stories.subList(0, 300);
+        List<String> x = new ArrayList<>(good);
+        List<Boolean> y = new ArrayList<>();
+        good.forEach(g -> y.add(true));
+        for (String r : dev.pith.data.quality.HashedNgramClassifier.randomTexts(good, 300, 2)) {
+            x.add(r);
+            y.add(false);
+        }
+        clf.train(x, y, 4, 0.5, 1e-6, 1);
+        Path clfFile = dir.resolve("q.bin");
+        clf.save(clfFile);
+        CurateConfig c2 = TestFiles.noFilters();
+        c2.classifier.model = clfFile.toString();
+        Curator.run(TestFiles.options(List.of(in), dir.resolve("clf"), c2));
+        var removed2 = TestFiles.readJsonl(dir.resolve("clf/removed.jsonl"));
+        assertThat(removed2).extracting(r -> r.get("id")).containsExactlyInAnyOrder("salad0", "salad1", "salad2");
+        assertThat(removed2).allSatisfy(r -> assertThat(r).containsEntry("stage", "classifier").containsEntry("reason", "low_score"));
+    }
+
+    @Test
     void packsKeptDocumentsIntoTrainingShards() throws Exception {
         List<Path> in = corpus();
         Tokenizer tok = Models.load(TestFiles.shared().resolve("data/models/stories260K-f32.gguf")).tokenizer();
