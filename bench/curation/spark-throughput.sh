@@ -4,8 +4,8 @@
 # pith-data, so this runs from pith-data's test class path rather than the pith launcher.
 set -euo pipefail
 OUT=${1:-/work/models/curate/spark-throughput}; shift || true
-INPUTS=${@:-$JAVA_HOME/lib/src.zip}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+INPUTS=${@:-$JAVA_HOME/lib/src.zip}
 mvn -q -o compile -pl pith-data -am
 mvn -q -o dependency:build-classpath -pl pith-data -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/pith-data-cp.txt
 CP="pith-data/target/classes:pith-model/target/classes:pith-core/target/classes:pith-train/target/classes:$(cat /tmp/pith-data-cp.txt)"

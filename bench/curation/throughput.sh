@@ -3,6 +3,7 @@
 # threads) and end to end (input MB per wall-clock second), from each run's report.json.
 # Corpora: the JDK's src.zip (code rules) and the headline's raw.jsonl (prose rules).
 set -euo pipefail
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 H=${1:-/work/models/curate/headline}
 OUT=${2:-/work/models/curate/throughput}
 run() {
