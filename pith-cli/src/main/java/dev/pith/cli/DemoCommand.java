@@ -87,7 +87,29 @@ final class DemoCommand implements Runnable {
                     Map.of("bytes", cv.path("bytes").asLong()));
             evaluate("eval " + type, q, heldOut);
         }
+        curate(dir);
         report(dir);
+    }
+
+    /** Curation of the JDK's java.util sources (every sub-package) from a zip: code rules and dedup, with counts in and out. */
+    private void curate(Path dir) {
+        Path zip = dir.resolve("jdk-java-util-src.zip");
+        long t0 = System.nanoTime();
+        int files = JdkSources.zipSlice(zip, "java.base/java/util/");
+        JsonNode c = pith("curate", "data", "curate", "--in", zip.toString(), "--out", dir.resolve("curated").toString(), "--json");
+        JsonNode stages;
+        try {
+            stages = Json.MAPPER.readTree(dir.resolve("curated").resolve("report.json").toFile()).path("stages");
+        } catch (IOException e) {
+            throw new PithException(dir.resolve("curated").resolve("report.json") + " cannot be read (" + e.getMessage() + ").", e);
+        }
+        Map<String, Long> removed = new LinkedHashMap<>();
+        for (JsonNode s : stages) removed.put(s.path("stage").asText(), s.path("docs_in").asLong() - s.path("docs_out").asLong());
+        stage("curate", t0, String.format("%d of %d java.util source files kept (%,d of %,d bytes): %d by code rules, %d exact and %d near duplicates removed",
+                c.path("documents_kept").asLong(), files, c.path("bytes_kept").asLong(), c.path("bytes_in").asLong(), removed.getOrDefault("code", 0L),
+                removed.getOrDefault("exact_dedup", 0L), removed.getOrDefault("near_dedup", 0L)),
+                Map.of("documents_in", c.path("documents_in").asLong(), "documents_kept", c.path("documents_kept").asLong(),
+                        "exact_duplicates", removed.getOrDefault("exact_dedup", 0L), "near_duplicates", removed.getOrDefault("near_dedup", 0L)));
     }
 
     /** Perplexity on held-out JDK source, llama.cpp's method at the model's context. */
