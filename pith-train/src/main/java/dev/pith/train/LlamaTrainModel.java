@@ -180,9 +180,11 @@ public final class LlamaTrainModel {
         d = new float[n * dim];
     }
 
-    private void checkTokens(int[] tokens, int n) {
+    private void checkTokens(int[] tokens, int n) { checkTokens(tokens, n, false); }
+
+    private void checkTokens(int[] tokens, int n, boolean targets) {
         for (int i = 0; i < n; i++)
-            if (tokens[i] < 0 || tokens[i] >= config.vocabSize())
+            if ((tokens[i] < 0 && !(targets && tokens[i] == CrossEntropy.IGNORE)) || tokens[i] >= config.vocabSize())
                 throw new PithException("token id " + tokens[i] + " is outside the model's vocabulary of " + config.vocabSize() + ".");
     }
 
@@ -213,7 +215,7 @@ public final class LlamaTrainModel {
             training = false;
         }
         int n = b * t, dim = config.dim();
-        checkTokens(targets, n);
+        checkTokens(targets, n, true);
         double loss = CrossEntropy.forwardBackward(logits, targets, n, config.vocabSize(), scale);
         java.util.Arrays.fill(d, 0f);
         head.backward(logits, xf, n, false);
@@ -226,7 +228,7 @@ public final class LlamaTrainModel {
     /** Mean cross-entropy without gradients (evaluation). */
     public double loss(int[] inputs, int[] targets, int b, int t) {
         forward(inputs, b, t);
-        checkTokens(targets, b * t);
+        checkTokens(targets, b * t, true);
         return CrossEntropy.loss(logits, targets, b * t, config.vocabSize());
     }
 }
