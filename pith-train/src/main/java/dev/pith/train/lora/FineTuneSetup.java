@@ -59,6 +59,8 @@ public final class FineTuneSetup {
                 if (!lin.weight().inHeap()) lin.setFrozenBase(new QuantizedBase(base.tensor(name)));
             }
         }
+        if (method == Method.FREEZE && m.trainableParams().size() == m.params().size())
+            throw new PithException("--freeze '" + freeze + "' matches no tensor of " + base.source() + " (patterns match GGUF names such as blk.0.attn_q.weight).");
         if (method == Method.FREEZE && m.trainableParams().isEmpty())
             throw new PithException("--freeze '" + freeze + "' freezes every parameter; nothing would be trained.");
         Lora l = method == Method.LORA || method == Method.QLORA ? Lora.attach(m, lora, seed) : null;
