@@ -32,7 +32,7 @@ import java.util.Map;
 @Command(name = "finetune", sortOptions = false,
         description = {"Adapt a model to new data: LoRA adapters (default), QLoRA over the base's own (quantized) tensors, "
                 + "or the baselines: full fine-tuning (--full) and freezing (--freeze PATTERN, --train-last N).",
-                "--data is a text file (the last 10% held out), a folder from pith data pack, or a .jsonl of "
+                "--data is a text file (the last 10%% held out), a folder from pith data pack, or a .jsonl of "
                         + "{\"instruction\"|\"prompt\", \"response\"} pairs (loss on the responses only; see docs/finetune.md).",
                 "LoRA writes OUT/adapter_config.json + OUT/adapter_model.safetensors (PEFT) and OUT/adapter.gguf (llama.cpp --lora); "
                         + "the baselines write OUT/model.gguf. Both write OUT/metrics.jsonl and OUT/checkpoint.bin."})
