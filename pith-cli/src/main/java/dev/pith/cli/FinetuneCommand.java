@@ -89,7 +89,7 @@ final class FinetuneCommand implements Runnable {
                     ModelWriters.writeGguf(ModelBridge.toModel(setup.model(), tok, model), gguf);
                     files.put("gguf", gguf.toString());
                 }
-                report(method, setup, before, r, files);
+                report(method, setup, before, r, files, heldWeightBytes(setup, base));
             }
         }
     }
@@ -122,7 +122,14 @@ final class FinetuneCommand implements Runnable {
         }
     }
 
-    private void report(Method method, FineTuneSetup.Result setup, double before, TrainRun.Result r, Map<String, Object> files) {
+    /** Bytes of base weights the run holds: float32 copies in the heap, or the base's own (quantized, mapped) tensors for QLoRA. */
+    private static long heldWeightBytes(FineTuneSetup.Result setup, Model base) {
+        long n = 0;
+        for (var p : setup.model().params()) n += p.inHeap() ? 4L * p.size() : base.tensor(p.name()).byteSize();
+        return n;
+    }
+
+    private void report(Method method, FineTuneSetup.Result setup, double before, TrainRun.Result r, Map<String, Object> files, long weightBytes) {
         var w = spec.commandLine().getOut();
         long total = 0;
         for (var p : setup.model().params()) total += p.size();
@@ -141,6 +148,9 @@ final class FinetuneCommand implements Runnable {
             o.put("seconds", r.seconds());
             o.put("steps", r.steps());
             o.put("peak_rss_bytes", dev.pith.core.ProcessStats.peakRssBytes());
+            o.put("base_weight_bytes", weightBytes);
+            // weights, gradients and the two AdamW moments of what is trained
+            o.put("trainable_state_bytes", 16L * trainable);
             o.putAll(files);
             Json.print(w, o);
         } else {
