@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
         subcommands = {
                 InfoCommand.class,
                 GenerateCommand.class,
+                ChatCommand.class,
                 LogitsCommand.class,
                 TokenizeCommand.class,
                 PerplexityCommand.class,
