@@ -3,6 +3,7 @@ package dev.pith.train.lora;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pith.core.PithException;
+import dev.pith.model.chat.ChatTemplate;
 import dev.pith.model.tokenizer.Tokenizer;
 import dev.pith.train.TokenSource;
 
@@ -12,11 +13,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Instruction data from JSONL, one {"instruction" or "prompt": …, "response": …} object a line
- * (an optional "input" is appended to the instruction), formatted with a plain template because
- * Pith has no chat-template engine yet:
+ * (an optional "input" is appended to the instruction). When the tokenizer carries a chat template
+ * the pair is one user turn and one assistant turn through it (everything after the generation
+ * prompt is the response, the template's end-of-turn included); otherwise a plain template:
  * <pre>
  * ### Instruction:
  * {instruction}
@@ -30,8 +33,8 @@ import java.util.Arrays;
 public final class InstructionData {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Tokens with a per-token "trained" flag. */
-    public record Packed(int[] tokens, boolean[] trained, int examples) {
+    /** Tokens with a per-token "trained" flag; {@code chatTemplate} says whether the model's template formatted them. */
+    public record Packed(int[] tokens, boolean[] trained, int examples, boolean chatTemplate) {
         public TokenSource source(int from, int to) {
             int[] t = Arrays.copyOfRange(tokens, from, to);
             boolean[] m = Arrays.copyOfRange(trained, from, to);
@@ -54,6 +57,7 @@ public final class InstructionData {
         int[] t = new int[1 << 12];
         boolean[] m = new boolean[t.length];
         int n = 0, examples = 0, lineNo = 0;
+        ChatTemplate chat = ChatTemplate.of(tok);
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; ) {
                 lineNo++;
@@ -70,9 +74,10 @@ public final class InstructionData {
                     throw new PithException(file + " line " + lineNo + " needs string fields \"instruction\" (or \"prompt\") and \"response\".");
                 String instruction = ins.asText();
                 if (o.hasNonNull("input") && !o.get("input").asText().isEmpty()) instruction += "\n\n" + o.get("input").asText();
-                int[] p = tok.encode(prompt(instruction), tok.addBosByDefault(), false);
-                int[] a = tok.encode(res.asText(), false, false);
-                int need = n + p.length + a.length + 1;
+                int[][] pa = chat != null ? viaTemplate(chat, tok, instruction, res.asText()) : new int[][] {
+                        tok.encode(prompt(instruction), tok.addBosByDefault(), false), append(tok.encode(res.asText(), false, false), tok.eos())};
+                int[] p = pa[0], a = pa[1];
+                int need = n + p.length + a.length;
                 if (need > t.length) {
                     t = Arrays.copyOf(t, Math.max(need, t.length * 2));
                     m = Arrays.copyOf(m, t.length);
@@ -80,15 +85,32 @@ public final class InstructionData {
                 System.arraycopy(p, 0, t, n, p.length);
                 n += p.length;
                 System.arraycopy(a, 0, t, n, a.length);
-                Arrays.fill(m, n, n + a.length + 1, true);
+                Arrays.fill(m, n, n + a.length, true);
                 n += a.length;
-                t[n++] = tok.eos();
                 examples++;
             }
         } catch (IOException e) {
             throw new PithException(file + ": cannot be read (" + e.getMessage() + ").", e);
         }
         if (examples == 0) throw new PithException(file + " holds no instruction/response pairs.");
-        return new Packed(Arrays.copyOf(t, n), Arrays.copyOf(m, n), examples);
+        return new Packed(Arrays.copyOf(t, n), Arrays.copyOf(m, n), examples, chat != null);
+    }
+
+    private static int[] append(int[] a, int v) {
+        int[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = v;
+        return r;
+    }
+
+    /** {prompt tokens, response tokens} through the model's chat template. */
+    private static int[][] viaTemplate(ChatTemplate chat, Tokenizer tok, String instruction, String response) {
+        List<ChatTemplate.Message> user = List.of(new ChatTemplate.Message("user", instruction));
+        String prompt = chat.apply(user, true);
+        String full = chat.apply(List.of(user.getFirst(), new ChatTemplate.Message("assistant", response)), false);
+        // templates render the conversation so far identically; if one does not, fall back to the reply text alone
+        String reply = full.startsWith(prompt) ? full.substring(prompt.length()) : response;
+        String bosText = tok.bos() >= 0 ? tok.tokenText(tok.bos()) : null;
+        boolean addBos = tok.addBosByDefault() && (bosText == null || !prompt.startsWith(bosText));
+        return new int[][] {tok.encode(prompt, addBos, true), tok.encode(reply, false, true)};
     }
 }

@@ -55,6 +55,41 @@ class InstructionDataTest {
         }
     }
 
+    /** stories260K's tokenizer with a chat template added. */
+    record Templated(Tokenizer t) implements Tokenizer {
+        public int vocabSize() { return t.vocabSize(); }
+        public int[] encode(String text, boolean addBos, boolean parseSpecial) { return t.encode(text, addBos, parseSpecial); }
+        public byte[] tokenBytes(int id) { return t.tokenBytes(id); }
+        public String tokenText(int id) { return t.tokenText(id); }
+        public String decode(int[] ids) { return t.decode(ids); }
+        public int bos() { return t.bos(); }
+        public int eos() { return t.eos(); }
+        public boolean addBosByDefault() { return t.addBosByDefault(); }
+        @Override public String chatTemplate() {
+            return "{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}{% if m.role == 'assistant' %}{{ eos_token }}{% endif %}\n{% endfor %}"
+                    + "{% if add_generation_prompt %}[assistant] {% endif %}";
+        }
+    }
+
+    @Test
+    void theModelsChatTemplateFormatsPairsWhenItHasOne() throws Exception {
+        Path f = dir.resolve("c.jsonl");
+        Files.writeString(f, "{\"instruction\":\"Say hi.\",\"response\":\"Hi there.\"}\n");
+        try (Model m = Models.load(AdapterEquivalenceTest.BASE)) {
+            Tokenizer tok = new Templated(m.tokenizer());
+            InstructionData.Packed p = InstructionData.read(f, tok);
+            assertThat(p.chatTemplate()).isTrue();
+            // transformers renders templates with trim_blocks: the newline after {% endif %} goes
+            int[] prompt = tok.encode("<s>[user] Say hi.[assistant] ", false, true), reply = tok.encode("Hi there.</s>", false, true);
+            assertThat(prompt[0]).isEqualTo(tok.bos());
+            assertThat(p.tokens()).hasSize(prompt.length + reply.length);
+            for (int i = 0; i < prompt.length; i++) assertThat(p.trained()[i]).isFalse();
+            for (int i = prompt.length; i < p.tokens().length; i++) assertThat(p.trained()[i]).isTrue();
+            assertThat(java.util.Arrays.copyOfRange(p.tokens(), prompt.length, p.tokens().length)).containsExactly(reply);
+            assertThat(reply).contains(tok.eos());
+        }
+    }
+
     @Test
     void ignoredTargetsAddNoLossAndNoGradient() {
         int vocab = 3;
