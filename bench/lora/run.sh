@@ -9,13 +9,15 @@ BASE="${BASE:-/work/models/ts-5m/model.gguf}"
 DATA="${DATA:-$ROOT/../shared/data/text/tinyshakespeare.txt}"
 OUT="${OUT:-/work/models/lora/bench}"
 STEPS="${STEPS:-120}"
+ONLY="${*:-}"  # optional method names: rerun only those, appending
 mkdir -p "$OUT"
-: > "$OUT/results.jsonl"
+[ -n "$ONLY" ] || : > "$OUT/results.jsonl"
 Q4="$OUT/base-q4_0.gguf"
 [ -f "$Q4" ] || "$ROOT/pith" convert --model "$BASE" --type q4_0 --out "$Q4" --json > /dev/null
 COMMON=(--data "$DATA" --steps "$STEPS" --batch 8 --seq-len 128 --warmup 10 --eval-batches 40 --eval-every 0 --seed 1 --json)
 run() { # name, model, lr, method flags...
   local name="$1" model="$2" lr="$3"; shift 3
+  if [ -n "$ONLY" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
   rm -rf "$OUT/$name"
   echo "== $name" >&2
   "$ROOT/pith" finetune --model "$model" --lr "$lr" "$@" "${COMMON[@]}" --out "$OUT/$name" \

@@ -73,9 +73,9 @@ final class FinetuneCommand implements Runnable {
             try (TrainingData td = data(tok)) {
                 Trainer trainer = new Trainer(setup.model(), o, td.train(), td.val());
                 createOut();
-                TrainRun run = new TrainRun(trainer, flags.settings(none, out));
                 TrainRun.Settings s = flags.settings(none, out);
-                double before = trainer.evaluate(s.evalBatches());
+                TrainRun run = new TrainRun(trainer, s);
+                double before = trainer.evaluate(s.evalBatches()); // the base model on the same held-out windows
                 TrainRun.Result r = TrainingData.run(run, trainer, "finetune", output.json);
                 Map<String, Object> files = new LinkedHashMap<>();
                 if (setup.lora() != null) {

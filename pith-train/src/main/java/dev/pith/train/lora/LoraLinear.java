@@ -13,15 +13,15 @@ import java.util.function.BooleanSupplier;
  * {@code kaiming_uniform_(a=√5)} gives) and zero B, so training starts from the base model.
  *
  * <p>Forward keeps t = s·A·x̃ (n × r); backward, with the output gradient dy:
- * dB += dyᵀ·t, dt = s·dy·B, dA += dtᵀ·x̃, dx += m ⊙ (dt·A), where x̃ = m ⊙ x and m is 0 (dropped) or 1/(1−p). Every product is a thin
- * GEMM through {@link Gemm} (r is small), and nothing of the base's size is allocated.
+ * dB += dyᵀ·t, dt = s·dy·B, dA += dtᵀ·x̃, dx += m ⊙ (dt·A), where x̃ = m ⊙ x and m is 0 (dropped)
+ * or 1/(1−p). Every product goes through {@link Gemm}, and nothing of the base's size is allocated.
  */
 public final class LoraLinear implements Linear.Adapter {
     private final Param a, b;
     private final float scale, dropout;
     private final Rng rng;
     private final BooleanSupplier training;
-    private float[] xd = new float[0], mask = new float[0], t = new float[0], dt = new float[0], dxd = new float[0];
+    private float[] xd = new float[0], mask = new float[0], tT = new float[0], bT = new float[0], dbT = new float[0], dtT = new float[0], dxd = new float[0];
     private float[] xIn;
     private boolean dropped;
 
@@ -49,7 +49,7 @@ public final class LoraLinear implements Linear.Adapter {
 
     @Override
     public void forward(float[] x, float[] y, int n) {
-        int in = a.cols(), r = rank();
+        int in = a.cols(), r = rank(), out = b.rows();
         xIn = x;
         dropped = dropout > 0 && training.getAsBoolean();
         float[] src = x;
@@ -63,28 +63,41 @@ public final class LoraLinear implements Linear.Adapter {
             }
             src = xd;
         }
-        t = grow(t, n * r);
-        Gemm.nt(src, a.w, t, n, r, in, false);
-        for (int i = 0; i < n * r; i++) t[i] *= scale;
-        Gemm.nt(t, b.w, y, n, b.rows(), r, true);
+        // Products with r columns would leave most vector lanes idle; each is computed transposed
+        // (r rows × n, out or in columns) so every GEMM here is wide: tᵀ = s·A·x̃ᵀ, y += (tᵀ)ᵀ·Bᵀ.
+        tT = grow(tT, r * n);
+        Gemm.nt(a.w, src, tT, r, n, in, false);
+        for (int i = 0; i < r * n; i++) tT[i] *= scale;
+        bT = grow(bT, r * out);
+        transpose(b.w, bT, out, r);
+        Gemm.tn(tT, bT, y, n, out, r, true);
     }
 
     @Override
     public void backward(float[] dy, float[] dx, int n) {
         int in = a.cols(), r = rank(), out = b.rows();
         float[] src = dropped ? xd : xIn;
-        Gemm.tn(dy, t, b.g, out, r, n, true);
-        dt = grow(dt, n * r);
-        Gemm.nn(dy, b.w, dt, n, r, out, false);
-        for (int i = 0; i < n * r; i++) dt[i] *= scale;
-        Gemm.tn(dt, src, a.g, r, in, n, true);
+        // dBᵀ = tᵀ·dy (r × out), added to B.g transposed
+        dbT = grow(dbT, r * out);
+        Gemm.nn(tT, dy, dbT, r, out, n, false);
+        for (int o = 0; o < out; o++) for (int k = 0; k < r; k++) b.g[o * r + k] += dbT[k * out + o];
+        // dtᵀ = s·Bᵀ·dyᵀ (r × n); B is unchanged since forward, so bT is still Bᵀ
+        dtT = grow(dtT, r * n);
+        Gemm.nt(bT, dy, dtT, r, n, out, false);
+        for (int i = 0; i < r * n; i++) dtT[i] *= scale;
+        Gemm.nn(dtT, src, a.g, r, in, n, true);
         if (!dropped) {
-            Gemm.nn(dt, a.w, dx, n, in, r, true);
+            Gemm.tn(dtT, a.w, dx, n, in, r, true);
             return;
         }
         dxd = grow(dxd, n * in);
-        Gemm.nn(dt, a.w, dxd, n, in, r, false);
+        Gemm.tn(dtT, a.w, dxd, n, in, r, false);
         for (int i = 0; i < n * in; i++) dx[i] += dxd[i] * mask[i];
+    }
+
+    /** dst[cols × rows] = src[rows × cols]ᵀ (small: B is out × r). */
+    private static void transpose(float[] src, float[] dst, int rows, int cols) {
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
     }
 
     private static float[] grow(float[] a, int n) { return a.length >= n ? a : new float[n]; }
