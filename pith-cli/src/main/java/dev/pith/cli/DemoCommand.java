@@ -87,8 +87,19 @@ final class DemoCommand implements Runnable {
                     Map.of("bytes", cv.path("bytes").asLong()));
             evaluate("eval " + type, q, heldOut);
         }
+        loraStage(f32, heldOut, run.resolve("lora"));
         curate(dir);
         report(dir);
+    }
+
+    /** Adapts the model to java.util.concurrent with a LoRA adapter (its own last 10% held out), a few steps. */
+    private void loraStage(Path model, Path text, Path out) {
+        JsonNode ft = pith("finetune LoRA", "finetune", "--model", model.toString(), "--data", text.toString(), "--lora-rank", "8",
+                "--steps", "15", "--batch", "4", "--seq-len", "64", "--lr", "5e-3", "--eval-batches", "4", "--eval-every", "0",
+                "--seed", String.valueOf(seed), "--out", out.toString(), "--json");
+        stage("finetune LoRA", ft.path("seconds").asDouble(), String.format("r=8 on every projection, %,d trainable parameters (%.1f%%): held-out loss %.3f → %.3f, adapter in %s",
+                ft.path("trainable_parameters").asLong(), 100 * ft.path("trainable_fraction").asDouble(), ft.path("base_val_loss").asDouble(),
+                ft.path("val_loss").asDouble(), out.getFileName()), Map.of("val_loss", ft.path("val_loss").asDouble(), "base_val_loss", ft.path("base_val_loss").asDouble()));
     }
 
     /** Curation of the JDK's java.util sources (every sub-package) from a zip: code rules and dedup, with counts in and out. */

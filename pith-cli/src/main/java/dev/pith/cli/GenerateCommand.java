@@ -27,9 +27,14 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--ignore-eos", description = "Keep generating past the end-of-text token.")
     boolean ignoreEos;
 
+    @Option(names = "--adapter", paramLabel = "PATH",
+            description = "A LoRA adapter (PEFT folder or GGUF adapter) to apply; the model file is left unchanged.")
+    java.nio.file.Path adapter;
+
     @Override
     public void run() {
-        try (Model m = common.load()) {
+        try (Model base = common.load()) {
+            Model m = adapter == null ? base : AdapterLoading.apply(base, adapter);
             Transformer t = new Transformer(m, common.runtime());
             SamplerSettings s = sampling.settings();
             PrintWriter out = spec.commandLine().getOut();

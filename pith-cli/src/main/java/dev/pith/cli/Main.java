@@ -26,6 +26,8 @@ import java.nio.charset.StandardCharsets;
                 TokenizerCommand.class,
                 DataCommand.class,
                 TrainCommand.class,
+                FinetuneCommand.class,
+                MergeCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -30,7 +30,7 @@ public final class BatchSampler {
             long off = rng.nextLong(bound);
             for (int i = 0; i < seq; i++) {
                 inputs[r * seq + i] = tokens.get(off + i);
-                targets[r * seq + i] = tokens.get(off + i + 1);
+                targets[r * seq + i] = tokens.trained(off + i + 1) ? tokens.get(off + i + 1) : CrossEntropy.IGNORE;
             }
         }
     }

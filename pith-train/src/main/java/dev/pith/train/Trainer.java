@@ -31,7 +31,7 @@ public final class Trainer {
         this.train = new BatchSampler(train, options.batch(), options.seqLen(), new Rng(options.seed()), "the training data");
         this.val = val;
         if (val != null) new BatchSampler(val, options.batch(), options.seqLen(), new Rng(0), "the validation data");
-        this.adam = new AdamW(model.params(), options.beta1(), options.beta2(), options.eps(), options.weightDecay());
+        this.adam = new AdamW(model.trainableParams(), options.beta1(), options.beta2(), options.eps(), options.weightDecay());
         this.schedule = options.schedule();
         this.inputs = new int[options.batch() * options.seqLen()];
         this.targets = new int[options.batch() * options.seqLen()];
@@ -51,7 +51,7 @@ public final class Trainer {
 
     /** One optimizer step; returns the mean training loss of its micro-batches. */
     public double trainStep() {
-        List<Param> params = model.params();
+        List<Param> params = model.trainableParams();
         double lr = schedule.at(step);
         model.zeroGrad();
         int accum = options.gradAccum();
