@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
                 TokenizeCommand.class,
                 PerplexityCommand.class,
                 ConvertCommand.class,
+                QuantizeCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
                 TokenizerCommand.class,
