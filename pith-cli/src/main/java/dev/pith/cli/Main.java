@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
                 PerplexityCommand.class,
                 ConvertCommand.class,
                 QuantizeCommand.class,
+                ImatrixCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
                 TokenizerCommand.class,

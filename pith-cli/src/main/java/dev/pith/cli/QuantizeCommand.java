@@ -1,6 +1,9 @@
 package dev.pith.cli;
 
+import dev.pith.compress.imatrix.Imatrix;
+import dev.pith.compress.imatrix.ImatrixFile;
 import dev.pith.compress.quant.FileType;
+import dev.pith.compress.quant.ImatrixEncoder;
 import dev.pith.compress.quant.MatrixEncoder;
 import dev.pith.compress.quant.ModelQuantizer;
 import dev.pith.compress.quant.RtnEncoder;
@@ -48,8 +51,8 @@ final class QuantizeCommand implements Runnable {
             description = "Give tensors whose name matches the regex PATTERN the tensor type TYPE (first match wins; repeatable).")
     List<String> tensorTypes = new ArrayList<>();
 
-    @Option(names = "--method", defaultValue = "rtn", paramLabel = "METHOD",
-            description = "rtn, imatrix or gptq (default ${DEFAULT-VALUE}; --imatrix alone implies imatrix).")
+    @Option(names = "--method", paramLabel = "METHOD",
+            description = "rtn, imatrix or gptq (default: imatrix when --imatrix is given, else rtn).")
     String method;
 
     @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix (from `pith imatrix` or llama-imatrix).")
@@ -69,7 +72,7 @@ final class QuantizeCommand implements Runnable {
         long t0 = System.nanoTime();
         FileType ftype = FileType.parse(type);
         List<TypePlanner.Override> overrides = parseOverrides(tensorTypes);
-        String m = imatrix != null && method.equals("rtn") ? "imatrix" : method;
+        String m = method != null ? method : imatrix != null ? "imatrix" : "rtn";
         PrintWriter err = spec.commandLine().getErr();
         try (Model src = common.load()) {
             MatrixEncoder encoder = encoder(m, src);
@@ -87,6 +90,12 @@ final class QuantizeCommand implements Runnable {
     private MatrixEncoder encoder(String m, Model src) {
         return switch (m) {
             case "rtn" -> new RtnEncoder();
+            case "imatrix" -> {
+                if (imatrix == null) throw new PithException("--method imatrix needs --imatrix FILE (make one with `pith imatrix`).");
+                Imatrix im = ImatrixFile.read(imatrix);
+                im.checkFits(src, imatrix);
+                yield new ImatrixEncoder(im.means(), imatrix);
+            }
             default -> throw new PithException("Unknown quantization method '" + m + "'; choose rtn, imatrix or gptq.");
         };
     }

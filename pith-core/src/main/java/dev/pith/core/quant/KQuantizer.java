@@ -258,6 +258,11 @@ final class KQuantizer {
                 L[16 * j + ii] = (byte) Math.max(0, Math.min(3, nearestInt((x[xo + 16 * j + ii] + dm) / d)));
             }
         }
+        packQuantsQ2K(L, y, yo);
+    }
+
+    /** Q2_K's qs[64] @16: byte l of each 32-byte half holds values l, l+32, l+64, l+96 of its 128, two bits each. */
+    static void packQuantsQ2K(byte[] L, byte[] y, int yo) {
         for (int j = 0; j < 256; j += 128) {
             for (int l = 0; l < 32; l++) {
                 y[yo + 16 + j / 4 + l] = (byte) (L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
@@ -310,6 +315,11 @@ final class KQuantizer {
                 L[16 * j + ii] = (byte) (l + 4);
             }
         }
+        packQuantsQ3K(L, y, yo);
+    }
+
+    /** Q3_K's hmask[32] @0 (the bit for 4 and up) and qs[64] @32 (the low two bits) from L in 0..7; L keeps only the low bits afterwards. */
+    static void packQuantsQ3K(byte[] L, byte[] y, int yo) {
         for (int j = 0; j < 32; j++) y[yo + j] = 0;
         int m = 0, hm = 1;
         for (int j = 0; j < 256; j++) {
@@ -460,6 +470,11 @@ final class KQuantizer {
                 L[16 * j + ii] = (byte) (l + 32);
             }
         }
+        packQuantsQ6K(L, y, yo);
+    }
+
+    /** Q6_K's ql[128] @0 (low nibbles) and qh[64] @128 (high two bits) from L in 0..63. */
+    static void packQuantsQ6K(byte[] L, byte[] y, int yo) {
         for (int j = 0, ql = yo, qh = yo + 128; j < 256; j += 128, ql += 64, qh += 32) {
             for (int l = 0; l < 32; l++) {
                 int q1 = L[j + l] & 0xF, q2 = L[j + l + 32] & 0xF, q3 = L[j + l + 64] & 0xF, q4 = L[j + l + 96] & 0xF;

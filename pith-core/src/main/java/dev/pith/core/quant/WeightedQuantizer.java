@@ -63,7 +63,7 @@ public final class WeightedQuantizer {
         byte[] L = new byte[32];
         float d = KQuantizer.makeQxQuants(32, nmax, x, xo, L, 0, w, 0);
         putHalf(y, yo, d);
-        packNibbles(L, y, yo + (fifthBit ? 6 : 2), fifthBit ? yo + 2 : -1);
+        BlockGrid.nibbles(L, y, yo + (fifthBit ? 6 : 2), fifthBit ? yo + 2 : -1);
     }
 
     /** Q4_1 / Q5_1 impl: make_qkx3_quants with the weights, d and m = min stored as halves. */
@@ -75,19 +75,7 @@ public final class WeightedQuantizer {
         float d = makeQkx3Quants(32, nmax, x, xo, w, 0, L, 0, min, 0, laux, -0.9f, 0.05f, 36);
         putHalf(y, yo, d);
         putHalf(y, yo + 2, -min[0]);
-        packNibbles(L, y, yo + (fifthBit ? 8 : 4), fifthBit ? yo + 4 : -1);
-    }
-
-    /** Low nibbles of values j and j+16 in byte j; with qhOff >= 0 the fifth bits go to a little-endian uint32 there. */
-    private static void packNibbles(byte[] L, byte[] y, int qs, int qhOff) {
-        int qh = 0;
-        for (int j = 0; j < 16; j++) {
-            int a = L[j] & 0xFF, b = L[j + 16] & 0xFF;
-            y[qs + j] = (byte) ((a & 0xF) | ((b & 0xF) << 4));
-            qh |= ((a & 0x10) >>> 4) << j;
-            qh |= ((b & 0x10) >>> 4) << (j + 16);
-        }
-        if (qhOff >= 0) for (int i = 0; i < 4; i++) y[qhOff + i] = (byte) (qh >>> (8 * i));
+        BlockGrid.nibbles(L, y, yo + (fifthBit ? 8 : 4), fifthBit ? yo + 4 : -1);
     }
 
     /**
