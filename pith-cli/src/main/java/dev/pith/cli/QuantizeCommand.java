@@ -1,8 +1,12 @@
 package dev.pith.cli;
 
+import dev.pith.compress.calib.CalibrationText;
+import dev.pith.compress.gptq.Gptq;
+import dev.pith.compress.gptq.HessianCollector;
 import dev.pith.compress.imatrix.Imatrix;
 import dev.pith.compress.imatrix.ImatrixFile;
 import dev.pith.compress.quant.FileType;
+import dev.pith.compress.quant.GptqEncoder;
 import dev.pith.compress.quant.ImatrixEncoder;
 import dev.pith.compress.quant.MatrixEncoder;
 import dev.pith.compress.quant.ModelQuantizer;
@@ -61,11 +65,17 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--calib", paramLabel = "FILE", description = "Calibration text for --method gptq.")
     Path calib;
 
-    @Option(names = "--chunks", defaultValue = "32", paramLabel = "N", description = "Calibration chunks for gptq (default ${DEFAULT-VALUE}).")
+    @Option(names = "--chunks", defaultValue = "32", paramLabel = "N", description = "GPTQ: calibration chunks (default ${DEFAULT-VALUE}).")
     int chunks;
 
-    @Option(names = "--calib-ctx", defaultValue = "128", paramLabel = "N", description = "Tokens per calibration chunk for gptq (default ${DEFAULT-VALUE}).")
+    @Option(names = "--calib-ctx", defaultValue = "128", paramLabel = "N", description = "GPTQ: tokens per calibration chunk (default ${DEFAULT-VALUE}).")
     int calibCtx;
+
+    @Option(names = "--act-order", description = "GPTQ: quantize columns in order of decreasing Hessian diagonal.")
+    boolean actOrder;
+
+    @Option(names = "--damp", defaultValue = "0.01", paramLabel = "F", description = "GPTQ: dampening, a fraction of the mean Hessian diagonal (default ${DEFAULT-VALUE}).")
+    double damp;
 
     @Override
     public void run() {
@@ -95,6 +105,15 @@ final class QuantizeCommand implements Runnable {
                 Imatrix im = ImatrixFile.read(imatrix);
                 im.checkFits(src, imatrix);
                 yield new ImatrixEncoder(im.means(), imatrix);
+            }
+            case "gptq" -> {
+                if (calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
+                List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, chunks);
+                HessianCollector hc = new HessianCollector();
+                try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
+                    CalibrationText.run(src, cs, hc, bar::stepTo);
+                }
+                yield new GptqEncoder(hc.hessians(), new Gptq(damp, actOrder));
             }
             default -> throw new PithException("Unknown quantization method '" + m + "'; choose rtn, imatrix or gptq.");
         };

@@ -31,13 +31,16 @@ class QuantizeCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode o = JSON.readTree(r.out());
         assertThat(o.get("type").asText()).isEqualTo("Q4_K_M");
-        // 64-wide rows cannot hold a 256-block: Q4_K → Q5_0, Q6_K → Q8_0; ffn_down's 172 columns fit no block → F16
-        assertThat(r.err()).contains("warning: blk.0.ffn_down.weight: 172 columns are not a multiple of Q6_K's block of 256; falling back to F16")
+        // 64-wide rows cannot hold a 256-block: Q4_K → Q5_0, Q6_K → Q8_0; ffn_down's 172 columns fit no block → F16.
+        // Of 5 layers, Q4_K_M's use_more_bits gives layer 2 (and only it) Q6_K for attn_v and ffn_down.
+        assertThat(r.err()).contains("warning: blk.2.ffn_down.weight: 172 columns are not a multiple of Q6_K's block of 256; falling back to F16")
+                .contains("warning: blk.0.ffn_down.weight: 172 columns are not a multiple of Q4_K's block of 256; falling back to F16")
                 .contains("warning: blk.1.attn_q.weight: 64 columns are not a multiple of Q4_K's block of 256; falling back to Q5_0");
         assertThat(o.get("warnings").size()).isEqualTo(36);
         try (GgufFile g = GgufFile.open(out)) {
             assertThat(g.tensor("blk.1.attn_q.weight").type()).isEqualTo(DType.Q5_0);
-            assertThat(g.tensor("blk.0.attn_v.weight").type()).isEqualTo(DType.Q8_0);
+            assertThat(g.tensor("blk.0.attn_v.weight").type()).isEqualTo(DType.Q5_0);
+            assertThat(g.tensor("blk.2.attn_v.weight").type()).isEqualTo(DType.Q8_0);
             assertThat(g.tensor("blk.0.ffn_down.weight").type()).isEqualTo(DType.F16);
             assertThat(g.tensor("blk.0.attn_norm.weight").type()).isEqualTo(DType.F32);
             assertThat(g.getLong("general.file_type", -1)).isEqualTo(15);
