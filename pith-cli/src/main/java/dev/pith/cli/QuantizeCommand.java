@@ -5,6 +5,7 @@ import dev.pith.compress.gptq.Gptq;
 import dev.pith.compress.gptq.HessianCollector;
 import dev.pith.compress.imatrix.Imatrix;
 import dev.pith.compress.imatrix.ImatrixFile;
+import dev.pith.compress.quant.BudgetPlanner;
 import dev.pith.compress.quant.FileType;
 import dev.pith.compress.quant.GptqEncoder;
 import dev.pith.compress.quant.ImatrixEncoder;
@@ -77,6 +78,11 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--damp", defaultValue = "0.01", paramLabel = "F", description = "GPTQ: dampening, a fraction of the mean Hessian diagonal (default ${DEFAULT-VALUE}).")
     double damp;
 
+    @Option(names = "--target-bpw", paramLabel = "X",
+            description = {"Mixed precision: choose each matrix's type among Q2_K..Q8_0 to minimise the importance-weighted error",
+                    "with all tensors at most X bits per parameter (needs --imatrix; --type gives the embedding/output types)."})
+    Double targetBpw;
+
     @Override
     public void run() {
         long t0 = System.nanoTime();
@@ -87,6 +93,11 @@ final class QuantizeCommand implements Runnable {
         try (Model src = common.load()) {
             MatrixEncoder encoder = encoder(m, src);
             TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
+            if (targetBpw != null) {
+                if (!(encoder instanceof ImatrixEncoder ie))
+                    throw new PithException("--target-bpw measures each matrix's error with an importance matrix: give --imatrix FILE.");
+                plan = BudgetPlanner.allocate(src, ie.importance(), targetBpw, plan);
+            }
             for (String w : plan.warnings()) err.println("warning: " + w);
             err.flush();
             try (ProgressBar bar = Progress.bar("quantize", src.tensors().size());

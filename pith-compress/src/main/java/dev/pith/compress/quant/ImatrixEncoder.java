@@ -28,6 +28,9 @@ public final class ImatrixEncoder implements MatrixEncoder {
         this.file = file;
     }
 
+    /** The importance vectors by tensor name. */
+    public Map<String, float[]> importance() { return importance; }
+
     @Override
     public void encode(Tensor src, DType target, MemorySegment dst) {
         float[] qw = importance.get(src.name());

@@ -178,6 +178,16 @@ public final class TypePlanner {
     /** tensor_type_fallback: a K-quant whose block does not fit the row becomes a 32-block type, then F16. */
     private DType fallback(Input t, DType type) {
         long cols = t.shape()[0];
+        DType to = fallbackType(type, cols);
+        if (to != type) {
+            warnings.add(t.name() + ": " + cols + " columns are not a multiple of " + type + "'s block of "
+                    + type.blockSize() + "; falling back to " + to + " as llama.cpp does.");
+        }
+        return to;
+    }
+
+    /** The type a row of {@code cols} values gets when {@code type} is asked for (itself when its block fits). */
+    static DType fallbackType(DType type, long cols) {
         if (cols % type.blockSize() == 0) return type;
         DType to = switch (type) {
             case Q2_K, Q3_K -> DType.Q4_0;
@@ -186,9 +196,6 @@ public final class TypePlanner {
             case Q6_K -> DType.Q8_0;
             default -> type;
         };
-        if (cols % to.blockSize() != 0) to = DType.F16;
-        warnings.add(t.name() + ": " + cols + " columns are not a multiple of " + type + "'s block of "
-                + type.blockSize() + "; falling back to " + to + " as llama.cpp does.");
-        return to;
+        return cols % to.blockSize() == 0 ? to : DType.F16;
     }
 }
