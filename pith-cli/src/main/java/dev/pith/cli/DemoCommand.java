@@ -82,14 +82,29 @@ final class DemoCommand implements Runnable {
 
         for (String type : new String[]{"Q8_0", "Q4_0"}) {
             Path q = run.resolve("model-" + type.toLowerCase() + ".gguf");
-            JsonNode cv = pith("quantize " + type, "convert", "--model", f32.toString(), "--type", type, "--out", q.toString(), "--json");
+            JsonNode cv = pith("quantize " + type, "quantize", "--model", f32.toString(), "--type", type, "--out", q.toString(), "--json");
             stage("quantize " + type, cv.path("seconds").asDouble(), String.format("%,d bytes (F32: %,d)", cv.path("bytes").asLong(), size(f32)),
                     Map.of("bytes", cv.path("bytes").asLong()));
             evaluate("eval " + type, q, heldOut);
         }
+        quantizeMixture(run, f32, train, heldOut);
         loraStage(f32, heldOut, run.resolve("lora"));
         curate(dir);
         report(dir);
+    }
+
+    /**
+     * llama.cpp's Q4_K_M mixture, importance-weighted by an imatrix from the training text. The demo
+     * model's 128-wide rows hold no 256-value K block, so its matrices fall back as llama.cpp's would.
+     */
+    private void quantizeMixture(Path run, Path f32, Path train, Path heldOut) {
+        Path im = run.resolve("imatrix.gguf"), q = run.resolve("model-q4_k_m.gguf");
+        JsonNode ij = pith("imatrix", "imatrix", "--model", f32.toString(), "--calib", train.toString(), "--ctx", "128", "--chunks", "8", "--out", im.toString(), "--json");
+        JsonNode qj = pith("quantize Q4_K_M", "quantize", "--model", f32.toString(), "--type", "Q4_K_M", "--imatrix", im.toString(), "--out", q.toString(), "--json");
+        stage("quantize Q4_K_M", ij.path("seconds").asDouble() + qj.path("seconds").asDouble(),
+                String.format("imatrix from %d chunks, %,d bytes, %.2f bits per weight, %d tensors fell back", ij.path("chunks").asInt(), qj.path("bytes").asLong(),
+                        qj.path("bits_per_weight").asDouble(), qj.path("warnings").size()), Map.of("bytes", qj.path("bytes").asLong()));
+        evaluate("eval Q4_K_M", q, heldOut);
     }
 
     /** Adapts the model to java.util.concurrent with a LoRA adapter (its own last 10% held out), a few steps. */

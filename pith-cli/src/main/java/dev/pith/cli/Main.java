@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
                 TokenizeCommand.class,
                 PerplexityCommand.class,
                 ConvertCommand.class,
+                QuantizeCommand.class,
+                ImatrixCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
                 TokenizerCommand.class,
