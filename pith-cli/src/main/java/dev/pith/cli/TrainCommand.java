@@ -11,7 +11,6 @@ import dev.pith.train.Checkpoint;
 import dev.pith.train.LlamaTrainModel;
 import dev.pith.train.ModelBridge;
 import dev.pith.train.Presets;
-import dev.pith.train.Rng;
 import dev.pith.train.TrainOptions;
 import dev.pith.train.TrainRun;
 import dev.pith.train.Trainer;
@@ -93,8 +92,6 @@ final class TrainCommand implements Runnable {
             }
         }
         ModelConfig c = presetArg != null ? Presets.preset(presetArg, tok.vocabSize()) : Presets.fromJson(mc, tok.vocabSize(), "the model configuration");
-        LlamaTrainModel m = new LlamaTrainModel(c);
-        m.initialize(new Rng(seedValue * 0x9E3779B97F4A7C15L + 1));
-        return m;
+        return TrainFlags.initialized(c, seedValue);
     }
 }

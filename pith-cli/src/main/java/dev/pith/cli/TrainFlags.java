@@ -148,6 +148,13 @@ final class TrainFlags {
         return o;
     }
 
+    /** A fresh model of shape {@code c}, initialised from the run's seed (the same weights for the same seed in every command). */
+    static LlamaTrainModel initialized(ModelConfig c, long seedValue) {
+        LlamaTrainModel m = new LlamaTrainModel(c);
+        m.initialize(new dev.pith.train.Rng(seedValue * 0x9E3779B97F4A7C15L + 1));
+        return m;
+    }
+
     /** A packed folder's train/val shards, or a text file tokenized and split 90/10. */
     static Data load(Path dataPath, Tokenizer tok, String tokName) {
         if (Files.isDirectory(dataPath)) {

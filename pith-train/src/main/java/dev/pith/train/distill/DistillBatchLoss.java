@@ -25,6 +25,8 @@ public final class DistillBatchLoss implements BatchLoss {
 
     @Override
     public LossFunction forBatch(int[] inputs, int[] targets, long[] offsets, int batch, int seq) {
+        // α = 0 is training on the data alone: the same windows, no teacher work
+        if (alpha == 0) return LossFunction.CROSS_ENTROPY;
         int need = Math.multiplyExact(batch * seq, teacher.vocabSize());
         if (buffer.length != need) buffer = new float[need];
         teacher.logits(inputs, offsets, batch, seq, buffer);

@@ -41,7 +41,7 @@ public final class TeacherCache implements Teacher {
             long first = (long) shard * windowsPerShard, n = Math.min(windowsPerShard, windows - first);
             return n * seqLen * positionBytes();
         }
-        int shards() { return (int) ((windows + windowsPerShard - 1) / windowsPerShard); }
+        public int shards() { return (int) ((windows + windowsPerShard - 1) / windowsPerShard); }
     }
 
     private final Path dir;
