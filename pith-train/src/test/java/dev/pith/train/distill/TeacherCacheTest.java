@@ -10,6 +10,7 @@ import dev.pith.train.Param;
 import dev.pith.train.Rng;
 import dev.pith.train.TokenSource;
 import dev.pith.train.TrainOptions;
+import dev.pith.train.TrainRun;
 import dev.pith.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,6 +118,26 @@ class TeacherCacheTest {
         assertThatThrownBy(() -> TeacherCache.build(dir, live, other, TeacherCache.layoutFor(other, SEQ, 4, 40, 8, "t"), 4, (d, n, reused) -> {}))
                 .isInstanceOf(PithException.class).hasMessageContaining("other data or settings");
         assertThatThrownBy(() -> TeacherCache.open(dir.resolve("nothing"))).isInstanceOf(PithException.class).hasMessageContaining("not a teacher cache");
+    }
+
+    /** A distillation run killed after a checkpoint and resumed ends with the uninterrupted run's weights. */
+    @Test
+    void aResumedDistillationEqualsTheUninterruptedOne(@TempDir Path dir) throws Exception {
+        int[] all = tokens(700, 40, 3);
+        TokenSource train = TokenSource.of(java.util.Arrays.copyOf(all, 600)), val = TokenSource.of(java.util.Arrays.copyOfRange(all, 600, 700));
+        Teacher live = TrainEngineTeacher.forModel(teacherModel());
+        Path a = Files.createDirectories(dir.resolve("a")), b = Files.createDirectories(dir.resolve("b"));
+        Trainer full = student(live, train, val, 12);
+        new TrainRun(full, new TrainRun.Settings(4, 2, 4, a)).run((s, l, tps) -> {});
+        assertThatThrownBy(() -> new TrainRun(student(live, train, val, 12), new TrainRun.Settings(4, 2, 4, b)).run((s, l, tps) -> {
+            if (s == 6) throw new IllegalStateException("killed");
+        })).hasMessage("killed");
+        Trainer second = student(live, train, val, 12);
+        TrainRun resumed = new TrainRun(second, new TrainRun.Settings(4, 2, 4, b));
+        assertThat(resumed.resume()).isEqualTo(4);
+        resumed.run((s, l, tps) -> {});
+        List<Param> pa = full.model().params(), pb = second.model().params();
+        for (int i = 0; i < pa.size(); i++) assertThat(pb.get(i).w).as(pa.get(i).name()).containsExactly(pa.get(i).w);
     }
 
     /** The runtime and the training engine compute the same teacher. */
