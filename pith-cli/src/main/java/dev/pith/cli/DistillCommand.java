@@ -16,6 +16,7 @@ import dev.pith.train.TrainRun;
 import dev.pith.train.Trainer;
 import dev.pith.train.distill.DistillBatchLoss;
 import dev.pith.train.distill.Divergence;
+import dev.pith.train.distill.OnPolicy;
 import dev.pith.train.distill.SharedVocabulary;
 import dev.pith.train.distill.Teacher;
 import dev.pith.train.distill.TeacherCache;
@@ -48,11 +49,13 @@ final class DistillCommand implements Runnable {
     @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of both distributions (default 1).") Double temperature;
     @Option(names = "--beta", paramLabel = "B", description = "The JSD's mixture weight β in (0, 1) (default 0.5).") Double beta;
     @Option(names = "--skew", paramLabel = "S", description = "Skew KL's α in [0, 1): KL(p ‖ S·p + (1−S)·q) (default 0.1).") Double skew;
+    @Option(names = "--on-policy", paramLabel = "λ", description = "Share of batches the student writes itself (second half of each window sampled), scored by the teacher (GKD; default 0).") Double onPolicy;
+    @Option(names = "--sample-temperature", paramLabel = "T", description = "Temperature of the student's on-policy samples (default 1).") Double sampleTemperature;
     @Mixin TrainFlags flags;
 
     @Override
     public void run() {
-        flags.start(Set.of("teacher", "teacher_cache", "student", "student_config", "loss", "alpha", "temperature", "beta", "skew"));
+        flags.start(Set.of("teacher", "teacher_cache", "student", "student_config", "loss", "alpha", "temperature", "beta", "skew", "on_policy", "sample_temperature"));
         Path ckpt = flags.checkRunFolder();
         String teacherArg = flags.string(teacher, "teacher", null), cacheArg = flags.string(teacherCache, "teacher_cache", null);
         if (teacherArg == null && cacheArg == null) throw new PithException("give the teacher: --teacher MODEL, or --teacher-cache DIR from pith distill cache.");
@@ -75,7 +78,10 @@ final class DistillCommand implements Runnable {
                 if (t.vocabSize() != c.vocabSize())
                     throw new PithException("the teacher cache " + cacheArg + " has a vocabulary of " + t.vocabSize() + " tokens and the student "
                             + studentName + " one of " + c.vocabSize() + "; logit distillation needs one shared vocabulary.");
-                Trainer trainer = new Trainer(m, o, data.train(), data.val(), new DistillBatchLoss(t, div, alphaV, tau));
+                DistillBatchLoss batchLoss = new DistillBatchLoss(t, div, alphaV, tau);
+                double lambda = flags.number(onPolicy, "on_policy", 0);
+                if (lambda > 0) batchLoss.withOnPolicy(new OnPolicy(m, lambda, flags.number(sampleTemperature, "sample_temperature", 1), o.seed()));
+                Trainer trainer = new Trainer(m, o, data.train(), data.val(), batchLoss);
                 flags.createOutDir();
                 TrainRun.Result r = flags.run(trainer, "distill");
                 Path[] written = flags.export(m, tok, flags.outDir().resolve("model.gguf"), null);
@@ -130,6 +136,7 @@ final class DistillCommand implements Runnable {
             o.put("loss", div.toString());
             o.put("alpha", alphaV);
             o.put("temperature", tau);
+            o.put("on_policy", flags.number(onPolicy, "on_policy", 0));
             Json.print(w, o);
         } else {
             w.printf("distilled %,d parameters (%s, alpha %.2f, τ %.2f) for %d steps in %.1f s (%,.0f tokens/s): train loss %.4f, val loss %.4f%n",

@@ -83,14 +83,14 @@ class DistillCommandTest {
     }
 
     @Test
-    void aQuantizedTeacherRunsThroughTheRuntimeAndRunsResume() throws Exception {
+    void aQuantizedTeacherRunsThroughTheRuntimeOnPolicyAndRunsResume() throws Exception {
         Path out = dir.resolve("q8");
-        JsonNode r = distill(out, 3, "--teacher", CliRunner.shared("models/stories260K-q8_0.gguf").toString());
+        JsonNode r = distill(out, 3, "--teacher", CliRunner.shared("models/stories260K-q8_0.gguf").toString(), "--on-policy", "0.5");
         assertThat(r.path("train_loss").asDouble()).isFinite().isPositive();
         CliRunner again = CliRunner.run("distill", "--teacher", TEACHER.toString(), "--student", student.toString(), "--data", text.toString(), "--out", out.toString());
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.err()).contains(out.toString()).contains("--resume");
-        JsonNode resumed = distill(out, 6, "--teacher", CliRunner.shared("models/stories260K-q8_0.gguf").toString(), "--resume");
+        JsonNode resumed = distill(out, 6, "--teacher", CliRunner.shared("models/stories260K-q8_0.gguf").toString(), "--on-policy", "0.5", "--resume");
         assertThat(resumed.path("start_step").asInt()).isEqualTo(3);
         assertThat(resumed.path("steps").asInt()).isEqualTo(6);
         assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(6);

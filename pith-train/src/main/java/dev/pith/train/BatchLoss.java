@@ -6,7 +6,11 @@ package dev.pith.train;
  * windows, which is why it sees their start offsets in the training tokens.
  */
 public interface BatchLoss {
-    /** The loss of the micro-batch just drawn: rows of {@code seq} tokens starting at {@code offsets}. */
+    /**
+     * The loss of the micro-batch just drawn: rows of {@code seq} tokens starting at {@code offsets}.
+     * It may rewrite {@code inputs} and {@code targets} in place (on-policy distillation trains on
+     * the student's own samples); the trainer uses them as left.
+     */
     LossFunction forBatch(int[] inputs, int[] targets, long[] offsets, int batch, int seq);
 
     /**
