@@ -28,7 +28,7 @@ final class DistillCacheCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @Option(names = "--teacher", required = true, paramLabel = "PATH", description = "The teacher model (any model Pith loads).") Path teacher;
-    @Option(names = "--data", required = true, paramLabel = "PATH", description = "A folder from pith data pack, or a text file (its first 90% is the training split).") Path data;
+    @Option(names = "--data", required = true, paramLabel = "PATH", description = "A folder from pith data pack, or a text file (its first 90%% is the training split).") Path data;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json for a text --data (default: the teacher's).") Path tokenizer;
     @Option(names = "--top-k", defaultValue = "64", paramLabel = "K", description = "Logits kept per position (default ${DEFAULT-VALUE}; the vocabulary size keeps all).") int topK;
     @Option(names = "--seq-len", paramLabel = "N", description = "Window length, as pith distill's --seq-len (default: the teacher's context).") Integer seqLen;

@@ -31,7 +31,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
-@Command(name = "distill", sortOptions = false, subcommands = DistillCacheCommand.class,
+@Command(name = "distill", sortOptions = false, subcommands = {DistillCacheCommand.class, DistillGenerateCommand.class},
         description = {"Train a student model to match a teacher's next-token distributions (knowledge distillation).",
                 "Loss: (1 − alpha)·cross-entropy on the data + alpha·τ²·D(teacher‖student) at temperature τ, D one of",
                 "kl (forward KL, Hinton), rkl (reverse KL, MiniLLM), jsd (generalised Jensen-Shannon, GKD, --beta), skl (skew KL, DistiLLM, --skew).",

@@ -117,6 +117,31 @@ class DistillCommandTest {
         assertThat(dir.resolve("never")).doesNotExist();
     }
 
+    /** Sequence-level data from a local teacher: seeded, resumable, usable as training text; an empty prompt file is refused. */
+    @Test
+    void generateWritesTheTeachersCompletionsAndResumes() throws Exception {
+        Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Once upon a time\nThe cat\n\nLily saw\n");
+        Path out = dir.resolve("gen.jsonl"), txt = dir.resolve("gen.txt");
+        String[] args = {"distill", "generate", "--teacher", TEACHER.toString(), "--prompts", prompts.toString(), "--out", out.toString(),
+                "--text-out", txt.toString(), "--max-tokens", "12", "--json"};
+        CliRunner r = CliRunner.run(args);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Json.MAPPER.readTree(r.out()).path("written").asInt()).isEqualTo(3);
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(3);
+        Files.write(out, lines.subList(0, 2)); // as if the run had stopped after two
+        CliRunner again = CliRunner.run(args);
+        assertThat(Json.MAPPER.readTree(again.out()).path("written").asInt()).isEqualTo(1);
+        assertThat(Files.readAllLines(out)).containsExactlyElementsOf(lines); // seeded: the same third example
+        assertThat(Files.readString(txt)).startsWith("Once upon a time").contains("Lily saw");
+
+        Path empty = Files.writeString(dir.resolve("none.txt"), "");
+        CliRunner bad = CliRunner.run("distill", "generate", "--teacher", TEACHER.toString(), "--prompts", empty.toString(), "--out", dir.resolve("never.jsonl").toString());
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains(empty.toString()).contains("no prompts");
+        assertThat(dir.resolve("never.jsonl")).doesNotExist();
+    }
+
     static List<String> withoutSpeed(Path metrics) throws Exception {
         return Files.readAllLines(metrics, StandardCharsets.UTF_8).stream().map(l -> l.replaceAll(",\"tokens_per_second\":[^,}]*", "")).toList();
     }
