@@ -10,7 +10,7 @@ print('| model | parameters | TinyStories val loss | TinyStories val ppl | WikiT
 print('|---|---:|---:|---:|---:|---:|')
 for name, k in rows:
     wf = f'{D}/{k or "teacher"}.wiki.json'
-    if k is not None and not os.path.exists(f'{D}/{k}.json'):
+    if k is not None and not (os.path.exists(f'{D}/{k}.json') and os.path.getsize(f'{D}/{k}.json') > 0):
         continue
     wiki = json.load(open(wf))['ppl'] if os.path.exists(wf) else float('nan')
     if k is None:
