@@ -29,8 +29,9 @@ run kl  --loss kl  --alpha 0.5 --temperature 1
 run rkl --loss rkl --alpha 0.5 --temperature 1
 run jsd --loss jsd --alpha 0.5 --temperature 1 --beta 0.5
 run skl --loss skl --alpha 0.5 --temperature 1 --skew 0.1
+run kl-a0.9-t2 --loss kl --alpha 0.9 --temperature 2
 
-for m in teacher data-only kl rkl jsd skl; do
+for m in teacher data-only kl rkl jsd skl kl-a0.9-t2; do
   f="$OUT/$m/model.gguf"; [ "$m" = teacher ] && f="$TEACHER"
   [ -f "$OUT/$m.wiki.json" ] || "$PITH" perplexity --model "$f" --file "$WIKI" --ctx 128 --chunks 400 --json > "$OUT/$m.wiki.json" 2>/dev/null
 done
