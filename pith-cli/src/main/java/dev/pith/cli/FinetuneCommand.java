@@ -50,7 +50,7 @@ final class FinetuneCommand implements Runnable {
     @Option(names = "--full", description = "Baseline: train every weight, no adapters.") boolean full;
     @Option(names = "--freeze", paramLabel = "REGEX", description = "Baseline: freeze the tensors whose GGUF name matches, train the rest (e.g. 'token_embd|blk\\.[0-3]\\.').") String freeze;
     @Option(names = "--train-last", paramLabel = "N", description = "Baseline: train only the last N blocks and the final norm.") Integer trainLast;
-    @Mixin TrainFlags flags;
+    @Mixin OptimizerFlags flags;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.") Path out;
     @Mixin OutputOptions output;
 

@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
                 TrainCommand.class,
                 FinetuneCommand.class,
                 MergeCommand.class,
+                DistillCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

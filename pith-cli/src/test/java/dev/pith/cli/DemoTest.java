@@ -24,7 +24,7 @@ class DemoTest {
         List<String> names = new ArrayList<>();
         for (JsonNode s : report.get("stages")) names.add(s.get("stage").asText());
         assertThat(names).containsExactly("data", "tokenizer", "train", "eval F32", "generate", "quantize Q8_0", "eval Q8_0", "quantize Q4_0", "eval Q4_0",
-                "quantize Q4_K_M", "eval Q4_K_M", "finetune LoRA", "curate");
+                "quantize Q4_K_M", "eval Q4_K_M", "finetune LoRA", "distill", "eval student", "curate");
         JsonNode stages = report.get("stages");
         double f32 = stages.get(3).get("ppl").asDouble(), q8 = stages.get(6).get("ppl").asDouble(), q4 = stages.get(8).get("ppl").asDouble();
         // 12 steps do not train much, but the loss must be finite and quantization must shrink the file.
@@ -39,7 +39,9 @@ class DemoTest {
         JsonNode lora = stages.get(11);
         assertThat(lora.get("val_loss").asDouble()).isFinite().isLessThan(lora.get("base_val_loss").asDouble());
         assertThat(Files.exists(dir.resolve("run/lora/adapter.gguf"))).isTrue();
-        JsonNode curate = stages.get(12);
+        assertThat(stages.get(12).get("parameters").asLong()).isLessThan(stages.get(12).get("teacher_parameters").asLong() / 2);
+        assertThat(stages.get(13).get("ppl").asDouble()).isFinite().isGreaterThan(1);
+        JsonNode curate = stages.get(14);
         assertThat(curate.get("documents_in").asLong()).isGreaterThan(300);
         assertThat(curate.get("documents_kept").asLong()).isPositive().isLessThanOrEqualTo(curate.get("documents_in").asLong());
         assertThat(Files.lines(dir.resolve("curated/kept.jsonl")).count()).isEqualTo(curate.get("documents_kept").asLong());

@@ -208,6 +208,11 @@ public final class LlamaTrainModel {
      * parameter's {@code g} (scale = 1/accumulation steps). Returns the mean cross-entropy.
      */
     public double forwardBackward(int[] inputs, int[] targets, int b, int t, float scale) {
+        return forwardBackward(inputs, targets, b, t, scale, LossFunction.CROSS_ENTROPY);
+    }
+
+    /** As {@link #forwardBackward(int[], int[], int, int, float)} with another loss on the logits (distillation); returns its mean. */
+    public double forwardBackward(int[] inputs, int[] targets, int b, int t, float scale, LossFunction lossFunction) {
         training = true;
         try {
             forward(inputs, b, t);
@@ -216,7 +221,7 @@ public final class LlamaTrainModel {
         }
         int n = b * t, dim = config.dim();
         checkTokens(targets, n, true);
-        double loss = CrossEntropy.forwardBackward(logits, targets, n, config.vocabSize(), scale);
+        double loss = lossFunction.lossAndGradient(logits, targets, n, config.vocabSize(), scale);
         java.util.Arrays.fill(d, 0f);
         head.backward(logits, xf, n, false);
         finalNorm.backward(xf, d, n);
