@@ -173,8 +173,8 @@ final class DemoCommand implements Runnable {
             return;
         }
         out.println("Pith demo — files in " + dir);
-        out.printf("%-14s %9s  %s%n", "stage", "seconds", "result");
-        for (var s : stages) out.printf("%-14s %9.2f  %s%n", s.get("stage"), (Double) s.get("seconds"), s.get("detail"));
+        out.printf("%-16s %9s  %s%n", "stage", "seconds", "result");
+        for (var s : stages) out.printf("%-16s %9.2f  %s%n", s.get("stage"), (Double) s.get("seconds"), s.get("detail"));
         out.flush();
     }
 
