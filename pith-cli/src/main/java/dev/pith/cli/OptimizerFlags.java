@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 
 /**
- * The optimizer, batch, evaluation and checkpoint flags of pith finetune, read through {@link ConfigValues}.
- * (pith train and pith distill take the same flags plus data, config and output through {@link TrainFlags};
- * the two grew in parallel and are to be folded into one.)
+ * The optimizer, schedule, batch, evaluation and checkpoint flags of every training command (pith
+ * train, finetune, distill), each read from its flag or else from a --config file ({@link ConfigValues}).
+ * {@link TrainFlags} adds data, config and output handling for train and distill.
  */
 final class OptimizerFlags {
     /** The --config keys these flags read. */

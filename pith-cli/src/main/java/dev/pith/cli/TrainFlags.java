@@ -1,15 +1,12 @@
 package dev.pith.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pith.core.Parallel;
 import dev.pith.core.PithException;
 import dev.pith.model.Model;
 import dev.pith.model.ModelConfig;
 import dev.pith.model.ModelWriters;
 import dev.pith.model.tokenizer.Tokenizer;
 import dev.pith.train.LlamaTrainModel;
-import dev.pith.train.LrSchedule;
 import dev.pith.train.ModelBridge;
 import dev.pith.train.TokenSource;
 import dev.pith.train.TrainOptions;
@@ -42,30 +39,13 @@ final class TrainFlags {
     @Option(names = "--config", paramLabel = "FILE", description = "JSON file with any of the options (same names, e.g. \"seq_len\" or \"seq-len\"); flags win.") Path config;
     @Option(names = "--data", paramLabel = "PATH", description = "A folder from pith data pack, or a text file (split 90/10 into train and validation).") String data;
     @Option(names = "--tokenizer", paramLabel = "FILE|char", description = "tokenizer.json, or 'char' to learn a character vocabulary from a text --data.") String tokenizer;
-    @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (default 1000).") Integer steps;
-    @Option(names = "--batch", paramLabel = "N", description = "Sequences per micro-batch (default 8).") Integer batch;
-    @Option(names = "--seq-len", paramLabel = "N", description = "Tokens per sequence (default: the model's context).") Integer seqLen;
-    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default 1e-3).") Double lr;
-    @Option(names = "--min-lr", paramLabel = "X", description = "Learning rate at the last step (default lr/10).") Double minLr;
-    @Option(names = "--warmup", paramLabel = "N", description = "Linear warm-up steps (default 100, at most steps/10).") Integer warmup;
-    @Option(names = "--decay", paramLabel = "KIND", description = "cosine, linear or constant after warm-up (default cosine).") String decay;
-    @Option(names = "--weight-decay", paramLabel = "X", description = "AdamW weight decay on matrices (default 0.1).") Double weightDecay;
-    @Option(names = "--beta1", paramLabel = "X", description = "AdamW β1 (default 0.9).") Double beta1;
-    @Option(names = "--beta2", paramLabel = "X", description = "AdamW β2 (default 0.95).") Double beta2;
-    @Option(names = "--grad-clip", paramLabel = "X", description = "Clip gradients to this global norm, 0 = off (default 1.0).") Double gradClip;
-    @Option(names = "--grad-accum", paramLabel = "N", description = "Micro-batches per optimizer step (default 1).") Integer gradAccum;
-    @Option(names = "--eval-every", paramLabel = "N", description = "Validation every N steps, 0 = only at the end (default 100).") Integer evalEvery;
-    @Option(names = "--eval-batches", paramLabel = "N", description = "Batches per validation (default 20).") Integer evalBatches;
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint every N steps, 0 = only at the end (default 100).") Integer checkpointEvery;
+    @picocli.CommandLine.Mixin OptimizerFlags opt;
     @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out.") Boolean resume;
-    @Option(names = "--seed", paramLabel = "N", description = "Seed for initialisation and data order (default 1337).") Long seed;
-    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).") Integer threads;
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default out).") String out;
     @Option(names = "--json", description = "Print one JSON object on stdout at the end.") boolean json;
     @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 
-    private JsonNode file;
-    private Path configDir;
+    private ConfigValues values = ConfigValues.read(null, Set.of());
 
     /** Training tokens, validation tokens, and what must be closed after the run. */
     record Data(TokenSource train, TokenSource val, AutoCloseable[] closers) implements AutoCloseable {
@@ -84,13 +64,12 @@ final class TrainFlags {
     /** Reads --config (its keys: the shared ones plus {@code commandKeys}) and applies --threads. */
     void start(Set<String> commandKeys) {
         readConfig(commandKeys);
-        Integer th = integer(threads, "threads", null);
-        if (th != null) Parallel.setThreads(th);
+        opt.applyThreads(values);
     }
 
     Path outDir() { return Path.of(string(out, "out", "out")); }
     boolean resuming() { return bool(resume, "resume"); }
-    long seedValue() { return longValue(seed, "seed", 1337L); }
+    long seedValue() { return opt.seed(values); }
 
     /** Refuses to overwrite a run, or to resume one that is not there; returns the checkpoint path. */
     Path checkRunFolder() {
@@ -126,27 +105,7 @@ final class TrainFlags {
     }
 
     /** The training hyper-parameters, defaults filled in for model {@code c}. */
-    TrainOptions options(ModelConfig c) {
-        TrainOptions def = TrainOptions.defaults();
-        int stepsV = integer(steps, "steps", def.steps());
-        double lrV = number(lr, "lr", def.lr());
-        String decayV = string(decay, "decay", "cosine");
-        LrSchedule.Decay decayKind = switch (decayV) {
-            case "cosine" -> LrSchedule.Decay.COSINE;
-            case "linear" -> LrSchedule.Decay.LINEAR;
-            case "constant" -> LrSchedule.Decay.CONSTANT;
-            default -> throw new PithException("--decay must be cosine, linear or constant, not '" + decayV + "'.");
-        };
-        TrainOptions o = new TrainOptions(stepsV, integer(batch, "batch", def.batch()),
-                integer(seqLen, "seq_len", c.contextLength()), lrV, number(minLr, "min_lr", lrV / 10),
-                integer(warmup, "warmup", Math.min(def.warmup(), stepsV / 10)), decayKind,
-                number(weightDecay, "weight_decay", def.weightDecay()), number(beta1, "beta1", def.beta1()),
-                number(beta2, "beta2", def.beta2()), def.eps(), number(gradClip, "grad_clip", def.gradClip()),
-                integer(gradAccum, "grad_accum", def.gradAccum()), seedValue()).validate();
-        if (o.seqLen() > c.contextLength())
-            throw new PithException("--seq-len " + o.seqLen() + " is longer than the model's context of " + c.contextLength() + " tokens.");
-        return o;
-    }
+    TrainOptions options(ModelConfig c) { return opt.options(values, c.contextLength()); }
 
     /** A fresh model of shape {@code c}, initialised from the run's seed (the same weights for the same seed in every command). */
     static LlamaTrainModel initialized(ModelConfig c, long seedValue) {
@@ -166,7 +125,7 @@ final class TrainFlags {
             }
             return new Data(tr, va, new AutoCloseable[] {tr, va});
         }
-        int[] ids = tok.encode(readText(dataPath));
+        int[] ids = tok.encode(ConfigValues.readText(dataPath));
         int n = (int) (ids.length * 0.9);
         return new Data(TokenSource.of(java.util.Arrays.copyOf(ids, n)), TokenSource.of(java.util.Arrays.copyOfRange(ids, n, ids.length)), new AutoCloseable[0]);
     }
@@ -182,8 +141,7 @@ final class TrainFlags {
 
     /** Runs (or resumes) the trainer to its last step with a progress bar labelled {@code label}. */
     TrainRun.Result run(Trainer trainer, String label) {
-        TrainRun run = new TrainRun(trainer, new TrainRun.Settings(integer(evalEvery, "eval_every", 100),
-                integer(evalBatches, "eval_batches", 20), integer(checkpointEvery, "checkpoint_every", 100), outDir()));
+        TrainRun run = new TrainRun(trainer, opt.settings(values, outDir()));
         if (resuming()) run.resume();
         try (ProgressBar bar = json ? null : Progress.bar(label, trainer.options().steps())) {
             if (bar != null) bar.stepTo(trainer.step());
@@ -230,91 +188,23 @@ final class TrainFlags {
     // ---------------------------------------------------------------- config file and paths
 
     private void readConfig(Set<String> commandKeys) {
-        if (config == null) return;
-        JsonNode n = readJson(config);
-        if (!n.isObject()) throw new PithException(config + " must hold one JSON object of training options.");
-        ObjectNode norm = Json.MAPPER.createObjectNode();
         Set<String> known = new HashSet<>(KEYS);
         known.addAll(commandKeys);
-        n.fields().forEachRemaining(e -> {
-            String k = e.getKey().replace('-', '_');
-            if (!known.contains(k)) throw new PithException(config + " has the unknown option '" + e.getKey() + "'.");
-            norm.set(k, e.getValue());
-        });
-        file = norm;
-        configDir = config.toAbsolutePath().getParent();
+        values = ConfigValues.read(config, known);
     }
 
     /** A path as given if it exists, else beside the config file, else beside its folder (the repository root for bench/). */
-    Path resolve(String p) {
-        Path given = Path.of(p);
-        if (given.isAbsolute() || Files.exists(given) || configDir == null) return given;
-        for (Path base = configDir; base != null; base = base.getParent()) {
-            Path cand = base.resolve(p);
-            if (Files.exists(cand)) return cand;
-            if (base.equals(configDir.getParent())) break;
-        }
-        return given;
-    }
+    Path resolve(String p) { return values.resolve(p); }
 
-    JsonNode value(String key) { return file == null ? null : file.get(key); }
+    JsonNode value(String key) { return values.value(key); }
+    String string(String flag, String key, String def) { return values.string(flag, key, def); }
+    Integer integer(Integer flag, String key, Integer def) { return values.integer(flag, key, def); }
+    long longValue(Long flag, String key, long def) { return values.longValue(flag, key, def); }
+    double number(Double flag, String key, double def) { return values.number(flag, key, def); }
+    boolean bool(Boolean flag, String key) { return values.bool(flag, key); }
 
-    String string(String flag, String key, String def) {
-        if (flag != null) return flag;
-        JsonNode v = value(key);
-        return v == null || v.isNull() ? def : v.asText();
-    }
-
-    Integer integer(Integer flag, String key, Integer def) {
-        if (flag != null) return flag;
-        JsonNode v = value(key);
-        if (v == null || v.isNull()) return def;
-        if (!v.canConvertToInt() || !v.isIntegralNumber()) throw new PithException(config + ": '" + key + "' must be an integer, not " + v + ".");
-        return v.asInt();
-    }
-
-    long longValue(Long flag, String key, long def) {
-        if (flag != null) return flag;
-        JsonNode v = value(key);
-        if (v == null || v.isNull()) return def;
-        if (!v.isIntegralNumber()) throw new PithException(config + ": '" + key + "' must be an integer, not " + v + ".");
-        return v.asLong();
-    }
-
-    double number(Double flag, String key, double def) {
-        if (flag != null) return flag;
-        JsonNode v = value(key);
-        if (v == null || v.isNull()) return def;
-        if (!v.isNumber()) throw new PithException(config + ": '" + key + "' must be a number, not " + v + ".");
-        return v.asDouble();
-    }
-
-    boolean bool(Boolean flag, String key) {
-        if (flag != null) return flag;
-        JsonNode v = value(key);
-        return v != null && v.asBoolean(false);
-    }
-
-    static JsonNode readJson(Path p) {
-        try {
-            return Json.MAPPER.readTree(readBytes(p));
-        } catch (IOException e) {
-            throw new PithException(p + " is not readable JSON (" + e.getMessage().lines().findFirst().orElse("") + ").", e);
-        }
-    }
-
-    static byte[] readBytes(Path p) {
-        if (!Files.isRegularFile(p)) throw new PithException(p + ": no such file.");
-        try {
-            return Files.readAllBytes(p);
-        } catch (IOException e) {
-            throw new PithException(p + ": cannot be read (" + e.getMessage() + ").", e);
-        }
-    }
-
-    private static String readText(Path p) {
-        return new String(readBytes(p), java.nio.charset.StandardCharsets.UTF_8);
-    }
+    static JsonNode readJson(Path p) { return ConfigValues.readJson(p); }
+    static byte[] readBytes(Path p) { return ConfigValues.readBytes(p); }
 
     private static Path tempCharTokenizer(Path text) {
         try {
