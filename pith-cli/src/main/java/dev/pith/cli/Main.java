@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
                 TokenizeCommand.class,
                 PerplexityCommand.class,
                 ConvertCommand.class,
+                PruneCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
                 TokenizerCommand.class,
