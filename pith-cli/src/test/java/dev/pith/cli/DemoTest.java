@@ -23,7 +23,7 @@ class DemoTest {
         JsonNode report = new ObjectMapper().readTree(r.out());
         List<String> names = new ArrayList<>();
         for (JsonNode s : report.get("stages")) names.add(s.get("stage").asText());
-        assertThat(names).containsExactly("data", "tokenizer", "train", "eval F32", "generate", "quantize Q8_0", "eval Q8_0", "quantize Q4_0", "eval Q4_0", "curate");
+        assertThat(names).containsExactly("data", "tokenizer", "train", "eval F32", "generate", "quantize Q8_0", "eval Q8_0", "quantize Q4_0", "eval Q4_0", "curate", "prune 2:4", "eval 2:4");
         JsonNode stages = report.get("stages");
         double f32 = stages.get(3).get("ppl").asDouble(), q8 = stages.get(6).get("ppl").asDouble(), q4 = stages.get(8).get("ppl").asDouble();
         // 12 steps do not train much, but the loss must be finite and quantization must shrink the file.
@@ -37,5 +37,8 @@ class DemoTest {
         assertThat(curate.get("documents_in").asLong()).isGreaterThan(300);
         assertThat(curate.get("documents_kept").asLong()).isPositive().isLessThanOrEqualTo(curate.get("documents_in").asLong());
         assertThat(Files.lines(dir.resolve("curated/kept.jsonl")).count()).isEqualTo(curate.get("documents_kept").asLong());
+        // 2:4 keeps at most half of the block weights, so fewer non-zeros than parameters; the pruned model still scores finitely
+        assertThat(stages.get(10).get("nonzero_after").asLong()).isPositive().isLessThan(stages.get(10).get("params_after").asLong());
+        assertThat(stages.get(11).get("ppl").asDouble()).isFinite().isGreaterThan(1);
     }
 }
