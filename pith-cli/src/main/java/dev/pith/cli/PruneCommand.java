@@ -77,9 +77,9 @@ final class PruneCommand implements Runnable {
     @Override
     public void run() {
         long t0 = System.nanoTime();
-        Runnable check = validate();
+        validate();
         try (Model src = common.load(); Model dense = F32Model.copy(src); Arena arena = Arena.ofShared()) {
-            check.run();
+            checkShapes(dense);
             boolean needsCalib = structured != null || Method.parse(method) != Method.MAGNITUDE;
             int seqLen = Math.min(128, dense.config().contextLength());
             int[][] calibration = needsCalib
@@ -113,8 +113,8 @@ final class PruneCommand implements Runnable {
         }
     }
 
-    /** Checks of the options that need no model, before anything is loaded; the rest run once the model is known. */
-    private Runnable validate() {
+    /** Checks of the options that need no model, before anything is loaded. */
+    private void validate() {
         if (!ModelWriters.targetFor(out).equals(ModelWriters.Target.GGUF))
             throw new PithException(out + ": pruned models are written as GGUF; give a name ending in .gguf.");
         if (structured == null) {
@@ -135,7 +135,12 @@ final class PruneCommand implements Runnable {
         } else {
             throw new PithException("--structured '" + structured + "' is not one of layers, mlp.");
         }
-        return () -> {};
+    }
+
+    /** Checks that need the model's shapes, before any calibration work. */
+    private void checkShapes(Model m) {
+        if (structured == null) UnstructuredPruner.checkShapes(m, pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern));
+        else if (structured.equals("layers")) LayerRemover.check(m, remove);
     }
 
     private void requireCalib() {
@@ -158,7 +163,6 @@ final class PruneCommand implements Runnable {
         }
         o.put("structured", structured);
         if (structured.equals("layers")) {
-            LayerRemover.check(dense, remove);
             LayerRemover.Result r = LayerRemover.remove(dense, remove, calibration);
             o.put("block_influence", r.influence());
             o.put("removed_layers", r.removed());

@@ -65,6 +65,9 @@ class PruneCommandTest {
         JsonNode o = prune(out, "--structured", "layers", "--remove", "0");
         assertThat(o.path("layers_after").asInt()).isEqualTo(5);
         assertThat(logits(out)).containsExactly(logits(MODEL));
+        Path mlp0 = dir.resolve("m0.gguf");
+        assertThat(prune(mlp0, "--structured", "mlp", "--ratio", "0").path("ffn_after").asInt()).isEqualTo(172);
+        assertThat(logits(mlp0)).containsExactly(logits(MODEL));
     }
 
     @Test

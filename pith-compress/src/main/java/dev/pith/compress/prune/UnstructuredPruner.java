@@ -18,10 +18,15 @@ import java.util.function.IntConsumer;
 public final class UnstructuredPruner {
     private UnstructuredPruner() {}
 
+    /** A clear error when an N:M pattern does not divide the rows of every projection matrix. */
+    public static void checkShapes(Model m, Pattern p) {
+        for (int l = 0; l < m.config().layers(); l++) for (String name : BlockMatrices.names(l)) p.checkRow(name, m.tensor(name).cols());
+    }
+
     /** Prunes {@code m} (an {@link F32Model} copy) in place. */
     public static void prune(Model m, Method method, Pattern p, int[][] calibration, IntConsumer onLayer) {
+        checkShapes(m, p);
         int layers = m.config().layers();
-        for (int l = 0; l < layers; l++) for (String name : BlockMatrices.names(l)) p.checkRow(name, m.tensor(name).cols());
         for (int l = 0; l < layers; l++) {
             List<String> names = BlockMatrices.names(l);
             LinearInputStats stats = null;
