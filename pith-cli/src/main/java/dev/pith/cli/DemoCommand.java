@@ -90,6 +90,7 @@ final class DemoCommand implements Runnable {
         quantizeMixture(run, f32, train, heldOut);
         loraStage(f32, heldOut, run.resolve("lora"));
         distill(dir, train, tokenizer, f32, heldOut);
+        prune(f32, train, heldOut, run);
         curate(dir);
         report(dir);
     }
@@ -157,6 +158,16 @@ final class DemoCommand implements Runnable {
                 removed.getOrDefault("exact_dedup", 0L), removed.getOrDefault("near_dedup", 0L)),
                 Map.of("documents_in", c.path("documents_in").asLong(), "documents_kept", c.path("documents_kept").asLong(),
                         "exact_duplicates", removed.getOrDefault("exact_dedup", 0L), "near_duplicates", removed.getOrDefault("near_dedup", 0L)));
+    }
+
+    /** 2:4 semi-structured pruning with Wanda (calibrated on training text), then the pruned model's perplexity. */
+    private void prune(Path f32, Path train, Path heldOut, Path run) {
+        Path out = run.resolve("model-wanda-2-4.gguf");
+        JsonNode p = pith("prune 2:4", "prune", "--model", f32.toString(), "--method", "wanda", "--pattern", "2:4", "--calib", train.toString(),
+                "--calib-tokens", "2048", "--out", out.toString(), "--json");
+        stage("prune 2:4", p.path("seconds").asDouble(), String.format("Wanda 2:4: %,d of %,d weights left non-zero", p.path("nonzero_after").asLong(),
+                p.path("params_after").asLong()), Map.of("nonzero_after", p.path("nonzero_after").asLong(), "params_after", p.path("params_after").asLong()));
+        evaluate("eval 2:4", out, heldOut);
     }
 
     /** Perplexity on held-out JDK source, llama.cpp's method at the model's context. */

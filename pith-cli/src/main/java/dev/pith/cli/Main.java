@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
                 ConvertCommand.class,
                 QuantizeCommand.class,
                 ImatrixCommand.class,
+                PruneCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
                 TokenizerCommand.class,

@@ -5,6 +5,7 @@ import dev.pith.model.Model;
 import dev.pith.model.runtime.ActivationObserver;
 import dev.pith.model.runtime.RuntimeOptions;
 import dev.pith.model.runtime.Transformer;
+import dev.pith.model.tokenizer.Tokenizer;
 import dev.pith.model.tokenizer.Tokenizers;
 
 import java.nio.file.Path;
@@ -13,9 +14,12 @@ import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * Calibration text cut as llama-imatrix cuts it: consecutive chunks of {@code ctx} tokens, the
- * first token of each replaced by BOS (when the model uses one), each run through the model
- * from an empty cache so an {@link ActivationObserver} sees realistic activations.
+ * Calibration text for the methods that learn from activations. {@link #chunks} cuts it as
+ * llama-imatrix does (consecutive chunks of {@code ctx} tokens, the first token of each replaced
+ * by BOS when the model uses one), for the imatrix and GPTQ; {@link #sequences} as the SparseGPT
+ * and Wanda code feed their segments (BOS, then {@code seqLen - 1} tokens), for pruning. Either is
+ * run through the model from an empty cache so an {@link ActivationObserver} sees realistic
+ * activations.
  */
 public final class CalibrationText {
     private CalibrationText() {}
@@ -52,5 +56,27 @@ public final class CalibrationText {
             t.forwardAll(chunks.get(i));
             progress.accept(i + 1);
         }
+    }
+
+    /** {@code count} sequences of {@code seqLen} tokens; a clear error when the file holds fewer tokens. */
+    public static int[][] sequences(Path file, Tokenizer tok, int count, int seqLen) {
+        String text = Tokenizers.readText(file);
+        boolean bos = tok.addBosByDefault();
+        int body = bos ? seqLen - 1 : seqLen;
+        long needed = (long) count * body;
+        // tokenize only a prefix large enough (generously 16 bytes a token) so a big file costs little
+        int chars = (int) Math.min(text.length(), needed * 16 + 1024);
+        int[] tokens = tok.encode(text.substring(0, chars), false, false);
+        if (tokens.length < needed && chars < text.length()) tokens = tok.encode(text, false, false);
+        if (tokens.length < needed)
+            throw new PithException(file + " holds " + tokens.length + " tokens but calibration needs " + needed
+                    + " (" + count + " sequences of " + seqLen + "); give a longer text or fewer --calib-tokens.");
+        int[][] out = new int[count][seqLen];
+        for (int s = 0; s < count; s++) {
+            int o = 0;
+            if (bos) out[s][o++] = tok.bos();
+            System.arraycopy(tokens, s * body, out[s], o, body);
+        }
+        return out;
     }
 }

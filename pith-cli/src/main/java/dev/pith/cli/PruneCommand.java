@@ -1,0 +1,236 @@
+package dev.pith.cli;
+
+import dev.pith.compress.calib.CalibrationText;
+import dev.pith.compress.prune.BlockMatrices;
+import dev.pith.compress.prune.F32Model;
+import dev.pith.compress.prune.LayerRemover;
+import dev.pith.compress.prune.Method;
+import dev.pith.compress.prune.MlpWidthPruner;
+import dev.pith.compress.prune.Pattern;
+import dev.pith.compress.prune.UnstructuredPruner;
+import dev.pith.core.PithException;
+import dev.pith.core.Tensor;
+import dev.pith.model.Model;
+import dev.pith.model.ModelWriters;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@Command(name = "prune",
+        description = {"Remove the weights that matter least and write an F32 GGUF.",
+                "Unstructured or N:M: --method magnitude|wanda|sparsegpt --sparsity S or --pattern N:M (per output row).",
+                "Structured: --structured layers --remove K (ShortGPT Block Influence) or --structured mlp --ratio R",
+                "(neurons by mean |activation|, the same count from every layer). Calibration statistics come from --calib text."})
+final class PruneCommand implements Runnable {
+    @Mixin CommonOptions common;
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-o", "--out"}, required = true, description = "Output GGUF file (F32).")
+    Path out;
+
+    @Option(names = "--method", description = "magnitude, wanda or sparsegpt (unstructured and N:M pruning).")
+    String method;
+
+    @Option(names = "--sparsity", description = "Fraction of each output row's weights to remove, in [0, 1).")
+    Double sparsity;
+
+    @Option(names = "--pattern", paramLabel = "N:M", description = "Keep N weights of every M consecutive ones in a row (2:4, 4:8, ...); sets the sparsity to 1 - N/M.")
+    String pattern;
+
+    @Option(names = "--structured", description = "layers (remove whole blocks) or mlp (remove MLP neurons).")
+    String structured;
+
+    @Option(names = "--remove", description = "With --structured layers: how many blocks to remove.")
+    Integer remove;
+
+    @Option(names = "--ratio", description = "With --structured mlp: fraction of MLP neurons to remove from every layer, in [0, 1).")
+    Double ratio;
+
+    @Option(names = "--calib", paramLabel = "FILE", description = "UTF-8 calibration text (not needed for magnitude).")
+    Path calib;
+
+    @Option(names = "--calib-tokens", defaultValue = "8192", description = "Calibration tokens, in sequences of 128 (default ${DEFAULT-VALUE}: 64 sequences).")
+    int calibTokens;
+
+    @Option(names = "--eval", paramLabel = "FILE", description = "Text whose perplexity (llama.cpp's method, --eval-ctx) is measured before and after.")
+    Path eval;
+
+    @Option(names = "--eval-ctx", defaultValue = "128", description = "Context of the perplexity chunks (default ${DEFAULT-VALUE}).")
+    int evalCtx;
+
+    @Option(names = "--eval-chunks", defaultValue = "100", description = "Chunks of the --eval text to score; 0 = all (default ${DEFAULT-VALUE}).")
+    int evalChunks;
+
+    @Override
+    public void run() {
+        long t0 = System.nanoTime();
+        validate();
+        try (Model src = common.load(); Model dense = F32Model.copy(src); Arena arena = Arena.ofShared()) {
+            checkShapes(dense);
+            boolean needsCalib = structured != null || Method.parse(method) != Method.MAGNITUDE;
+            int seqLen = Math.min(128, dense.config().contextLength());
+            int[][] calibration = needsCalib
+                    ? CalibrationText.sequences(calib, requireTokenizer(dense), Math.max(1, (calibTokens + seqLen - 1) / seqLen), seqLen)
+                    : null;
+            int[] evalTokens = eval == null ? null : EvalText.tokens(eval, requireTokenizer(dense));
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("in", common.model.toString());
+            o.put("out", out.toString());
+            Double pplBefore = evalTokens == null ? null : EvalText.perplexity(dense, evalTokens, evalCtx, evalChunks);
+            long paramsBefore = dense.parameterCount(), bytesBefore = src.byteSize(), nonzeroBefore = nonZero(dense);
+            Model pruned = prune(dense, calibration, arena, o);
+            Double pplAfter = evalTokens == null ? null : EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks);
+            ModelWriters.write(pruned, out);
+            o.put("layers", perLayer(pruned));
+            o.put("params_before", paramsBefore);
+            o.put("params_after", pruned.parameterCount());
+            o.put("nonzero_before", nonzeroBefore);
+            o.put("nonzero_after", nonZero(pruned));
+            o.put("bytes_before", bytesBefore);
+            o.put("bytes_after", pruned.byteSize());
+            o.put("file_bytes", size(out));
+            if (pplBefore != null) {
+                o.put("ppl_before", pplBefore);
+                o.put("ppl_after", pplAfter);
+                o.put("eval", eval.toString());
+            }
+            o.put("calib_tokens", calibration == null ? 0 : calibration.length * seqLen);
+            o.put("seconds", (System.nanoTime() - t0) / 1e9);
+            print(o);
+        }
+    }
+
+    /** Checks of the options that need no model, before anything is loaded. */
+    private void validate() {
+        if (!ModelWriters.targetFor(out).equals(ModelWriters.Target.GGUF))
+            throw new PithException(out + ": pruned models are written as GGUF; give a name ending in .gguf.");
+        if (structured == null) {
+            if (method == null) throw new PithException("give --method magnitude|wanda|sparsegpt or --structured layers|mlp.");
+            Method m = Method.parse(method);
+            if (pattern == null && sparsity == null) throw new PithException("give --sparsity S (a fraction in [0, 1)) or --pattern N:M.");
+            Pattern p = pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern);
+            if (sparsity != null && pattern != null && Math.abs(sparsity - p.sparsity()) > 1e-9)
+                throw new PithException("--sparsity " + sparsity + " disagrees with --pattern " + pattern + " (which removes " + p.sparsity() + "); give one of them.");
+            if (m != Method.MAGNITUDE) requireCalib();
+        } else if (structured.equals("layers")) {
+            if (remove == null) throw new PithException("--structured layers needs --remove K, the number of blocks to remove.");
+            requireCalib();
+        } else if (structured.equals("mlp")) {
+            if (ratio == null) throw new PithException("--structured mlp needs --ratio R, the fraction of MLP neurons to remove.");
+            if (!(ratio >= 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside [0, 1): it is the fraction of MLP neurons to remove.");
+            requireCalib();
+        } else {
+            throw new PithException("--structured '" + structured + "' is not one of layers, mlp.");
+        }
+    }
+
+    /** Checks that need the model's shapes, before any calibration work. */
+    private void checkShapes(Model m) {
+        if (structured == null) UnstructuredPruner.checkShapes(m, pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern));
+        else if (structured.equals("layers")) LayerRemover.check(m, remove);
+    }
+
+    private void requireCalib() {
+        if (calib == null) throw new PithException("this pruning method needs calibration text: give --calib FILE.");
+        if (!Files.isRegularFile(calib)) throw new PithException(calib + ": the calibration file does not exist.");
+        if (calibTokens <= 0) throw new PithException("--calib-tokens must be positive, not " + calibTokens + ".");
+    }
+
+    private Model prune(Model dense, int[][] calibration, Arena arena, Map<String, Object> o) {
+        if (structured == null) {
+            Method m = Method.parse(method);
+            Pattern p = pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern);
+            o.put("method", m.name().toLowerCase());
+            o.put("pattern", p.nm() ? p.n() + ":" + p.m() : "unstructured");
+            o.put("sparsity", p.sparsity());
+            try (ProgressBar bar = Progress.bar("prune " + m.name().toLowerCase(), dense.config().layers())) {
+                UnstructuredPruner.prune(dense, m, p, calibration, bar::stepTo);
+            }
+            return dense;
+        }
+        o.put("structured", structured);
+        if (structured.equals("layers")) {
+            LayerRemover.Result r = LayerRemover.remove(dense, remove, calibration);
+            o.put("block_influence", r.influence());
+            o.put("removed_layers", r.removed());
+            o.put("layers_after", r.model().config().layers());
+            return r.model();
+        }
+        MlpWidthPruner.Result r = MlpWidthPruner.prune(dense, ratio, calibration, arena);
+        o.put("ffn_before", r.ffnBefore());
+        o.put("ffn_after", r.ffnAfter());
+        return r.model();
+    }
+
+    private dev.pith.model.tokenizer.Tokenizer requireTokenizer(Model m) {
+        if (m.tokenizer() == null) throw new PithException(common.model + " has no tokenizer, which calibration and evaluation text need.");
+        return m.tokenizer();
+    }
+
+    /** Sparsity of each block's seven projection matrices. */
+    private static List<Map<String, Object>> perLayer(Model m) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int l = 0; l < m.config().layers(); l++) {
+            long n = 0, z = 0;
+            for (String name : BlockMatrices.names(l)) {
+                Tensor t = m.tensor(name);
+                n += t.elementCount();
+                z += t.elementCount() - nonZero(t);
+            }
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("layer", l);
+            e.put("params", n);
+            e.put("sparsity", (double) z / n);
+            out.add(e);
+        }
+        return out;
+    }
+
+    private static long nonZero(Model m) {
+        long n = 0;
+        for (Tensor t : m.tensors().values()) n += nonZero(t);
+        return n;
+    }
+
+    private static long nonZero(Tensor t) {
+        long n = 0, count = t.elementCount();
+        for (long i = 0; i < count; i++) if (t.data().getAtIndex(ValueLayout.JAVA_FLOAT, i) != 0f) n++;
+        return n;
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    private void print(Map<String, Object> o) {
+        PrintWriter w = spec.commandLine().getOut();
+        if (common.json) {
+            Json.print(w, o);
+            return;
+        }
+        w.printf("wrote %s in %.1f s%n", out, (Double) o.get("seconds"));
+        @SuppressWarnings("unchecked") List<Map<String, Object>> layers = (List<Map<String, Object>>) o.get("layers");
+        for (Map<String, Object> l : layers) w.printf("  layer %2d: %,d params, sparsity %.2f%%%n", l.get("layer"), l.get("params"), 100 * (Double) l.get("sparsity"));
+        w.printf("params %,d -> %,d (non-zero %,d -> %,d), bytes %,d -> %,d (F32 file %,d bytes)%n", o.get("params_before"), o.get("params_after"),
+                o.get("nonzero_before"), o.get("nonzero_after"), o.get("bytes_before"), o.get("bytes_after"), o.get("file_bytes"));
+        if (o.containsKey("ppl_before")) w.printf("perplexity %.4f -> %.4f on %s%n", o.get("ppl_before"), o.get("ppl_after"), eval);
+        w.flush();
+    }
+}
