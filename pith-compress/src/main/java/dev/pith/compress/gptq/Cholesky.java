@@ -1,11 +1,11 @@
 package dev.pith.compress.gptq;
 
-/** The dense linear algebra GPTQ needs, on small row-major double matrices. */
-final class Cholesky {
+/** The dense linear algebra GPTQ and SparseGPT need, on small row-major double matrices. */
+public final class Cholesky {
     private Cholesky() {}
 
     /** Lower-triangular L with A = LLᵀ, or null when A is not (numerically) positive definite. */
-    static double[] lower(double[] a, int n) {
+    public static double[] lower(double[] a, int n) {
         double[] l = new double[n * n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
@@ -23,7 +23,7 @@ final class Cholesky {
     }
 
     /** The inverse of a lower-triangular matrix (lower-triangular). */
-    static double[] invertLower(double[] l, int n) {
+    public static double[] invertLower(double[] l, int n) {
         double[] inv = new double[n * n];
         for (int j = 0; j < n; j++) {
             inv[j * n + j] = 1 / l[j * n + j];

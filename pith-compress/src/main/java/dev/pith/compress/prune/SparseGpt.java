@@ -1,5 +1,7 @@
 package dev.pith.compress.prune;
 
+import dev.pith.compress.gptq.Cholesky;
+
 import dev.pith.core.Parallel;
 import dev.pith.core.PithException;
 
@@ -98,35 +100,16 @@ public final class SparseGpt {
         return u;
     }
 
-    /** Lower-triangular L with A = L·Lᵀ. */
+    /** Lower-triangular L with A = L·Lᵀ (GPTQ's factorisation), refused with a clear sentence when A is not positive definite. */
     static double[] cholesky(double[] a, int n, String name) {
-        double[] l = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                double s = a[i * n + j];
-                for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-                if (i == j) {
-                    if (!(s > 0)) throw new PithException("the calibration Hessian of " + name + " is not positive definite; use more calibration text.");
-                    l[i * n + i] = Math.sqrt(s);
-                } else {
-                    l[i * n + j] = s / l[j * n + j];
-                }
-            }
-        }
+        double[] l = Cholesky.lower(a, n);
+        if (l == null) throw new PithException("the calibration Hessian of " + name + " is not positive definite; use more calibration text.");
         return l;
     }
 
     /** (L·Lᵀ)⁻¹ = L⁻ᵀ·L⁻¹ from the lower factor. */
     static double[] inverseFromCholesky(double[] l, int n) {
-        double[] li = new double[n * n];
-        for (int c = 0; c < n; c++) {
-            // forward substitution for column c of L⁻¹
-            for (int i = c; i < n; i++) {
-                double s = i == c ? 1 : 0;
-                for (int k = c; k < i; k++) s -= l[i * n + k] * li[k * n + c];
-                li[i * n + c] = s / l[i * n + i];
-            }
-        }
+        double[] li = Cholesky.invertLower(l, n);
         double[] inv = new double[n * n];
         Parallel.forRange(n, 8, (a, b) -> {
             for (int i = a; i < b; i++) {
