@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
                 TokenizerCommand.class,
                 DataCommand.class,
                 TrainCommand.class,
+                PruneCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
