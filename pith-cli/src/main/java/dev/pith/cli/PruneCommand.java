@@ -60,8 +60,8 @@ final class PruneCommand implements Runnable {
     int calibLen;
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "PATH", description = "Pruned model: a .gguf file or a Hugging Face folder.")
     Path out;
-    @Option(names = "--eval", paramLabel = "FILE", description = "Held-out text: perplexity before and after (llama.cpp's method, --ctx tokens per chunk).")
-    Path eval;
+    @Option(names = "--eval", paramLabel = "FILE", description = "Held-out text: perplexity before and after (llama.cpp's method, --ctx tokens per chunk); repeat for several files.")
+    List<Path> eval = new ArrayList<>();
     @Option(names = "--eval-chunks", paramLabel = "N", defaultValue = "0", description = "Score at most N chunks of --eval (0 = all).")
     int evalChunks;
     @Option(names = "--recover-steps", paramLabel = "N", defaultValue = "0", description = "Fine-tune the pruned model for N steps (pruned weights stay zero).")
@@ -81,10 +81,11 @@ final class PruneCommand implements Runnable {
         Plan plan = plan();
         Map<String, Object> report = new LinkedHashMap<>();
         try (Model in = common.load()) {
-            if (in.tokenizer() == null && (calib != null || eval != null))
+            if (in.tokenizer() == null && (calib != null || !eval.isEmpty()))
                 throw new PithException(common.model + " has no tokenizer, so it cannot read calibration or evaluation text.");
             int[][] calibration = needsCalibration(plan) ? CalibrationText.sequences(in.tokenizer(), requireCalib(plan), calibSeqs, calibLen) : null;
-            int[] evalTokens = eval == null ? null : evalTokens(in);
+            List<int[]> evalTokens = new ArrayList<>();
+            for (Path f : eval) evalTokens.add(evalTokens(in, f));
             TokenSource recoverTokens = recoverSteps > 0 ? recoveryTokens(in) : null;
             int ctx = common.ctx > 0 ? common.ctx : in.config().contextLength();
             report.put("model", common.model.toString());
@@ -93,7 +94,13 @@ final class PruneCommand implements Runnable {
             if (calibration != null) report.put("calibration_tokens", (long) calibSeqs * calibLen);
             report.put("params_before", in.parameterCount());
             report.put("bytes_before", in.byteSize());
-            if (evalTokens != null) report.put("ppl_before", perplexity(in, evalTokens, ctx, "perplexity (dense)"));
+            List<Map<String, Object>> evals = new ArrayList<>();
+            for (int i = 0; i < eval.size(); i++) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("file", eval.get(i).toString());
+                e.put("ppl_before", perplexity(in, evalTokens.get(i), ctx, "perplexity (dense)"));
+                evals.add(e);
+            }
 
             Map<String, boolean[]> masks = Map.of();
             Model pruned;
@@ -121,7 +128,7 @@ final class PruneCommand implements Runnable {
             }
             report.put("params_after", pruned.parameterCount());
             report.put("bytes_after", pruned.byteSize());
-            if (evalTokens != null) report.put("ppl_after", perplexity(pruned, evalTokens, ctx, "perplexity (pruned)"));
+            for (int i = 0; i < eval.size(); i++) evals.get(i).put("ppl_after", perplexity(pruned, evalTokens.get(i), ctx, "perplexity (pruned)"));
             if (recoverSteps > 0) {
                 int seqLen = Math.min(calibLen, pruned.config().contextLength());
                 Recovery.Result rr;
@@ -136,7 +143,13 @@ final class PruneCommand implements Runnable {
                 rec.put("last_loss", rr.lastLoss());
                 report.put("recovery", rec);
                 if (!masks.isEmpty()) report.put("matrix_sparsity_after_recovery", overall(countZeros(pruned, masks.keySet())));
-                if (evalTokens != null) report.put("ppl_after_recovery", perplexity(pruned, evalTokens, ctx, "perplexity (recovered)"));
+                for (int i = 0; i < eval.size(); i++)
+                    evals.get(i).put("ppl_after_recovery", perplexity(pruned, evalTokens.get(i), ctx, "perplexity (recovered)"));
+            }
+            if (!evals.isEmpty()) {
+                report.put("ctx", ctx);
+                report.put("eval", evals);
+                report.putAll(withoutFile(evals.get(0))); // the first file's figures at the top level, for scripts
             }
             ModelWriters.write(pruned, out);
         }
@@ -181,8 +194,14 @@ final class PruneCommand implements Runnable {
         return calib;
     }
 
-    private int[] evalTokens(Model m) {
-        String text = CalibrationText.read(eval);
+    private static Map<String, Object> withoutFile(Map<String, Object> e) {
+        Map<String, Object> r = new LinkedHashMap<>(e);
+        r.remove("file");
+        return r;
+    }
+
+    private static int[] evalTokens(Model m, Path file) {
+        String text = CalibrationText.read(file);
         // as llama.cpp's -f (and `pith perplexity`): one trailing newline dropped
         if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);
         return m.tokenizer().encode(text, m.tokenizer().addBosByDefault(), false);
@@ -263,8 +282,13 @@ final class PruneCommand implements Runnable {
                 java.util.Arrays.toString((int[]) r.get("removed_layers")), java.util.Arrays.toString((double[]) r.get("block_influence")));
         if (r.containsKey("ffn_after")) o.printf("  ffn width %s -> %s%n", r.get("ffn_before"), r.get("ffn_after"));
         o.printf("  parameters %,d -> %,d; bytes %,d -> %,d%n", r.get("params_before"), r.get("params_after"), r.get("bytes_before"), r.get("bytes_after"));
-        if (r.containsKey("ppl_before")) o.printf("  perplexity %.4f -> %.4f%n", r.get("ppl_before"), r.get("ppl_after"));
-        if (r.containsKey("ppl_after_recovery")) o.printf("  perplexity after %d recovery steps %.4f%n", recoverSteps, r.get("ppl_after_recovery"));
+        if (r.get("eval") instanceof List<?> evals)
+            for (Object x : evals) {
+                Map<?, ?> e = (Map<?, ?>) x;
+                o.printf("  perplexity of %s: %.4f -> %.4f", e.get("file"), e.get("ppl_before"), e.get("ppl_after"));
+                if (e.containsKey("ppl_after_recovery")) o.printf(" -> %.4f after %d recovery steps", e.get("ppl_after_recovery"), recoverSteps);
+                o.println();
+            }
         o.printf("  %.1f s%n", r.get("seconds"));
         o.flush();
     }
