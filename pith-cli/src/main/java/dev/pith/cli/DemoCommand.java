@@ -87,6 +87,7 @@ final class DemoCommand implements Runnable {
                     Map.of("bytes", cv.path("bytes").asLong()));
             evaluate("eval " + type, q, heldOut);
         }
+        prune(f32, train, heldOut, run);
         report(dir);
     }
 
@@ -95,6 +96,17 @@ final class DemoCommand implements Runnable {
         JsonNode p = pith(name, "perplexity", "--model", model.toString(), "--file", heldOut.toString(), "--ctx", "128", "--json");
         stage(name, p.path("seconds").asDouble(), String.format("perplexity %.3f on held-out source (%d tokens scored), %,d bytes",
                 p.path("ppl").asDouble(), p.path("tokens").asLong(), size(model)), Map.of("ppl", p.path("ppl").asDouble(), "bytes", size(model)));
+    }
+
+    /** Wanda 2:4 on the trained model, calibrated on training text; perplexity before and after on the first held-out chunks. */
+    private void prune(Path model, Path train, Path heldOut, Path run) {
+        Path out = run.resolve("model-wanda-2of4.gguf");
+        JsonNode p = pith("prune wanda 2:4", "prune", "--model", model.toString(), "--method", "wanda", "--pattern", "2:4",
+                "--calib", train.toString(), "--calib-seqs", "16", "--calib-len", "64", "--eval", heldOut.toString(), "--ctx", "128",
+                "--eval-chunks", "16", "--out", out.toString(), "--json");
+        stage("prune wanda 2:4", p.path("seconds").asDouble(), String.format("half of every projection's weights zeroed (2 of each 4): perplexity %.3f -> %.3f on %d held-out chunks",
+                p.path("ppl_before").asDouble(), p.path("ppl_after").asDouble(), 16),
+                Map.of("ppl_before", p.path("ppl_before").asDouble(), "ppl_after", p.path("ppl_after").asDouble(), "sparsity", p.path("matrix_sparsity").asDouble()));
     }
 
     private void report(Path dir) {

@@ -23,7 +23,7 @@ class DemoTest {
         JsonNode report = new ObjectMapper().readTree(r.out());
         List<String> names = new ArrayList<>();
         for (JsonNode s : report.get("stages")) names.add(s.get("stage").asText());
-        assertThat(names).containsExactly("data", "tokenizer", "train", "eval F32", "generate", "quantize Q8_0", "eval Q8_0", "quantize Q4_0", "eval Q4_0");
+        assertThat(names).containsExactly("data", "tokenizer", "train", "eval F32", "generate", "quantize Q8_0", "eval Q8_0", "quantize Q4_0", "eval Q4_0", "prune wanda 2:4");
         JsonNode stages = report.get("stages");
         double f32 = stages.get(3).get("ppl").asDouble(), q8 = stages.get(6).get("ppl").asDouble(), q4 = stages.get(8).get("ppl").asDouble();
         // 12 steps do not train much, but the loss must be finite and quantization must shrink the file.
@@ -33,5 +33,9 @@ class DemoTest {
         assertThat(q4).isFinite();
         assertThat(stages.get(5).get("bytes").asLong()).isLessThan(stages.get(3).get("bytes").asLong());
         assertThat(Files.exists(dir.resolve("run/model.gguf"))).isTrue();
+        JsonNode pruned = stages.get(9);
+        assertThat(pruned.get("sparsity").asDouble()).isEqualTo(0.5);
+        assertThat(pruned.get("ppl_after").asDouble()).isFinite().isGreaterThan(1);
+        assertThat(Files.exists(dir.resolve("run/model-wanda-2of4.gguf"))).isTrue();
     }
 }
