@@ -4,7 +4,7 @@
 # pruning before and after recovery. One JSON line per run in $OUT/results.jsonl.
 # Usage: bench/prune/run.sh MODEL NAME REMOVE_LAYERS [RECOVER_STEPS] [EVAL_CHUNKS]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ROOT="${PITH_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 MODEL="$1"; NAME="$2"; REMOVE="$3"; STEPS="${4:-200}"; CHUNKS="${5:-300}"
 DATA="${PITH_SHARED:-$ROOT/../shared}/data/text"
 OUT="${PRUNE_OUT:-/work/models/prune}"
@@ -29,7 +29,12 @@ COMMON=(--calib "$OUT/ts-train90.txt" --eval "$DATA/wikitext-2-test.txt" --eval 
 run() { # tag, args...
   local tag="$1"; shift
   echo "== $NAME $tag" >&2
-  "${PITH[@]}" prune --model "$MODEL" "$@" "${COMMON[@]}" 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); d['name']='$NAME'; d['tag']='$tag'; print(json.dumps(d))" >> "$OUT/results.jsonl"
+  # A refused run (a pattern that does not divide a row) is logged and skipped, not fatal.
+  if "${PITH[@]}" prune --model "$MODEL" "$@" "${COMMON[@]}" > "$OUT/last.json" 2> "$OUT/last.err"; then
+    python3 -c "import json,sys; d=json.load(open('$OUT/last.json')); d['name']='$NAME'; d['tag']='$tag'; print(json.dumps(d))" >> "$OUT/results.jsonl"
+  else
+    echo "   refused: $(grep '^pith:' "$OUT/last.err" | tail -1)" >&2
+  fi
 }
 for m in magnitude wanda sparsegpt; do
   run "$m 50%" --method $m --sparsity 0.5 --out "$OUT/$NAME-$m-50.gguf"
