@@ -17,19 +17,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Structurally pruned models are plain smaller dense models: a stories260K with a quarter of every
- * SwiGLU layer's neurons removed, and one with a block removed, load in llama.cpp and give Pith's
+ * SwiGLU layer's neurons removed, one with a block removed, and one with a quarter of its key/value
+ * head groups removed (query width 48 of a 64-wide model: GGUF's key_length), load in llama.cpp and give Pith's
  * top-5 tokens and logits (1e-3 relative), so the shapes and metadata Pith writes are consistent.
  */
 class PrunedModelParityTest {
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp", "layers"})
+    @ValueSource(strings = {"mlp", "layers", "heads"})
     void llamaCppRunsAStructurallyPrunedModelWithPithsLogits(String kind) throws Exception {
         String shared = System.getProperty("pith.shared") + "/data";
         Path out = dir.resolve(kind + ".gguf");
         JsonNode report = pith("prune", "--model", shared + "/models/stories260K-f32.gguf", "--structured", kind,
-                kind.equals("mlp") ? "--ratio" : "--remove", kind.equals("mlp") ? "0.25" : "1",
+                kind.equals("layers") ? "--remove" : "--ratio", kind.equals("layers") ? "1" : "0.25",
                 "--calib", shared + "/text/tinystories-sample.txt", "--calib-seqs", "8", "--calib-len", "64", "--out", out.toString(), "--json");
         assertThat(report.get("params_after").asLong()).isLessThan(report.get("params_before").asLong());
         JsonNode info = pith("info", "--model", out.toString(), "--json");

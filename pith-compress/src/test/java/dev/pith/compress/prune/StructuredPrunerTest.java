@@ -91,6 +91,32 @@ class StructuredPrunerTest {
         }
     }
 
+    /** Removing a key/value group equals keeping it with its query heads' attn_output columns zeroed. */
+    @Test
+    void headPruningEqualsZeroingTheRemovedHeadsOutput() {
+        try (Model m = PruneFixtures.stories260k()) {
+            var c = m.config();
+            HeadPruner.Result r = HeadPruner.prune(m, 0.25, PruneFixtures.calibration(m, 4, 32));
+            int perGroup = c.heads() / c.kvHeads(), hd = c.headDim(), qDim = c.qDim();
+            assertThat(r.model().config().kvHeads()).isEqualTo(c.kvHeads() - 1);
+            assertThat(r.model().config().heads()).isEqualTo(c.heads() - perGroup);
+            Map<String, Tensor> zeroed = new LinkedHashMap<>(m.tensors());
+            for (int l = 0; l < c.layers(); l++) {
+                String name = "blk." + l + ".attn_output.weight";
+                Tensor wo = m.tensor(name);
+                float[] w = ModelEdit.floats(wo);
+                for (int g = 0; g < c.kvHeads(); g++) {
+                    if (contains(r.keptGroups()[l], g)) continue;
+                    for (int row = 0; row < wo.rows(); row++)
+                        for (int j = g * perGroup * hd; j < (g + 1) * perGroup * hd; j++) w[row * qDim + j] = 0;
+                }
+                zeroed.put(name, ModelEdit.f32(name, w, wo.rows(), qDim));
+            }
+            float[] a = new Transformer(r.model()).forward(PROMPT), b = new Transformer(ModelEdit.with(m, c, zeroed)).forward(PROMPT);
+            for (int i = 0; i < a.length; i++) assertThat(a[i]).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-3f));
+        }
+    }
+
     private static boolean contains(int[] a, int v) {
         for (int x : a) if (x == v) return true;
         return false;
