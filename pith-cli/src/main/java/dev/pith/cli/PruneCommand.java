@@ -2,6 +2,7 @@ package dev.pith.cli;
 
 import dev.pith.compress.calib.CalibrationText;
 import dev.pith.compress.prune.DepthPruner;
+import dev.pith.compress.prune.EmbeddingPruner;
 import dev.pith.compress.prune.HeadPruner;
 import dev.pith.compress.prune.Method;
 import dev.pith.compress.prune.MlpPruner;
@@ -47,11 +48,11 @@ final class PruneCommand implements Runnable {
     Double sparsity;
     @Option(names = "--pattern", paramLabel = "N:M", description = "Keep N of every M consecutive weights of a row (2:4, 4:8, ...) instead of --sparsity.")
     String pattern;
-    @Option(names = "--structured", paramLabel = "KIND", description = "Structured pruning: layers (whole blocks), mlp (SwiGLU neurons) or heads (attention heads, whole key/value groups).")
+    @Option(names = "--structured", paramLabel = "KIND", description = "Structured pruning: layers (whole blocks), mlp (SwiGLU neurons), heads (attention heads, whole key/value groups) or embedding (residual-stream channels).")
     String structured;
     @Option(names = "--remove", paramLabel = "K", description = "With --structured layers: blocks to remove.")
     Integer remove;
-    @Option(names = "--ratio", paramLabel = "R", description = "With --structured mlp or heads: share of each layer's neurons or key/value heads to remove, in (0, 1).")
+    @Option(names = "--ratio", paramLabel = "R", description = "With --structured mlp, heads or embedding: share of each layer's neurons, key/value heads, or of the embedding channels to remove, in (0, 1).")
     Double ratio;
     @Option(names = "--calib", paramLabel = "FILE", description = "Calibration text (not the evaluation text).")
     Path calib;
@@ -121,6 +122,11 @@ final class PruneCommand implements Runnable {
                 report.put("block_influence", r.influence());
                 report.put("removed_layers", r.removed());
                 report.put("layers_after", pruned.config().layers());
+            } else if (plan.structured.equals("embedding")) {
+                EmbeddingPruner.Result r = EmbeddingPruner.prune(in, ratio, calibration);
+                pruned = r.model();
+                report.put("dim_before", in.config().dim());
+                report.put("dim_after", pruned.config().dim());
             } else if (plan.structured.equals("heads")) {
                 HeadPruner.Result r = HeadPruner.prune(in, ratio, calibration);
                 pruned = r.model();
@@ -180,12 +186,15 @@ final class PruneCommand implements Runnable {
                 throw new PithException("--structured cannot be combined with --method, --sparsity or --pattern.");
             switch (structured) {
                 case "layers" -> { if (remove == null) throw new PithException("--structured layers needs --remove K."); }
-                case "mlp", "heads" -> {
+                case "mlp", "heads", "embedding" -> {
                     if (ratio == null) throw new PithException("--structured " + structured + " needs --ratio R.");
                     if (!(ratio > 0 && ratio < 1)) throw new PithException("--ratio must lie in (0, 1), got " + ratio + ".");
                 }
-                default -> throw new PithException("--structured must be layers, mlp or heads, not '" + structured + "'.");
+                default -> throw new PithException("--structured must be layers, mlp, heads or embedding, not '" + structured + "'.");
             }
+            if (recoverSteps > 0 && (structured.equals("heads") || structured.equals("embedding")))
+                throw new PithException("--recover-steps is not available after --structured " + structured
+                        + ": the training engine needs heads × head width = embedding width, which that pruning changes.");
             return new Plan(null, null, structured);
         }
         if (method == null) throw new PithException("give --method magnitude|wanda|sparsegpt with --sparsity or --pattern, or --structured layers|mlp.");
@@ -288,6 +297,7 @@ final class PruneCommand implements Runnable {
         if (r.containsKey("removed_layers")) o.printf("  removed blocks %s (block influence %s)%n",
                 java.util.Arrays.toString((int[]) r.get("removed_layers")), java.util.Arrays.toString((double[]) r.get("block_influence")));
         if (r.containsKey("heads_after")) o.printf("  heads %s -> %s (%s key/value heads)%n", r.get("heads_before"), r.get("heads_after"), r.get("kv_heads_after"));
+        if (r.containsKey("dim_after")) o.printf("  embedding width %s -> %s%n", r.get("dim_before"), r.get("dim_after"));
         if (r.containsKey("ffn_after")) o.printf("  ffn width %s -> %s%n", r.get("ffn_before"), r.get("ffn_after"));
         o.printf("  parameters %,d -> %,d; bytes %,d -> %,d%n", r.get("params_before"), r.get("params_after"), r.get("bytes_before"), r.get("bytes_after"));
         if (r.get("eval") instanceof List<?> evals)

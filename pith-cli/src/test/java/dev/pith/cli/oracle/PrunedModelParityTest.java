@@ -18,14 +18,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Structurally pruned models are plain smaller dense models: a stories260K with a quarter of every
  * SwiGLU layer's neurons removed, one with a block removed, and one with a quarter of its key/value
- * head groups removed (query width 48 of a 64-wide model: GGUF's key_length), load in llama.cpp and give Pith's
+ * head groups removed (query width 48 of a 64-wide model: GGUF's key_length), and one with a quarter
+ * of its embedding channels removed (width 48, query width 64), load in llama.cpp and give Pith's
  * top-5 tokens and logits (1e-3 relative), so the shapes and metadata Pith writes are consistent.
  */
 class PrunedModelParityTest {
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp", "layers", "heads"})
+    @ValueSource(strings = {"mlp", "layers", "heads", "embedding"})
     void llamaCppRunsAStructurallyPrunedModelWithPithsLogits(String kind) throws Exception {
         String shared = System.getProperty("pith.shared") + "/data";
         Path out = dir.resolve(kind + ".gguf");

@@ -117,6 +117,26 @@ class StructuredPrunerTest {
         }
     }
 
+    /** Every tensor that touches the residual stream loses the same channels; the model runs. */
+    @Test
+    void embeddingPruningCutsTheResidualStreamEverywhere() {
+        try (Model m = PruneFixtures.stories260k()) {
+            EmbeddingPruner.Result r = EmbeddingPruner.prune(m, 0.25, PruneFixtures.calibration(m, 4, 32));
+            int dim = m.config().dim(), keep = dim - 16;
+            assertThat(r.model().config().dim()).isEqualTo(keep);
+            assertThat(r.kept()).hasSize(keep);
+            assertThat(r.model().tensor("token_embd.weight").cols()).isEqualTo(keep);
+            assertThat(r.model().tensor("output_norm.weight").elementCount()).isEqualTo(keep);
+            assertThat(r.model().tensor("blk.0.attn_q.weight").cols()).isEqualTo(keep);
+            assertThat(r.model().tensor("blk.0.attn_output.weight").rows()).isEqualTo(keep);
+            assertThat(r.model().tensor("blk.0.ffn_down.weight").rows()).isEqualTo(keep);
+            // a kept channel's embedding column is the original one
+            float[] before = ModelEdit.floats(m.tensor("token_embd.weight")), after = ModelEdit.floats(r.model().tensor("token_embd.weight"));
+            for (int i = 0; i < keep; i++) assertThat(after[7 * keep + i]).isEqualTo(before[7 * dim + r.kept()[i]]);
+            UnstructuredPrunerTest.assertFinite(r.model());
+        }
+    }
+
     private static boolean contains(int[] a, int v) {
         for (int x : a) if (x == v) return true;
         return false;
