@@ -79,6 +79,8 @@ async function context(model, opts, size, threads, sequences = 1) {
         experimentalKvCacheKeyType: kv,
         experimentalKvCacheValueType: kv,
         failedCreationRemedy: false,
+        // --lora FILE: a GGUF LoRA adapter applied unmerged at scale 1 (llama.cpp's --lora)
+        ...(opts.lora ? { lora: { adapters: [{ filePath: opts.lora, scale: 1 }] } } : {}),
     });
 }
 

@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "data", description = "Prepare training data.", subcommands = DataCommand.Pack.class)
+@Command(name = "data", description = "Prepare training data.", subcommands = {DataCommand.Pack.class, DataCurateCommand.class, DataScoreCommand.class})
 final class DataCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -18,47 +18,29 @@ import java.util.Map;
 @Command(name = "generate", description = "Continue a prompt; the text streams to stdout as it is generated.")
 final class GenerateCommand implements Runnable {
     @Mixin CommonOptions common;
+    @Mixin SamplingOptions sampling;
     @Spec CommandSpec spec;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "Text to continue.")
     String prompt;
 
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "128", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
-    int maxTokens;
-
-    @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature; 0 is greedy (default ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-k", defaultValue = "40", description = "Keep the k most likely tokens, 0 = off (default ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus sampling threshold, 1 = off (default ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--min-p", defaultValue = "0.05", description = "Drop tokens below min-p × the best one's probability, 0 = off (default ${DEFAULT-VALUE}).")
-    float minP;
-
-    @Option(names = "--repeat-penalty", defaultValue = "1.0", description = "Penalty for recently used tokens, 1 = off (default ${DEFAULT-VALUE}).")
-    float repeatPenalty;
-
-    @Option(names = "--repeat-last-n", defaultValue = "64", description = "How many recent tokens the penalty considers (default ${DEFAULT-VALUE}).")
-    int repeatLastN;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--ignore-eos", description = "Keep generating past the end-of-text token.")
     boolean ignoreEos;
 
+    @Option(names = "--adapter", paramLabel = "PATH",
+            description = "A LoRA adapter (PEFT folder or GGUF adapter) to apply; the model file is left unchanged.")
+    java.nio.file.Path adapter;
+
     @Override
     public void run() {
-        try (Model m = common.load()) {
+        try (Model base = common.load()) {
+            Model m = adapter == null ? base : AdapterLoading.apply(base, adapter);
             Transformer t = new Transformer(m, common.runtime());
-            SamplerSettings s = new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed);
+            SamplerSettings s = sampling.settings();
             PrintWriter out = spec.commandLine().getOut();
             StreamingDecoder decoder = new StreamingDecoder(m.tokenizer(), true);
             StringBuilder text = new StringBuilder();
-            Generator.Result r = new Generator(t).ignoreEos(ignoreEos).generate(prompt, maxTokens, s, id -> {
+            Generator.Result r = new Generator(t).ignoreEos(ignoreEos).generate(prompt, sampling.maxTokens, s, id -> {
                 String piece = decoder.accept(id);
                 text.append(piece);
                 if (!common.json) {

@@ -37,6 +37,10 @@ final class InitCommand implements Runnable {
             description = "tokenizer.json to embed (default: the preset's shared tokenizer, or tokenizer.json beside --config).")
     Path tokenizer;
 
+    @Option(names = "--tokenizer-from", paramLabel = "MODEL",
+            description = "Take the tokenizer from this model (GGUF, HF folder or llama2.c), e.g. a distillation teacher, so the two share a vocabulary.")
+    Path tokenizerFrom;
+
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -63,6 +67,7 @@ final class InitCommand implements Runnable {
         if (!out.getFileName().toString().toLowerCase().endsWith(".gguf"))
             throw new PithException(out + ": pith init writes GGUF; give an output name ending in .gguf.");
         DType t = DType.parse(type);
+        if (tokenizer != null && tokenizerFrom != null) throw new PithException("give at most one of --tokenizer and --tokenizer-from.");
         ModelConfig shape;
         Path tok;
         String note = "";
@@ -71,13 +76,14 @@ final class InitCommand implements Runnable {
             if (p == null) throw new PithException("unknown preset '" + preset + "'; choose one of " + String.join(", ", ModelPresets.ALL.keySet()) + ".");
             shape = p.config();
             note = p.note();
-            tok = tokenizer != null ? tokenizer : sharedTokenizer(p.tokenizer());
+            tok = tokenizer != null || tokenizerFrom != null ? tokenizer : sharedTokenizer(p.tokenizer());
         } else {
             shape = HfConfig.read(config).model();
-            tok = tokenizer != null ? tokenizer : config.toAbsolutePath().getParent().resolve("tokenizer.json");
-            if (!Files.exists(tok)) throw new PithException(tok + ": no such file; give the tokenizer.json to embed with --tokenizer.");
+            tok = tokenizer != null || tokenizerFrom != null ? tokenizer : config.toAbsolutePath().getParent().resolve("tokenizer.json");
+            if (tok != null && !Files.exists(tok)) throw new PithException(tok + ": no such file; give the tokenizer.json to embed with --tokenizer.");
         }
-        Tokenizer tk = Tokenizers.fromHfJson(tok);
+        Tokenizer tk = tok != null ? Tokenizers.fromHfJson(tok) : tokenizerOf(tokenizerFrom);
+        if (tok == null) tok = tokenizerFrom;
         ModelConfig c = withVocab(shape, tk.vocabSize());
         try (Model m = RandomModel.create(c, tk, t, seed, std, out)) {
             ModelWriters.writeGguf(withFileType(m, t), out);
@@ -95,6 +101,13 @@ final class InitCommand implements Runnable {
         else {
             spec.commandLine().getOut().printf("wrote %s (%s, %,d bytes, vocabulary %d from %s)%n", out, t, out.toFile().length(), c.vocabSize(), tok);
             if (!note.isEmpty()) spec.commandLine().getErr().println("note: " + note + ".");
+        }
+    }
+
+    private static Tokenizer tokenizerOf(Path model) {
+        try (Model m = dev.pith.model.Models.load(model)) {
+            if (m.tokenizer() == null) throw new PithException(model + " carries no tokenizer to share; give --tokenizer tokenizer.json.");
+            return m.tokenizer();
         }
     }
 

@@ -44,6 +44,28 @@ final class JdkSources {
         }
     }
 
+    /** Copies every entry under {@code folder} (sub-folders too) of src.zip into a new zip: the demo's corpus to curate. */
+    static int zipSlice(Path target, String folder) {
+        Path zip = srcZip();
+        int[] n = {0};
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            AtomicFile.write(target, os -> {
+                java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(os);
+                for (ZipEntry e : Collections.list(z.entries())) {
+                    if (e.isDirectory() || !e.getName().startsWith(folder)) continue;
+                    out.putNextEntry(new ZipEntry(e.getName()));
+                    z.getInputStream(e).transferTo(out);
+                    out.closeEntry();
+                    n[0]++;
+                }
+                out.finish();
+            });
+        } catch (IOException e) {
+            throw new PithException(zip + ": cannot be read (" + e.getMessage() + ").");
+        }
+        return n[0];
+    }
+
     /** Appends whole .java files directly inside {@code folder} (sorted, so every run is the same) until about {@code limit} bytes. */
     private static int append(ZipFile z, String folder, int limit, StringBuilder to) throws IOException {
         List<String> names = new ArrayList<>();

@@ -27,9 +27,13 @@ final class LogitsCommand implements Runnable {
     @Option(names = "--top", defaultValue = "10", description = "How many tokens to show (default ${DEFAULT-VALUE}).")
     int top;
 
+    @Option(names = "--adapter", paramLabel = "PATH", description = "A LoRA adapter (PEFT folder or GGUF adapter) to apply first.")
+    java.nio.file.Path adapter;
+
     @Override
     public void run() {
-        try (Model m = common.load()) {
+        try (Model base = common.load()) {
+            Model m = adapter == null ? base : AdapterLoading.apply(base, adapter);
             if (m.tokenizer() == null) throw new PithException(common.model + " has no tokenizer.");
             int[] ids = m.tokenizer().encode(prompt, m.tokenizer().addBosByDefault(), true);
             if (ids.length == 0) throw new PithException("the prompt is empty and the model adds no BOS token.");

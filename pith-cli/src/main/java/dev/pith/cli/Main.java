@@ -16,16 +16,22 @@ import java.nio.charset.StandardCharsets;
         subcommands = {
                 InfoCommand.class,
                 GenerateCommand.class,
+                ChatCommand.class,
                 LogitsCommand.class,
                 TokenizeCommand.class,
                 PerplexityCommand.class,
                 ConvertCommand.class,
+                QuantizeCommand.class,
+                ImatrixCommand.class,
+                PruneCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
                 TokenizerCommand.class,
                 DataCommand.class,
                 TrainCommand.class,
-                PruneCommand.class,
+                FinetuneCommand.class,
+                MergeCommand.class,
+                DistillCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

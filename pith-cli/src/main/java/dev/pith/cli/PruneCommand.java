@@ -1,31 +1,31 @@
 package dev.pith.cli;
 
 import dev.pith.compress.calib.CalibrationText;
-import dev.pith.compress.prune.DepthPruner;
+import dev.pith.compress.prune.BlockMatrices;
+import dev.pith.compress.prune.F32Model;
+import dev.pith.compress.prune.LayerRemover;
+import dev.pith.compress.prune.Method;
 import dev.pith.compress.prune.EmbeddingPruner;
 import dev.pith.compress.prune.HeadPruner;
-import dev.pith.compress.prune.Method;
-import dev.pith.compress.prune.MlpPruner;
-import dev.pith.compress.prune.ModelEdit;
+import dev.pith.compress.prune.MlpWidthPruner;
 import dev.pith.compress.prune.Recovery;
-import dev.pith.compress.prune.Sparsity;
-import dev.pith.compress.prune.TensorSparsity;
+import dev.pith.train.TokenSource;
+import dev.pith.compress.prune.Pattern;
 import dev.pith.compress.prune.UnstructuredPruner;
 import dev.pith.core.PithException;
 import dev.pith.core.Tensor;
 import dev.pith.model.Model;
 import dev.pith.model.ModelWriters;
-import dev.pith.model.runtime.Perplexity;
-import dev.pith.model.runtime.Transformer;
-import dev.pith.train.TokenSource;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,281 +33,272 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "prune", sortOptions = false,
-        description = {"Remove the weights that matter least: single weights (magnitude, Wanda, SparseGPT),",
-                "N:M groups (--pattern 2:4), whole MLP neurons (--structured mlp --ratio R) or whole blocks",
-                "(--structured layers --remove K), optionally fine-tune briefly (--recover-steps N),",
-                "and report sparsity, size and perplexity before and after."})
+@Command(name = "prune",
+        description = {"Remove the weights that matter least and write an F32 GGUF.",
+                "Unstructured or N:M: --method magnitude|wanda|sparsegpt --sparsity S or --pattern N:M (per output row).",
+                "Structured: --structured layers --remove K (ShortGPT Block Influence) or --structured mlp --ratio R",
+                "(neurons by mean |activation|, the same count from every layer). Calibration statistics come from --calib text."})
 final class PruneCommand implements Runnable {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
 
-    @Option(names = "--method", paramLabel = "NAME", description = "Unstructured / N:M criterion: magnitude, wanda or sparsegpt.")
-    String method;
-    @Option(names = "--sparsity", paramLabel = "S", description = "Share of each projection matrix's weights to zero, in [0, 1).")
-    Double sparsity;
-    @Option(names = "--pattern", paramLabel = "N:M", description = "Keep N of every M consecutive weights of a row (2:4, 4:8, ...) instead of --sparsity.")
-    String pattern;
-    @Option(names = "--structured", paramLabel = "KIND", description = "Structured pruning: layers (whole blocks), mlp (SwiGLU neurons), heads (attention heads, whole key/value groups) or embedding (residual-stream channels).")
-    String structured;
-    @Option(names = "--remove", paramLabel = "K", description = "With --structured layers: blocks to remove.")
-    Integer remove;
-    @Option(names = "--ratio", paramLabel = "R", description = "With --structured mlp, heads or embedding: share of each layer's neurons, key/value heads, or of the embedding channels to remove, in (0, 1).")
-    Double ratio;
-    @Option(names = "--calib", paramLabel = "FILE", description = "Calibration text (not the evaluation text).")
-    Path calib;
-    @Option(names = "--calib-seqs", paramLabel = "N", defaultValue = "128", description = "Calibration sequences (default ${DEFAULT-VALUE}).")
-    int calibSeqs;
-    @Option(names = "--calib-len", paramLabel = "N", defaultValue = "128", description = "Tokens per calibration sequence (default ${DEFAULT-VALUE}).")
-    int calibLen;
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "PATH", description = "Pruned model: a .gguf file or a Hugging Face folder.")
+    @Option(names = {"-o", "--out"}, required = true, description = "Output GGUF file (F32).")
     Path out;
-    @Option(names = "--eval", paramLabel = "FILE", description = "Held-out text: perplexity before and after (llama.cpp's method, --ctx tokens per chunk); repeat for several files.")
-    List<Path> eval = new ArrayList<>();
-    @Option(names = "--eval-chunks", paramLabel = "N", defaultValue = "0", description = "Score at most N chunks of --eval (0 = all).")
+
+    @Option(names = "--method", description = "magnitude, wanda or sparsegpt (unstructured and N:M pruning).")
+    String method;
+
+    @Option(names = "--sparsity", description = "Fraction of each output row's weights to remove, in [0, 1).")
+    Double sparsity;
+
+    @Option(names = "--pattern", paramLabel = "N:M", description = "Keep N weights of every M consecutive ones in a row (2:4, 4:8, ...); sets the sparsity to 1 - N/M.")
+    String pattern;
+
+    @Option(names = "--structured", description = "layers (remove whole blocks), mlp (MLP neurons), heads (attention heads, whole key/value groups) or embedding (residual-stream channels).")
+    String structured;
+
+    @Option(names = "--remove", description = "With --structured layers: how many blocks to remove.")
+    Integer remove;
+
+    @Option(names = "--ratio", description = "With --structured mlp, heads or embedding: fraction of MLP neurons, key/value heads or embedding channels to remove, in [0, 1).")
+    Double ratio;
+
+    @Option(names = "--calib", paramLabel = "FILE", description = "UTF-8 calibration text (not needed for magnitude).")
+    Path calib;
+
+    @Option(names = "--calib-tokens", defaultValue = "8192", description = "Calibration tokens, in sequences of 128 (default ${DEFAULT-VALUE}: 64 sequences).")
+    int calibTokens;
+
+    @Option(names = "--eval", paramLabel = "FILE", description = "Text whose perplexity (llama.cpp's method, --eval-ctx) is measured before and after.")
+    Path eval;
+
+    @Option(names = "--eval-ctx", defaultValue = "128", description = "Context of the perplexity chunks (default ${DEFAULT-VALUE}).")
+    int evalCtx;
+
+    @Option(names = "--eval-chunks", defaultValue = "100", description = "Chunks of the --eval text to score; 0 = all (default ${DEFAULT-VALUE}).")
     int evalChunks;
-    @Option(names = "--recover-steps", paramLabel = "N", defaultValue = "0", description = "Fine-tune the pruned model for N steps (pruned weights stay zero).")
+
+    @Option(names = "--recover-steps", paramLabel = "N", defaultValue = "0", description = "Fine-tune the pruned model for N steps afterwards; pruned weights stay zero (default ${DEFAULT-VALUE}: none).")
     int recoverSteps;
-    @Option(names = "--recover-data", paramLabel = "FILE", description = "Text for recovery (default: --calib).")
+
+    @Option(names = "--recover-data", paramLabel = "FILE", description = "Text for recovery fine-tuning (default: --calib).")
     Path recoverData;
+
     @Option(names = "--lr", paramLabel = "X", defaultValue = "1e-4", description = "Recovery learning rate (default ${DEFAULT-VALUE}).")
     double lr;
-    @Option(names = "--recover-batch", paramLabel = "N", defaultValue = "8", description = "Recovery sequences per step (default ${DEFAULT-VALUE}).")
+
+    @Option(names = "--recover-batch", paramLabel = "N", defaultValue = "8", description = "Recovery sequences of 128 tokens per step (default ${DEFAULT-VALUE}).")
     int recoverBatch;
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "1337", description = "Seed for recovery batches (default ${DEFAULT-VALUE}).")
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1337", description = "Seed of the recovery batches (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public void run() {
         long t0 = System.nanoTime();
-        Plan plan = plan();
-        Map<String, Object> report = new LinkedHashMap<>();
-        try (Model in = common.load()) {
-            if (in.tokenizer() == null && (calib != null || !eval.isEmpty()))
-                throw new PithException(common.model + " has no tokenizer, so it cannot read calibration or evaluation text.");
-            int[][] calibration = needsCalibration(plan) ? CalibrationText.sequences(in.tokenizer(), requireCalib(plan), calibSeqs, calibLen) : null;
-            List<int[]> evalTokens = new ArrayList<>();
-            for (Path f : eval) evalTokens.add(evalTokens(in, f));
-            TokenSource recoverTokens = recoverSteps > 0 ? recoveryTokens(in) : null;
-            int ctx = common.ctx > 0 ? common.ctx : in.config().contextLength();
-            report.put("model", common.model.toString());
-            report.put("out", out.toString());
-            report.put("pruning", plan.describe());
-            if (calibration != null) report.put("calibration_tokens", (long) calibSeqs * calibLen);
-            report.put("params_before", in.parameterCount());
-            report.put("bytes_before", in.byteSize());
-            List<Map<String, Object>> evals = new ArrayList<>();
-            for (int i = 0; i < eval.size(); i++) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("file", eval.get(i).toString());
-                e.put("ppl_before", perplexity(in, evalTokens.get(i), ctx, "perplexity (dense)"));
-                evals.add(e);
-            }
-
-            Map<String, boolean[]> masks = Map.of();
-            Model pruned;
-            if (plan.structured == null) {
-                UnstructuredPruner.Result r;
-                try (ProgressBar bar = Progress.bar("prune " + plan.method.name().toLowerCase(), in.config().layers())) {
-                    r = UnstructuredPruner.prune(in, plan.method, plan.sparsity, calibration, bar::stepTo);
-                }
-                pruned = r.model();
-                masks = r.masks();
-                report.put("tensors", tensorReport(r.tensors()));
-                report.put("layers", layerReport(r.tensors(), in.config().layers()));
-                report.put("matrix_sparsity", overall(r.tensors()));
-            } else if (plan.structured.equals("layers")) {
-                DepthPruner.Result r = DepthPruner.prune(in, remove, calibration);
-                pruned = r.model();
-                report.put("block_influence", r.influence());
-                report.put("removed_layers", r.removed());
-                report.put("layers_after", pruned.config().layers());
-            } else if (plan.structured.equals("embedding")) {
-                EmbeddingPruner.Result r = EmbeddingPruner.prune(in, ratio, calibration);
-                pruned = r.model();
-                report.put("dim_before", in.config().dim());
-                report.put("dim_after", pruned.config().dim());
-            } else if (plan.structured.equals("heads")) {
-                HeadPruner.Result r = HeadPruner.prune(in, ratio, calibration);
-                pruned = r.model();
-                report.put("heads_before", in.config().heads());
-                report.put("heads_after", pruned.config().heads());
-                report.put("kv_heads_after", pruned.config().kvHeads());
-            } else {
-                MlpPruner.Result r = MlpPruner.prune(in, ratio, calibration);
-                pruned = r.model();
-                report.put("ffn_before", in.config().ffnDim());
-                report.put("ffn_after", pruned.config().ffnDim());
-            }
-            report.put("params_after", pruned.parameterCount());
-            report.put("bytes_after", pruned.byteSize());
-            for (int i = 0; i < eval.size(); i++) evals.get(i).put("ppl_after", perplexity(pruned, evalTokens.get(i), ctx, "perplexity (pruned)"));
+        validate();
+        try (Model src = common.load(); Model dense = F32Model.copy(src); Arena arena = Arena.ofShared()) {
+            checkShapes(dense);
+            boolean needsCalib = structured != null || Method.parse(method) != Method.MAGNITUDE;
+            int seqLen = Math.min(128, dense.config().contextLength());
+            int[][] calibration = needsCalib
+                    ? CalibrationText.sequences(calib, requireTokenizer(dense), Math.max(1, (calibTokens + seqLen - 1) / seqLen), seqLen)
+                    : null;
+            int[] evalTokens = eval == null ? null : EvalText.tokens(eval, requireTokenizer(dense));
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("in", common.model.toString());
+            o.put("out", out.toString());
+            Double pplBefore = evalTokens == null ? null : EvalText.perplexity(dense, evalTokens, evalCtx, evalChunks);
+            long paramsBefore = dense.parameterCount(), bytesBefore = src.byteSize(), nonzeroBefore = nonZero(dense);
+            Model pruned = prune(dense, calibration, arena, o);
+            Double pplAfter = evalTokens == null ? null : EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks);
             if (recoverSteps > 0) {
-                int seqLen = Math.min(calibLen, pruned.config().contextLength());
-                Recovery.Result rr;
-                try (ProgressBar bar = Progress.bar("recover", recoverSteps)) {
-                    rr = Recovery.recover(pruned, masks, recoverTokens, Recovery.options(recoverSteps, recoverBatch, seqLen, lr, seed), bar::stepTo);
-                }
-                pruned = rr.model();
-                Map<String, Object> rec = new LinkedHashMap<>();
-                rec.put("steps", rr.steps());
-                rec.put("lr", lr);
-                rec.put("first_loss", rr.firstLoss());
-                rec.put("last_loss", rr.lastLoss());
-                report.put("recovery", rec);
-                if (!masks.isEmpty()) report.put("matrix_sparsity_after_recovery", overall(countZeros(pruned, masks.keySet())));
-                for (int i = 0; i < eval.size(); i++)
-                    evals.get(i).put("ppl_after_recovery", perplexity(pruned, evalTokens.get(i), ctx, "perplexity (recovered)"));
-            }
-            if (!evals.isEmpty()) {
-                report.put("ctx", ctx);
-                report.put("eval", evals);
-                report.putAll(withoutFile(evals.get(0))); // the first file's figures at the top level, for scripts
+                pruned = recover(pruned, seqLen, o);
+                if (evalTokens != null) o.put("ppl_after_recovery", EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks));
             }
             ModelWriters.write(pruned, out);
-        }
-        report.put("seconds", (System.nanoTime() - t0) / 1e9);
-        print(report);
-    }
-
-    /** The checked options: one kind of pruning and its parameters. */
-    private record Plan(Method method, Sparsity sparsity, String structured) {
-        String describe() {
-            return structured != null ? structured : method.name().toLowerCase() + " " + sparsity;
-        }
-    }
-
-    private Plan plan() {
-        if (Files.exists(out) && out.toAbsolutePath().normalize().equals(common.model.toAbsolutePath().normalize()))
-            throw new PithException("--out " + out + " is the input model; write the pruned model somewhere else.");
-        if (recoverSteps < 0) throw new PithException("--recover-steps cannot be negative, got " + recoverSteps + ".");
-        if (structured != null) {
-            if (method != null || sparsity != null || pattern != null)
-                throw new PithException("--structured cannot be combined with --method, --sparsity or --pattern.");
-            switch (structured) {
-                case "layers" -> { if (remove == null) throw new PithException("--structured layers needs --remove K."); }
-                case "mlp", "heads", "embedding" -> {
-                    if (ratio == null) throw new PithException("--structured " + structured + " needs --ratio R.");
-                    if (!(ratio > 0 && ratio < 1)) throw new PithException("--ratio must lie in (0, 1), got " + ratio + ".");
-                }
-                default -> throw new PithException("--structured must be layers, mlp, heads or embedding, not '" + structured + "'.");
+            o.put("layers", perLayer(pruned));
+            o.put("params_before", paramsBefore);
+            o.put("params_after", pruned.parameterCount());
+            o.put("nonzero_before", nonzeroBefore);
+            o.put("nonzero_after", nonZero(pruned));
+            o.put("bytes_before", bytesBefore);
+            o.put("bytes_after", pruned.byteSize());
+            o.put("file_bytes", size(out));
+            if (pplBefore != null) {
+                o.put("ppl_before", pplBefore);
+                o.put("ppl_after", pplAfter);
+                o.put("eval", eval.toString());
             }
-            if (recoverSteps > 0 && (structured.equals("heads") || structured.equals("embedding")))
-                throw new PithException("--recover-steps is not available after --structured " + structured
-                        + ": the training engine needs heads × head width = embedding width, which that pruning changes.");
-            return new Plan(null, null, structured);
-        }
-        if (method == null) throw new PithException("give --method magnitude|wanda|sparsegpt with --sparsity or --pattern, or --structured layers|mlp.");
-        Method m = Method.parse(method);
-        if ((sparsity == null) == (pattern == null)) throw new PithException("give exactly one of --sparsity S and --pattern N:M.");
-        return new Plan(m, pattern != null ? Sparsity.pattern(pattern) : Sparsity.unstructured(sparsity), null);
-    }
-
-    private static boolean needsCalibration(Plan p) { return p.structured != null || p.method.needsCalibration(); }
-
-    private Path requireCalib(Plan p) {
-        if (calib == null) throw new PithException("--calib FILE is required for " + p.describe() + " pruning.");
-        return calib;
-    }
-
-    private static Map<String, Object> withoutFile(Map<String, Object> e) {
-        Map<String, Object> r = new LinkedHashMap<>(e);
-        r.remove("file");
-        return r;
-    }
-
-    private static int[] evalTokens(Model m, Path file) {
-        String text = CalibrationText.read(file);
-        // as llama.cpp's -f (and `pith perplexity`): one trailing newline dropped
-        if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);
-        return m.tokenizer().encode(text, m.tokenizer().addBosByDefault(), false);
-    }
-
-    private TokenSource recoveryTokens(Model m) {
-        Path f = recoverData != null ? recoverData : calib;
-        if (f == null) throw new PithException("--recover-steps needs --recover-data FILE (or --calib).");
-        return TokenSource.of(CalibrationText.tokens(m.tokenizer(), f));
-    }
-
-    private double perplexity(Model m, int[] tokens, int ctx, String task) {
-        Transformer t = new Transformer(m, common.runtime().withContextLength(ctx));
-        int total = tokens.length / ctx;
-        if (evalChunks > 0) total = Math.min(total, evalChunks);
-        try (ProgressBar bar = Progress.bar(task, total)) {
-            int bos = m.tokenizer().addBosByDefault() ? m.tokenizer().bos() : -1;
-            return Perplexity.compute(t, tokens, ctx, bos, evalChunks, bar::stepTo).ppl();
+            o.put("calib_tokens", calibration == null ? 0 : calibration.length * seqLen);
+            o.put("seconds", (System.nanoTime() - t0) / 1e9);
+            print(o);
         }
     }
 
-    private static List<Map<String, Object>> tensorReport(List<TensorSparsity> ts) {
-        List<Map<String, Object>> r = new ArrayList<>();
-        for (TensorSparsity t : ts) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("name", t.name());
-            o.put("rows", t.rows());
-            o.put("cols", t.cols());
-            o.put("zeros", t.zeros());
-            o.put("sparsity", t.sparsity());
-            r.add(o);
+    /**
+     * A short fine-tune with the training engine. Unstructured and N:M pruning keep their zeros: every
+     * weight that is zero after pruning is set back to zero after each optimizer step.
+     */
+    private Model recover(Model pruned, int seqLen, Map<String, Object> o) {
+        Map<String, boolean[]> masks = structured == null ? Recovery.zeroMasks(pruned) : Map.of();
+        Path data = recoverData != null ? recoverData : calib;
+        int[] tokens = EvalText.tokens(data, requireTokenizer(pruned));
+        Recovery.Result r;
+        try (ProgressBar bar = Progress.bar("recover", recoverSteps)) {
+            r = Recovery.recover(pruned, masks, TokenSource.of(tokens), Recovery.options(recoverSteps, recoverBatch, seqLen, lr, seed), bar::stepTo);
         }
-        return r;
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("steps", r.steps());
+        rec.put("lr", lr);
+        rec.put("first_loss", r.firstLoss());
+        rec.put("last_loss", r.lastLoss());
+        o.put("recovery", rec);
+        return r.model();
     }
 
-    /** Sparsity per block, over its projection matrices. */
-    private static double[] layerReport(List<TensorSparsity> ts, int layers) {
-        double[] zeros = new double[layers], total = new double[layers];
-        for (TensorSparsity t : ts) {
-            int l = Integer.parseInt(t.name().split("\\.")[1]);
-            zeros[l] += t.zeros();
-            total[l] += (double) t.rows() * t.cols();
+    /** Checks of the options that need no model, before anything is loaded. */
+    private void validate() {
+        if (recoverSteps < 0) throw new PithException("--recover-steps cannot be negative, got " + recoverSteps + ".");
+        if (recoverSteps > 0 && recoverData == null && calib == null)
+            throw new PithException("--recover-steps needs training text: give --recover-data FILE (or --calib FILE).");
+        if (recoverSteps > 0 && ("heads".equals(structured) || "embedding".equals(structured)))
+            throw new PithException("--recover-steps is not available after --structured " + structured
+                    + ": the training engine needs heads × head width = embedding width, which that pruning changes.");
+        if (!ModelWriters.targetFor(out).equals(ModelWriters.Target.GGUF))
+            throw new PithException(out + ": pruned models are written as GGUF; give a name ending in .gguf.");
+        if (structured == null) {
+            if (method == null) throw new PithException("give --method magnitude|wanda|sparsegpt or --structured layers|mlp.");
+            Method m = Method.parse(method);
+            if (pattern == null && sparsity == null) throw new PithException("give --sparsity S (a fraction in [0, 1)) or --pattern N:M.");
+            Pattern p = pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern);
+            if (sparsity != null && pattern != null && Math.abs(sparsity - p.sparsity()) > 1e-9)
+                throw new PithException("--sparsity " + sparsity + " disagrees with --pattern " + pattern + " (which removes " + p.sparsity() + "); give one of them.");
+            if (m != Method.MAGNITUDE) requireCalib();
+        } else if (structured.equals("layers")) {
+            if (remove == null) throw new PithException("--structured layers needs --remove K, the number of blocks to remove.");
+            requireCalib();
+        } else if (structured.equals("mlp")) {
+            if (ratio == null) throw new PithException("--structured mlp needs --ratio R, the fraction of MLP neurons to remove.");
+            if (!(ratio >= 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside [0, 1): it is the fraction of MLP neurons to remove.");
+            requireCalib();
+        } else if (structured.equals("heads") || structured.equals("embedding")) {
+            if (ratio == null) throw new PithException("--structured " + structured + " needs --ratio R, the fraction to remove.");
+            if (!(ratio > 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside (0, 1): it is the fraction of " + structured + " to remove.");
+            requireCalib();
+        } else {
+            throw new PithException("--structured '" + structured + "' is not one of layers, mlp, heads, embedding.");
         }
-        for (int l = 0; l < layers; l++) zeros[l] /= total[l];
-        return zeros;
     }
 
-    private static double overall(List<TensorSparsity> ts) {
-        double z = 0, n = 0;
-        for (TensorSparsity t : ts) { z += t.zeros(); n += (double) t.rows() * t.cols(); }
-        return z / n;
+    /** Checks that need the model's shapes, before any calibration work. */
+    private void checkShapes(Model m) {
+        if (structured == null) UnstructuredPruner.checkShapes(m, pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern));
+        else if (structured.equals("layers")) LayerRemover.check(m, remove);
     }
 
-    private static List<TensorSparsity> countZeros(Model m, Iterable<String> names) {
-        List<TensorSparsity> r = new ArrayList<>();
-        for (String name : names) {
-            Tensor t = m.tensor(name);
-            long z = 0;
-            for (float v : ModelEdit.floats(t)) if (v == 0) z++;
-            r.add(new TensorSparsity(name, t.rows(), t.cols(), z));
+    private void requireCalib() {
+        if (calib == null) throw new PithException("this pruning method needs calibration text: give --calib FILE.");
+        if (!Files.isRegularFile(calib)) throw new PithException(calib + ": the calibration file does not exist.");
+        if (calibTokens <= 0) throw new PithException("--calib-tokens must be positive, not " + calibTokens + ".");
+    }
+
+    private Model prune(Model dense, int[][] calibration, Arena arena, Map<String, Object> o) {
+        if (structured == null) {
+            Method m = Method.parse(method);
+            Pattern p = pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern);
+            o.put("method", m.name().toLowerCase());
+            o.put("pattern", p.nm() ? p.n() + ":" + p.m() : "unstructured");
+            o.put("sparsity", p.sparsity());
+            try (ProgressBar bar = Progress.bar("prune " + m.name().toLowerCase(), dense.config().layers())) {
+                UnstructuredPruner.prune(dense, m, p, calibration, bar::stepTo);
+            }
+            return dense;
         }
-        return r;
+        o.put("structured", structured);
+        if (structured.equals("layers")) {
+            LayerRemover.Result r = LayerRemover.remove(dense, remove, calibration);
+            o.put("block_influence", r.influence());
+            o.put("removed_layers", r.removed());
+            o.put("layers_after", r.model().config().layers());
+            return r.model();
+        }
+        if (structured.equals("heads")) {
+            HeadPruner.Result r = HeadPruner.prune(dense, ratio, calibration);
+            o.put("heads_before", dense.config().heads());
+            o.put("heads_after", r.model().config().heads());
+            o.put("kv_heads_after", r.model().config().kvHeads());
+            return r.model();
+        }
+        if (structured.equals("embedding")) {
+            EmbeddingPruner.Result r = EmbeddingPruner.prune(dense, ratio, calibration);
+            o.put("dim_before", dense.config().dim());
+            o.put("dim_after", r.model().config().dim());
+            return r.model();
+        }
+        MlpWidthPruner.Result r = MlpWidthPruner.prune(dense, ratio, calibration, arena);
+        o.put("ffn_before", r.ffnBefore());
+        o.put("ffn_after", r.ffnAfter());
+        return r.model();
     }
 
-    private void print(Map<String, Object> r) {
-        PrintWriter o = spec.commandLine().getOut();
+    private dev.pith.model.tokenizer.Tokenizer requireTokenizer(Model m) {
+        if (m.tokenizer() == null) throw new PithException(common.model + " has no tokenizer, which calibration and evaluation text need.");
+        return m.tokenizer();
+    }
+
+    /** Sparsity of each block's seven projection matrices. */
+    private static List<Map<String, Object>> perLayer(Model m) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int l = 0; l < m.config().layers(); l++) {
+            long n = 0, z = 0;
+            for (String name : BlockMatrices.names(l)) {
+                Tensor t = m.tensor(name);
+                n += t.elementCount();
+                z += t.elementCount() - nonZero(t);
+            }
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("layer", l);
+            e.put("params", n);
+            e.put("sparsity", (double) z / n);
+            out.add(e);
+        }
+        return out;
+    }
+
+    private static long nonZero(Model m) {
+        long n = 0;
+        for (Tensor t : m.tensors().values()) n += nonZero(t);
+        return n;
+    }
+
+    private static long nonZero(Tensor t) {
+        long n = 0, count = t.elementCount();
+        for (long i = 0; i < count; i++) if (t.data().getAtIndex(ValueLayout.JAVA_FLOAT, i) != 0f) n++;
+        return n;
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    private void print(Map<String, Object> o) {
+        PrintWriter w = spec.commandLine().getOut();
         if (common.json) {
-            Json.print(o, r);
+            Json.print(w, o);
             return;
         }
-        o.printf("pruned %s (%s) -> %s%n", r.get("model"), r.get("pruning"), r.get("out"));
-        if (r.containsKey("layers")) {
-            double[] layers = (double[]) r.get("layers");
-            for (int l = 0; l < layers.length; l++) o.printf("  blk.%d sparsity %.4f%n", l, layers[l]);
-            o.printf("  projection matrices: sparsity %.4f%n", (double) r.get("matrix_sparsity"));
-        }
-        if (r.containsKey("removed_layers")) o.printf("  removed blocks %s (block influence %s)%n",
-                java.util.Arrays.toString((int[]) r.get("removed_layers")), java.util.Arrays.toString((double[]) r.get("block_influence")));
-        if (r.containsKey("heads_after")) o.printf("  heads %s -> %s (%s key/value heads)%n", r.get("heads_before"), r.get("heads_after"), r.get("kv_heads_after"));
-        if (r.containsKey("dim_after")) o.printf("  embedding width %s -> %s%n", r.get("dim_before"), r.get("dim_after"));
-        if (r.containsKey("ffn_after")) o.printf("  ffn width %s -> %s%n", r.get("ffn_before"), r.get("ffn_after"));
-        o.printf("  parameters %,d -> %,d; bytes %,d -> %,d%n", r.get("params_before"), r.get("params_after"), r.get("bytes_before"), r.get("bytes_after"));
-        if (r.get("eval") instanceof List<?> evals)
-            for (Object x : evals) {
-                Map<?, ?> e = (Map<?, ?>) x;
-                o.printf("  perplexity of %s: %.4f -> %.4f", e.get("file"), e.get("ppl_before"), e.get("ppl_after"));
-                if (e.containsKey("ppl_after_recovery")) o.printf(" -> %.4f after %d recovery steps", e.get("ppl_after_recovery"), recoverSteps);
-                o.println();
-            }
-        o.printf("  %.1f s%n", r.get("seconds"));
-        o.flush();
+        w.printf("wrote %s in %.1f s%n", out, (Double) o.get("seconds"));
+        @SuppressWarnings("unchecked") List<Map<String, Object>> layers = (List<Map<String, Object>>) o.get("layers");
+        for (Map<String, Object> l : layers) w.printf("  layer %2d: %,d params, sparsity %.2f%%%n", l.get("layer"), l.get("params"), 100 * (Double) l.get("sparsity"));
+        w.printf("params %,d -> %,d (non-zero %,d -> %,d), bytes %,d -> %,d (F32 file %,d bytes)%n", o.get("params_before"), o.get("params_after"),
+                o.get("nonzero_before"), o.get("nonzero_after"), o.get("bytes_before"), o.get("bytes_after"), o.get("file_bytes"));
+        if (o.containsKey("ppl_before")) w.printf("perplexity %.4f -> %.4f on %s%n", o.get("ppl_before"), o.get("ppl_after"), eval);
+        if (o.containsKey("ppl_after_recovery")) w.printf("perplexity after %d recovery steps %.4f%n", recoverSteps, o.get("ppl_after_recovery"));
+        w.flush();
     }
 }

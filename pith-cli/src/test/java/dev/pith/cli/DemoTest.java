@@ -23,7 +23,8 @@ class DemoTest {
         JsonNode report = new ObjectMapper().readTree(r.out());
         List<String> names = new ArrayList<>();
         for (JsonNode s : report.get("stages")) names.add(s.get("stage").asText());
-        assertThat(names).containsExactly("data", "tokenizer", "train", "eval F32", "generate", "quantize Q8_0", "eval Q8_0", "quantize Q4_0", "eval Q4_0", "prune wanda 2:4");
+        assertThat(names).containsExactly("data", "tokenizer", "train", "eval F32", "generate", "quantize Q8_0", "eval Q8_0", "quantize Q4_0", "eval Q4_0",
+                "quantize Q4_K_M", "eval Q4_K_M", "finetune LoRA", "distill", "eval student", "prune 2:4", "eval 2:4", "curate");
         JsonNode stages = report.get("stages");
         double f32 = stages.get(3).get("ppl").asDouble(), q8 = stages.get(6).get("ppl").asDouble(), q4 = stages.get(8).get("ppl").asDouble();
         // 12 steps do not train much, but the loss must be finite and quantization must shrink the file.
@@ -33,9 +34,19 @@ class DemoTest {
         assertThat(q4).isFinite();
         assertThat(stages.get(5).get("bytes").asLong()).isLessThan(stages.get(3).get("bytes").asLong());
         assertThat(Files.exists(dir.resolve("run/model.gguf"))).isTrue();
-        JsonNode pruned = stages.get(9);
-        assertThat(pruned.get("sparsity").asDouble()).isEqualTo(0.5);
-        assertThat(pruned.get("ppl_after").asDouble()).isFinite().isGreaterThan(1);
-        assertThat(Files.exists(dir.resolve("run/model-wanda-2of4.gguf"))).isTrue();
+        // the LoRA stage adapts the model to its new text: held-out loss goes down
+        assertThat(stages.get(10).get("ppl").asDouble()).as("Q4_K_M perplexity").isFinite().isGreaterThan(1);
+        JsonNode lora = stages.get(11);
+        assertThat(lora.get("val_loss").asDouble()).isFinite().isLessThan(lora.get("base_val_loss").asDouble());
+        assertThat(Files.exists(dir.resolve("run/lora/adapter.gguf"))).isTrue();
+        assertThat(stages.get(12).get("parameters").asLong()).isLessThan(stages.get(12).get("teacher_parameters").asLong() / 2);
+        assertThat(stages.get(13).get("ppl").asDouble()).isFinite().isGreaterThan(1);
+        JsonNode curate = stages.get(16);
+        assertThat(curate.get("documents_in").asLong()).isGreaterThan(300);
+        assertThat(curate.get("documents_kept").asLong()).isPositive().isLessThanOrEqualTo(curate.get("documents_in").asLong());
+        assertThat(Files.lines(dir.resolve("curated/kept.jsonl")).count()).isEqualTo(curate.get("documents_kept").asLong());
+        // 2:4 keeps at most half of the block weights, so fewer non-zeros than parameters; the pruned model still scores finitely
+        assertThat(stages.get(14).get("nonzero_after").asLong()).isPositive().isLessThan(stages.get(14).get("params_after").asLong());
+        assertThat(stages.get(15).get("ppl").asDouble()).isFinite().isGreaterThan(1);
     }
 }

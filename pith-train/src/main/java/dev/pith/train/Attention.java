@@ -13,29 +13,30 @@ public final class Attention {
     private final Linear wq, wk, wv, wo;
     private final int heads, kvHeads, headDim;
     private final RopeTable rope;
-    private final Param pq, pk, pv, po;
     private int batch, seq;
     private float[] q, k, v, att, out, dq, dk, dv, dout;
 
     public Attention(Param q, Param k, Param v, Param o, int heads, int kvHeads, int headDim, RopeTable rope) {
-        this.pq = q;
-        this.pk = k;
-        this.pv = v;
-        this.po = o;
-        this.wq = new Linear(q);
-        this.wk = new Linear(k);
-        this.wv = new Linear(v);
-        this.wo = new Linear(o);
+        this(new Linear(q), new Linear(k), new Linear(v), new Linear(o), heads, kvHeads, headDim, rope);
+    }
+
+    private Attention(Linear q, Linear k, Linear v, Linear o, int heads, int kvHeads, int headDim, RopeTable rope) {
+        this.wq = q;
+        this.wk = k;
+        this.wv = v;
+        this.wo = o;
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.rope = rope;
     }
 
-    /** The same parameters with another RoPE table (built once the sequence length is known). */
+    /** The same projections (and their fine-tuning hooks) with another RoPE table (built once the sequence length is known). */
     Attention withRope(RopeTable table) {
-        return new Attention(pq, pk, pv, po, heads, kvHeads, headDim, table);
+        return new Attention(wq, wk, wv, wo, heads, kvHeads, headDim, table);
     }
+
+    java.util.List<Linear> linears() { return java.util.List.of(wq, wk, wv, wo); }
 
     private void ensure(int b, int t) {
         int n = b * t;

@@ -41,7 +41,7 @@ public final class Checkpoint {
         h.put("adam_t", trainer.adam().stepCount());
         h.put("rng_state", trainer.sampleRng().state());
         ArrayNode ps = h.putArray("params");
-        for (Param p : m.params()) ps.addArray().add(p.name()).add(p.rows()).add(p.cols());
+        for (Param p : m.trainableParams()) ps.addArray().add(p.name()).add(p.rows()).add(p.cols());
         if (extra != null) h.set("extra", extra);
         byte[] header;
         try {
@@ -56,7 +56,7 @@ public final class Checkpoint {
             out.writeInt(VERSION);
             out.writeInt(header.length);
             out.write(header);
-            List<Param> params = m.params();
+            List<Param> params = m.trainableParams();
             AdamW a = trainer.adam();
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < params.size(); i++) {
@@ -87,7 +87,7 @@ public final class Checkpoint {
 
         /** Puts weights, moments, step and generator state into the trainer (its model built from {@link #config()}). */
         public void restore(Trainer trainer) {
-            List<Param> params = trainer.model().params();
+            List<Param> params = trainer.model().trainableParams();
             JsonNode listed = header.get("params");
             if (listed == null || listed.size() != params.size()) throw corrupt("lists other parameters than the model has");
             AdamW a = trainer.adam();

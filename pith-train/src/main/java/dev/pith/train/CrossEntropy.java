@@ -5,18 +5,33 @@ import dev.pith.core.Parallel;
 /**
  * Softmax and cross-entropy fused: from logits (n × vocab) and targets, the mean negative log
  * probability of the targets, and in the same pass the logit gradient (softmax − one-hot) · scale / n
- * written over the logits. Never materialises a separate probability buffer.
+ * written over the logits. Never materialises a separate probability buffer. A target of
+ * {@link #IGNORE} (a prompt token in instruction tuning) adds no loss and no gradient; the mean is
+ * over the other targets.
  */
 public final class CrossEntropy {
+    public static final int IGNORE = -1;
+
     private CrossEntropy() {}
 
     /** Returns the mean loss; logits become d(loss·scale)/d(logits). */
     public static double forwardBackward(float[] logits, int[] targets, int n, int vocab, float scale) {
         double[] rowLoss = new double[n];
-        float gradScale = scale / n;
+        int counted = 0;
+        for (int i = 0; i < n; i++) if (targets[i] != IGNORE) counted++;
+        if (counted == 0) {
+            java.util.Arrays.fill(logits, 0, n * vocab, 0f);
+            return 0;
+        }
+        float gradScale = scale / counted;
+        final int valid = counted;
         Parallel.forRange(n, 4, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int o = i * vocab;
+                if (targets[i] == IGNORE) {
+                    java.util.Arrays.fill(logits, o, o + vocab, 0f);
+                    continue;
+                }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < vocab; j++) max = Math.max(max, logits[o + j]);
                 double sum = 0;
@@ -34,7 +49,7 @@ public final class CrossEntropy {
         });
         double total = 0;
         for (double l : rowLoss) total += l;
-        return total / n;
+        return total / valid;
     }
 
     /** Mean loss only (evaluation); logits are overwritten. */

@@ -18,6 +18,7 @@ public final class Embedding {
     public void backward(int[] tokens, int n, float[] dout) {
         int dim = table.cols();
         float[] g = table.g;
+        if (g == null) return; // frozen
         for (int i = 0; i < n; i++) {
             int row = tokens[i] * dim, src = i * dim;
             for (int j = 0; j < dim; j++) g[row + j] += dout[src + j];

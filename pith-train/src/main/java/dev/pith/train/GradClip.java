@@ -8,7 +8,7 @@ public final class GradClip {
 
     public static double globalNorm(List<Param> params) {
         double s = 0;
-        for (Param p : params) for (float g : p.g) s += (double) g * g;
+        for (Param p : params) if (p.g != null) for (float g : p.g) s += (double) g * g;
         return Math.sqrt(s);
     }
 
@@ -19,7 +19,7 @@ public final class GradClip {
         double coef = maxNorm / (norm + 1e-6);
         if (coef < 1) {
             float c = (float) coef;
-            for (Param p : params) for (int i = 0; i < p.g.length; i++) p.g[i] *= c;
+            for (Param p : params) if (p.g != null) for (int i = 0; i < p.g.length; i++) p.g[i] *= c;
         }
         return norm;
     }

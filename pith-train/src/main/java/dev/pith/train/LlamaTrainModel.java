@@ -6,6 +6,8 @@ import dev.pith.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A Llama-family decoder that can learn: embedding, blocks of RMSNorm → attention (RoPE, GQA,
@@ -13,10 +15,22 @@ import java.util.List;
  * matrix), fused softmax cross-entropy. Explicit forward and backward per layer, each layer owning
  * its parameters, gradients and saved activations (no autograd tape). Parameters carry their GGUF
  * names, so export is a rename-free copy.
+ *
+ * <p>For fine-tuning, a {@link Storage} per parameter name makes base weights frozen (no gradient
+ * buffer) or stored elsewhere (a quantized base read through {@link Linear.FrozenBase}); adapters
+ * hook into the projections found by {@link #linear(String)} and register their own parameters
+ * with {@link #addTrainable(Param)}. The optimizer sees {@link #trainableParams()} only.
  */
 public final class LlamaTrainModel {
     private final ModelConfig config;
+    /** How a parameter of the base model is held: trained, frozen in float32, or frozen outside the heap (matrices only). */
+    public enum Storage { TRAINABLE, FROZEN, ELSEWHERE }
+
     private final List<Param> params = new ArrayList<>();
+    private final List<Param> extra = new ArrayList<>();
+    private final Map<String, Linear> linears = new java.util.LinkedHashMap<>();
+    private final Function<String, Storage> storage;
+    private boolean training;
     private final Embedding embedding;
     private final Block[] blocks;
     private final RmsNorm finalNorm;
@@ -27,9 +41,12 @@ public final class LlamaTrainModel {
     private float[] xf, logits, d;
     private int[] inputs;
 
-    public LlamaTrainModel(ModelConfig c) {
+    public LlamaTrainModel(ModelConfig c) { this(c, name -> Storage.TRAINABLE); }
+
+    public LlamaTrainModel(ModelConfig c, Function<String, Storage> storage) {
         validate(c);
         this.config = c;
+        this.storage = storage;
         int dim = c.dim(), hd = c.headDim();
         embedding = new Embedding(add("token_embd.weight", c.vocabSize(), dim, false));
         blocks = new Block[c.layers()];
@@ -48,6 +65,11 @@ public final class LlamaTrainModel {
         }
         finalNorm = new RmsNorm(add("output_norm.weight", 1, dim, false), c.rmsEps());
         head = new Linear(c.tiedEmbeddings() ? embedding.table() : add("output.weight", c.vocabSize(), dim, true));
+        for (Block b : blocks) {
+            for (Linear l : b.attention.linears()) linears.put(l.weight().name(), l);
+            for (Linear l : b.mlp.linears()) linears.put(l.weight().name(), l);
+        }
+        linears.put(head.weight().name(), head);
     }
 
     /** Shapes the trainer cannot run, as one sentence each. */
@@ -67,13 +89,42 @@ public final class LlamaTrainModel {
     }
 
     private Param add(String name, int rows, int cols, boolean decay) {
-        Param p = new Param(name, rows, cols, decay);
+        Storage s = storage.apply(name);
+        // vectors and the embedding table are read as floats by their layers: never stored elsewhere
+        if (s == Storage.ELSEWHERE && (rows == 1 || name.equals("token_embd.weight"))) s = Storage.FROZEN;
+        Param p = s == Storage.ELSEWHERE ? Param.storedElsewhere(name, rows, cols) : new Param(name, rows, cols, decay, s == Storage.TRAINABLE);
         params.add(p);
         return p;
     }
 
     public ModelConfig config() { return config; }
     public List<Param> params() { return Collections.unmodifiableList(params); }
+
+    /** The trainable parameters: base weights not frozen, then the adapters' (what the optimizer updates and checkpoints hold). */
+    public List<Param> trainableParams() {
+        List<Param> t = new ArrayList<>();
+        for (Param p : params) if (p.trainable()) t.add(p);
+        t.addAll(extra);
+        return t;
+    }
+
+    /** Registers an adapter's parameter (LoRA A and B) with the optimizer. */
+    public void addTrainable(Param p) {
+        if (!p.trainable()) throw new IllegalArgumentException(p.name() + " has no gradient buffer");
+        extra.add(p);
+    }
+
+    /** The projection whose weight has this GGUF name (blk.N.attn_q.weight … ffn_down.weight, output head). */
+    public Linear linear(String weightName) {
+        Linear l = linears.get(weightName);
+        if (l == null) throw new IllegalArgumentException("no projection " + weightName);
+        return l;
+    }
+
+    public java.util.Set<String> linearNames() { return java.util.Collections.unmodifiableSet(linears.keySet()); }
+
+    /** True inside {@link #forwardBackward}: adapters apply dropout only then. */
+    public boolean training() { return training; }
 
     public Param param(String name) {
         for (Param p : params) if (p.name().equals(name)) return p;
@@ -103,7 +154,10 @@ public final class LlamaTrainModel {
         }
     }
 
-    public void zeroGrad() { for (Param p : params) p.zeroGrad(); }
+    public void zeroGrad() {
+        for (Param p : params) p.zeroGrad();
+        for (Param p : extra) p.zeroGrad();
+    }
 
     private void ensure(int b, int t) {
         if (t > config.contextLength())
@@ -126,9 +180,11 @@ public final class LlamaTrainModel {
         d = new float[n * dim];
     }
 
-    private void checkTokens(int[] tokens, int n) {
+    private void checkTokens(int[] tokens, int n) { checkTokens(tokens, n, false); }
+
+    private void checkTokens(int[] tokens, int n, boolean targets) {
         for (int i = 0; i < n; i++)
-            if (tokens[i] < 0 || tokens[i] >= config.vocabSize())
+            if ((tokens[i] < 0 && !(targets && tokens[i] == CrossEntropy.IGNORE)) || tokens[i] >= config.vocabSize())
                 throw new PithException("token id " + tokens[i] + " is outside the model's vocabulary of " + config.vocabSize() + ".");
     }
 
@@ -152,10 +208,20 @@ public final class LlamaTrainModel {
      * parameter's {@code g} (scale = 1/accumulation steps). Returns the mean cross-entropy.
      */
     public double forwardBackward(int[] inputs, int[] targets, int b, int t, float scale) {
-        forward(inputs, b, t);
+        return forwardBackward(inputs, targets, b, t, scale, LossFunction.CROSS_ENTROPY);
+    }
+
+    /** As {@link #forwardBackward(int[], int[], int, int, float)} with another loss on the logits (distillation); returns its mean. */
+    public double forwardBackward(int[] inputs, int[] targets, int b, int t, float scale, LossFunction lossFunction) {
+        training = true;
+        try {
+            forward(inputs, b, t);
+        } finally {
+            training = false;
+        }
         int n = b * t, dim = config.dim();
-        checkTokens(targets, n);
-        double loss = CrossEntropy.forwardBackward(logits, targets, n, config.vocabSize(), scale);
+        checkTokens(targets, n, true);
+        double loss = lossFunction.lossAndGradient(logits, targets, n, config.vocabSize(), scale);
         java.util.Arrays.fill(d, 0f);
         head.backward(logits, xf, n, false);
         finalNorm.backward(xf, d, n);
@@ -167,7 +233,7 @@ public final class LlamaTrainModel {
     /** Mean cross-entropy without gradients (evaluation). */
     public double loss(int[] inputs, int[] targets, int b, int t) {
         forward(inputs, b, t);
-        checkTokens(targets, b * t);
+        checkTokens(targets, b * t, true);
         return CrossEntropy.loss(logits, targets, b * t, config.vocabSize());
     }
 }

@@ -29,16 +29,22 @@ public final class ModelBridge {
     }
 
     /** A trainable copy of a loaded model's weights (any tensor type the runtime reads, dequantized to F32). */
-    public static LlamaTrainModel fromModel(Model model) {
+    public static LlamaTrainModel fromModel(Model model) { return fromModel(model, name -> LlamaTrainModel.Storage.TRAINABLE); }
+
+    /**
+     * The same, with each parameter trainable, frozen, or left in the loaded model's tensor (stored
+     * elsewhere: not copied; the caller reads it through {@link Linear.FrozenBase} and keeps the model open).
+     */
+    public static LlamaTrainModel fromModel(Model model, java.util.function.Function<String, LlamaTrainModel.Storage> storage) {
         ModelConfig c = model.config();
         boolean tied = c.tiedEmbeddings() || !model.has("output.weight");
-        LlamaTrainModel m = new LlamaTrainModel(c.withTiedEmbeddings(tied));
+        LlamaTrainModel m = new LlamaTrainModel(c.withTiedEmbeddings(tied), storage);
         for (Param p : m.params()) {
             Tensor t = model.tensor(p.name());
             if (t.elementCount() != p.size() || t.cols() != p.cols())
                 throw new PithException(model.source() + ": tensor " + p.name() + " has shape " + java.util.Arrays.toString(t.shape())
                         + " where the configuration needs " + p.rows() + "×" + p.cols() + ".");
-            for (int r = 0; r < p.rows(); r++) MatMul.getRow(t, r, p.w, r * p.cols());
+            if (p.inHeap()) for (int r = 0; r < p.rows(); r++) MatMul.getRow(t, r, p.w, r * p.cols());
         }
         return m;
     }

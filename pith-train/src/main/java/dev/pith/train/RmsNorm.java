@@ -53,6 +53,7 @@ public final class RmsNorm {
         });
         // The weight gradient sums over rows: one pass per column block keeps it race-free.
         float[] g = weight.g;
+        if (g == null) return; // frozen
         Parallel.forRange(dim, 16, (from, to) -> {
             for (int i = 0; i < n; i++) {
                 int o = i * dim;

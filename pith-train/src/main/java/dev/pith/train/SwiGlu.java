@@ -17,6 +17,8 @@ public final class SwiGlu {
         this.down = new Linear(down);
     }
 
+    java.util.List<Linear> linears() { return java.util.List.of(gate, up, down); }
+
     public void forward(float[] x, float[] y, int n) {
         int f = gate.out();
         if (g == null || this.n != n) {

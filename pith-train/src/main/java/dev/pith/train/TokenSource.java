@@ -6,6 +6,9 @@ public interface TokenSource {
 
     int get(long index);
 
+    /** Whether predicting the token at {@code index} counts in the loss (false for the prompt part of instruction data). */
+    default boolean trained(long index) { return true; }
+
     /** Tokens held in an int array. */
     static TokenSource of(int[] tokens) {
         return new TokenSource() {

@@ -20,18 +20,25 @@ public final class Trainer {
     private final AdamW adam;
     private final LrSchedule schedule;
     private final int[] inputs, targets;
+    private final BatchLoss batchLoss;
     private long step;
     private double lastGradNorm;
 
     public Trainer(LlamaTrainModel model, TrainOptions options, TokenSource train, TokenSource val) {
+        this(model, options, train, val, BatchLoss.CROSS_ENTROPY);
+    }
+
+    /** A run whose micro-batch losses come from {@code batchLoss} (distillation) instead of cross-entropy. */
+    public Trainer(LlamaTrainModel model, TrainOptions options, TokenSource train, TokenSource val, BatchLoss batchLoss) {
         this.model = model;
+        this.batchLoss = batchLoss;
         this.options = options.validate();
         if (options.seqLen() > model.config().contextLength())
             throw new dev.pith.core.PithException("--seq-len " + options.seqLen() + " is longer than the model's context of " + model.config().contextLength() + ".");
-        this.train = new BatchSampler(train, options.batch(), options.seqLen(), new Rng(options.seed()), "the training data");
+        this.train = new BatchSampler(train, options.batch(), options.seqLen(), new Rng(options.seed()), "the training data", batchLoss.alignedWindows());
         this.val = val;
         if (val != null) new BatchSampler(val, options.batch(), options.seqLen(), new Rng(0), "the validation data");
-        this.adam = new AdamW(model.params(), options.beta1(), options.beta2(), options.eps(), options.weightDecay());
+        this.adam = new AdamW(model.trainableParams(), options.beta1(), options.beta2(), options.eps(), options.weightDecay());
         this.schedule = options.schedule();
         this.inputs = new int[options.batch() * options.seqLen()];
         this.targets = new int[options.batch() * options.seqLen()];
@@ -51,14 +58,15 @@ public final class Trainer {
 
     /** One optimizer step; returns the mean training loss of its micro-batches. */
     public double trainStep() {
-        List<Param> params = model.params();
+        List<Param> params = model.trainableParams();
         double lr = schedule.at(step);
         model.zeroGrad();
         int accum = options.gradAccum();
         double loss = 0;
         for (int a = 0; a < accum; a++) {
             train.next(inputs, targets);
-            loss += model.forwardBackward(inputs, targets, options.batch(), options.seqLen(), 1f / accum);
+            LossFunction f = batchLoss.forBatch(inputs, targets, train.offsets(), options.batch(), options.seqLen());
+            loss += model.forwardBackward(inputs, targets, options.batch(), options.seqLen(), 1f / accum, f);
         }
         lastGradNorm = GradClip.clip(params, options.gradClip());
         adam.step(lr);

@@ -43,7 +43,7 @@ class TrainedModelParityTest {
         }
     }
 
-    private static JsonNode pith(String... args) throws Exception {
+    static JsonNode pith(String... args) throws Exception {
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
         int code = Main.run(new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8), args);
         assertThat(code).as("pith %s: %s", String.join(" ", args), e.toString(StandardCharsets.UTF_8)).isZero();

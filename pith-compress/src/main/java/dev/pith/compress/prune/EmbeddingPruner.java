@@ -1,13 +1,14 @@
 package dev.pith.compress.prune;
 
-import dev.pith.compress.calib.Calibration;
-import dev.pith.compress.calib.ColumnStats;
+import dev.pith.compress.calib.Calibrator;
+import dev.pith.compress.calib.LinearInputStats;
 import dev.pith.core.PithException;
 import dev.pith.core.Tensor;
 import dev.pith.model.Model;
 import dev.pith.model.ModelConfig;
 
-import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,20 +31,20 @@ public final class EmbeddingPruner {
         if (!(ratio > 0 && ratio < 1) || keep < 1 || keep == dim)
             throw new PithException("--ratio " + ratio + " of " + dim + " embedding channels removes " + (dim - keep)
                     + "; choose a ratio that removes some and keeps some.");
-        ColumnStats stats = new ColumnStats(n -> n.endsWith(".attn_q.weight") || n.endsWith(".ffn_gate.weight"));
-        Calibration.run(model, calibration, stats, null);
+        Set<String> normed = new HashSet<>();
+        for (int l = 0; l < c.layers(); l++) {
+            normed.add("blk." + l + ".attn_q.weight");
+            normed.add("blk." + l + ".ffn_gate.weight");
+        }
+        LinearInputStats stats = new LinearInputStats(normed, false);
+        Calibrator.run(model, calibration, stats);
         double[] score = new double[dim];
         for (int l = 0; l < c.layers(); l++)
             for (String t : new String[] {".attn_q.weight", ".ffn_gate.weight"}) {
-                double[] m = stats.meanAbs("blk." + l + t);
-                for (int j = 0; j < dim; j++) score[j] += m[j];
+                LinearInputStats.Sums s = stats.get("blk." + l + t);
+                for (int j = 0; j < dim; j++) score[j] += s.abs[j] / s.tokens;
             }
-        Integer[] order = new Integer[dim];
-        for (int j = 0; j < dim; j++) order[j] = j;
-        Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
-        int[] kept = new int[keep];
-        for (int i = 0; i < keep; i++) kept[i] = order[i];
-        Arrays.sort(kept);
+        int[] kept = ModelEdit.top(score, keep);
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Tensor t : model.tensors().values()) tensors.put(t.name(), cut(t, kept, dim));
@@ -64,8 +65,8 @@ public final class EmbeddingPruner {
             for (int i = 0; i < kept.length; i++) out[i] = all[kept[i]];
             return ModelEdit.f32(n, out, 0, kept.length);
         }
-        if (writesStream && t.rows() == dim) return MlpPruner.keepRows(t, kept);
-        if (readsStream && t.cols() == dim) return MlpPruner.keepCols(t, kept);
+        if (writesStream && t.rows() == dim) return ModelEdit.keepRows(t, kept);
+        if (readsStream && t.cols() == dim) return ModelEdit.keepCols(t, kept);
         return t;
     }
 }

@@ -1,13 +1,14 @@
 package dev.pith.compress.prune;
 
-import dev.pith.compress.calib.Calibration;
-import dev.pith.compress.calib.ColumnStats;
+import dev.pith.compress.calib.Calibrator;
+import dev.pith.compress.calib.LinearInputStats;
 import dev.pith.core.PithException;
 import dev.pith.core.Tensor;
 import dev.pith.model.Model;
 import dev.pith.model.ModelConfig;
 
-import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,32 +32,29 @@ public final class HeadPruner {
         if (!(ratio > 0 && ratio < 1) || keep < 1 || keep == groups)
             throw new PithException("--ratio " + ratio + " of " + groups + " key/value heads removes " + (groups - keep)
                     + "; choose a ratio that removes some and keeps some.");
-        ColumnStats stats = new ColumnStats(n -> n.endsWith(".attn_output.weight"));
-        Calibration.run(model, calibration, stats, null);
+        Set<String> outs = new HashSet<>();
+        for (int l = 0; l < c.layers(); l++) outs.add("blk." + l + ".attn_output.weight");
+        LinearInputStats stats = new LinearInputStats(outs, false);
+        Calibrator.run(model, calibration, stats);
         Map<String, Tensor> tensors = new LinkedHashMap<>(model.tensors());
         int[][] kept = new int[c.layers()][];
         for (int l = 0; l < c.layers(); l++) {
             String p = "blk." + l + ".";
-            double[] norms = stats.norms(p + "attn_output.weight");
+            double[] squares = stats.get(p + "attn_output.weight").squares;
             double[] score = new double[groups];
             for (int g = 0; g < groups; g++)
                 for (int h = g * perGroup; h < (g + 1) * perGroup; h++) {
                     double sq = 0;
-                    for (int d = 0; d < hd; d++) sq += norms[h * hd + d] * norms[h * hd + d];
+                    for (int d = 0; d < hd; d++) sq += squares[h * hd + d];
                     score[g] += Math.sqrt(sq);
                 }
-            Integer[] order = new Integer[groups];
-            for (int g = 0; g < groups; g++) order[g] = g;
-            Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
-            int[] k = new int[keep];
-            for (int i = 0; i < keep; i++) k[i] = order[i];
-            Arrays.sort(k);
+            int[] k = ModelEdit.top(score, keep);
             kept[l] = k;
             int[] qRows = rowsOf(k, perGroup * hd), kvRows = rowsOf(k, hd);
-            tensors.put(p + "attn_q.weight", MlpPruner.keepRows(model.tensor(p + "attn_q.weight"), qRows));
-            tensors.put(p + "attn_k.weight", MlpPruner.keepRows(model.tensor(p + "attn_k.weight"), kvRows));
-            tensors.put(p + "attn_v.weight", MlpPruner.keepRows(model.tensor(p + "attn_v.weight"), kvRows));
-            tensors.put(p + "attn_output.weight", MlpPruner.keepCols(model.tensor(p + "attn_output.weight"), qRows));
+            tensors.put(p + "attn_q.weight", ModelEdit.keepRows(model.tensor(p + "attn_q.weight"), qRows));
+            tensors.put(p + "attn_k.weight", ModelEdit.keepRows(model.tensor(p + "attn_k.weight"), kvRows));
+            tensors.put(p + "attn_v.weight", ModelEdit.keepRows(model.tensor(p + "attn_v.weight"), kvRows));
+            tensors.put(p + "attn_output.weight", ModelEdit.keepCols(model.tensor(p + "attn_output.weight"), qRows));
             keepBias(model, tensors, p + "attn_q.bias", qRows);
             keepBias(model, tensors, p + "attn_k.bias", kvRows);
             keepBias(model, tensors, p + "attn_v.bias", kvRows);

@@ -13,7 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Building a changed copy of a model: tensors as floats and back, a new configuration with metadata to match. */
+/**
+ * Reshaping a model: keep some rows or columns of a tensor, and rebuild the model with a new
+ * configuration whose GGUF metadata describes every changed shape (heads, key/value heads, key
+ * length, embedding width, not only block count and feed-forward width as {@link F32Model#withConfig}).
+ */
 public final class ModelEdit {
     private ModelEdit() {}
 
@@ -30,27 +34,43 @@ public final class ModelEdit {
         return new Tensor(name, DType.F32, shape, MemorySegment.ofArray(data));
     }
 
-    /**
-     * The model with these tensors and this configuration. A GGUF source's metadata is kept, with its
-     * architecture keys rewritten from the new configuration (block count, feed-forward width) so
-     * the file llama.cpp loads describes the pruned shapes. The result shares the source's mapped
-     * tensors: close the source only after the result is written.
-     */
+    /** The model with these tensors and configuration, GGUF architecture keys rewritten from it. Shares the source's tensors: close the source after writing. */
     public static Model with(Model base, ModelConfig config, Map<String, Tensor> tensors) {
         Map<String, GgufValue> meta = new LinkedHashMap<>(base.metadata());
-        if (meta.containsKey("general.architecture")) meta.putAll(GgufConfig.toGguf(config));
+        if (meta.containsKey("general.architecture")) {
+            meta.putAll(GgufConfig.toGguf(config));
+            if (config.headDim() * config.heads() == config.dim()) {
+                meta.remove(config.architecture() + ".attention.key_length");
+                meta.remove(config.architecture() + ".attention.value_length");
+            }
+            if (meta.containsKey("general.file_type")) meta.put("general.file_type", GgufValue.u32(0));
+        }
         return new Model(config, tensors, base.tokenizer(), meta, base.source(), List.of());
     }
 
-    public static ModelConfig withLayersAndFfn(ModelConfig c, int layers, int ffn) {
-        return new ModelConfig(c.architecture(), c.dim(), layers, c.heads(), c.kvHeads(), c.headDim(), ffn, c.vocabSize(),
-                c.contextLength(), c.rmsEps(), c.ropeTheta(), c.ropeDim(), c.ropeNeox(), c.ropeScaling(), c.tiedEmbeddings());
+    static Tensor keepRows(Tensor t, int[] rows) {
+        int cols = t.cols();
+        float[] all = floats(t), out = new float[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(all, rows[i] * cols, out, i * cols, cols);
+        return f32(t.name(), out, rows.length, cols);
     }
 
-    /** Names of block {@code layer}'s weight matrices that pruning touches (attention and SwiGLU projections). */
-    public static List<String> blockMatrices(int layer) {
-        String p = "blk." + layer + ".";
-        return List.of(p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight", p + "attn_output.weight",
-                p + "ffn_gate.weight", p + "ffn_up.weight", p + "ffn_down.weight");
+    static Tensor keepCols(Tensor t, int[] cols) {
+        int n = t.cols(), rows = t.rows();
+        float[] all = floats(t), out = new float[rows * cols.length];
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < cols.length; i++) out[r * cols.length + i] = all[r * n + cols[i]];
+        return f32(t.name(), out, rows, cols.length);
+    }
+
+    /** Indices of the {@code keep} highest scores, ascending. */
+    static int[] top(double[] score, int keep) {
+        Integer[] order = new Integer[score.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
+        int[] k = new int[keep];
+        for (int i = 0; i < keep; i++) k[i] = order[i];
+        java.util.Arrays.sort(k);
+        return k;
     }
 }

@@ -45,6 +45,19 @@ public final class Recovery {
         return new Result(ModelEdit.with(pruned, pruned.config(), tensors), first, last, options.steps());
     }
 
+    /** The zeros of every block's projection matrices, as the masks that must stay zero (from an unstructured or N:M pruning). */
+    public static Map<String, boolean[]> zeroMasks(Model pruned) {
+        Map<String, boolean[]> masks = new LinkedHashMap<>();
+        for (int l = 0; l < pruned.config().layers(); l++)
+            for (String name : BlockMatrices.names(l)) {
+                float[] w = ModelEdit.floats(pruned.tensor(name));
+                boolean[] m = new boolean[w.length];
+                for (int i = 0; i < w.length; i++) m[i] = w[i] == 0;
+                masks.put(name, m);
+            }
+        return masks;
+    }
+
     public static void applyMasks(LlamaTrainModel m, Map<String, boolean[]> masks) {
         for (Map.Entry<String, boolean[]> e : masks.entrySet()) {
             float[] w = m.param(e.getKey()).w;

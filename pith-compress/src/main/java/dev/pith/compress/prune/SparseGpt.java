@@ -1,115 +1,143 @@
 package dev.pith.compress.prune;
 
 import dev.pith.core.Parallel;
+import dev.pith.core.PithException;
 
 /**
- * SparseGPT (Frantar &amp; Alistarh, 2023) for one weight matrix: prune column by column, left to right,
- * and after each column move the error of the pruned weights onto the columns not yet visited with
- * the optimal-brain-surgeon update, using the inverse of the calibration Hessian H = XᵀX restricted to
- * those columns. The rows of the upper Cholesky factor U of H⁻¹ are exactly those restricted inverses'
- * first rows, scaled (H_F⁻¹[i, i:] = U[i,i] · U[i, i:]), so one factorisation serves every step.
- * Columns go in blocks: updates inside a block happen at once, the rest of the matrix gets the
- * block's accumulated error in one product afterwards (the paper's lazy batch update), and the mask
- * of each block is chosen when the block starts, from the weights as updated so far, by the OBS
- * saliency w² / U[i,i]² (adaptive mask selection); N:M groups are chosen when their first column comes.
+ * SparseGPT (Frantar and Alistarh 2023): prune a layer while updating its remaining weights to
+ * keep the layer's output on the calibration inputs, by the Optimal Brain Surgeon update.
+ *
+ * <p>With H = XᵀX (+1% of its mean diagonal, for stability), the inverse is taken through Cholesky
+ * and replaced by the upper Cholesky factor U of H⁻¹: row j of U, divided by U_jj, is the OBS
+ * update for column j once the columns before it are fixed, and U_jj² is that step's [H⁻¹]_jj.
+ * Columns go in blocks of 128: a block's mask is chosen at its start by w²/U_jj² (N:M: at the start
+ * of each group of M, from the weights updated so far), errors are pushed column by column inside
+ * the block and to the later columns once per block (the paper's lazy batch update). Masks are
+ * per output row, so rows are independent and run in parallel.
  */
 public final class SparseGpt {
-    private SparseGpt() {}
-
-    /** The paper's defaults: 1% of the mean diagonal as dampening, blocks of 128 columns. */
-    public static final double DAMP = 0.01;
     public static final int BLOCK = 128;
 
+    private SparseGpt() {}
+
     /**
-     * Makes XᵀX usable: a column no calibration token ever touched gets H_ii = 1 and its weights zeroed
-     * (nothing could measure them), then {@code damp} × mean(diag H) is added to the diagonal. Returns
-     * a new matrix; {@code w} (rows × cols) has its dead columns zeroed in place.
+     * Prunes {@code w} (rows × cols, row-major) in place. {@code hessian} is XᵀX (cols × cols,
+     * row-major); it is overwritten.
      */
-    public static double[] prepareHessian(double[] xtx, double[] w, int rows, int cols, double damp) {
-        double[] h = xtx.clone();
-        double mean = 0;
-        for (int i = 0; i < cols; i++) {
-            if (h[i * cols + i] == 0) {
-                h[i * cols + i] = 1;
-                for (int r = 0; r < rows; r++) w[r * cols + i] = 0;
+    public static void prune(float[] w, int rows, int cols, double[] hessian, Pattern p, String name) {
+        double[] u = inverseCholeskyUpper(hessian, w, rows, cols, name);
+        int block = p.nm() ? Math.max(p.m(), BLOCK / p.m() * p.m()) : BLOCK;
+        Parallel.forRange(rows, 4, (a, b) -> {
+            double[] row = new double[cols];
+            for (int r = a; r < b; r++) {
+                for (int j = 0; j < cols; j++) row[j] = w[r * cols + j];
+                pruneRow(row, u, cols, p, block);
+                for (int j = 0; j < cols; j++) w[r * cols + j] = (float) row[j];
             }
-            mean += h[i * cols + i];
-        }
-        mean /= cols;
-        for (int i = 0; i < cols; i++) h[i * cols + i] += damp * mean;
-        return h;
+        });
     }
 
-    /**
-     * Prunes {@code w} (rows × cols, row-major, updated in place) with the prepared Hessian {@code h};
-     * returns the mask (true = pruned). {@code block} is rounded down to a multiple of the N:M group.
-     */
-    public static boolean[] prune(double[] w, int rows, int cols, double[] h, Sparsity s, int block) {
-        double[] u = Cholesky.upper(Cholesky.inverse(h, cols), cols);
-        boolean[] mask = new boolean[rows * cols];
-        int bs = s.isPattern() ? Math.max(s.m(), block / s.m() * s.m()) : Math.max(1, block);
-        double[] err = new double[rows * bs];
-        for (int start = 0; start < cols; start += bs) {
-            int i1 = start, i2 = Math.min(cols, i1 + bs), width = i2 - i1;
-            if (!s.isPattern()) selectBlock(w, rows, cols, u, s, i1, i2, mask);
-            Parallel.forRange(rows, 4, (a, b) -> {
-                for (int r = a; r < b; r++) pruneRowInBlock(w, r, cols, u, s, i1, i2, mask, err, bs);
-            });
-            // Lazy update of the columns right of the block: W[:, i2:] -= Err · U[i1:i2, i2:].
-            Parallel.forRange(rows, 4, (a, b) -> {
-                for (int r = a; r < b; r++) {
-                    int row = r * cols;
-                    for (int i = 0; i < width; i++) {
-                        double e = err[r * bs + i];
-                        if (e == 0) continue;
-                        int urow = (i1 + i) * cols;
-                        for (int j = i2; j < cols; j++) w[row + j] -= e * u[urow + j];
-                    }
-                }
-            });
-        }
-        return mask;
-    }
-
-    /** Unstructured: the block's weakest prunedOf(rows × width) weights by w² / U_ii², over all its rows. */
-    private static void selectBlock(double[] w, int rows, int cols, double[] u, Sparsity s, int i1, int i2, boolean[] mask) {
-        int width = i2 - i1;
-        float[] score = new float[rows * width];
-        for (int r = 0; r < rows; r++)
+    private static void pruneRow(double[] row, double[] u, int cols, Pattern p, int block) {
+        double[] score = new double[cols];
+        boolean[] mask = new boolean[cols];
+        double[] err = new double[block];
+        for (int i1 = 0; i1 < cols; i1 += block) {
+            int i2 = Math.min(cols, i1 + block);
+            if (!p.nm()) {
+                saliency(row, u, cols, i1, i2, score);
+                Masks.lowest(score, i1, i2, p.prunedBetween(i1, i2), mask);
+            }
             for (int i = i1; i < i2; i++) {
+                if (p.nm() && (i - i1) % p.m() == 0) {
+                    saliency(row, u, cols, i, i + p.m(), score);
+                    Masks.lowest(score, i, i + p.m(), p.m() - p.n(), mask);
+                }
                 double d = u[i * cols + i];
-                double v = w[r * cols + i];
-                score[r * width + i - i1] = (float) (v * v / (d * d));
+                double q = mask[i] ? 0 : row[i];
+                double e = (row[i] - q) / d;
+                row[i] = q;
+                for (int j = i + 1; j < i2; j++) row[j] -= e * u[i * cols + j];
+                err[i - i1] = e;
             }
-        boolean[] local = new boolean[rows * width];
-        MaskSelector.smallest(score, 0, rows * width, s.prunedOf(rows * width), local);
-        for (int r = 0; r < rows; r++)
-            for (int i = 0; i < width; i++) mask[r * cols + i1 + i] = local[r * width + i];
+            for (int i = i1; i < i2; i++) {
+                double e = err[i - i1];
+                if (e == 0) continue;
+                for (int j = i2; j < cols; j++) row[j] -= e * u[i * cols + j];
+            }
+        }
     }
 
-    /** One row through one block: pick N:M groups as they come, zero the pruned, spread their error right. */
-    private static void pruneRowInBlock(double[] w, int r, int cols, double[] u, Sparsity s, int i1, int i2,
-                                        boolean[] mask, double[] err, int bs) {
-        int row = r * cols;
-        for (int i = i1; i < i2; i++) {
-            if (s.isPattern() && (i - i1) % s.m() == 0) {
-                float[] score = new float[s.m()];
-                for (int k = 0; k < s.m(); k++) {
-                    double d = u[(i + k) * cols + i + k], v = w[row + i + k];
-                    score[k] = (float) (v * v / (d * d));
-                }
-                boolean[] group = new boolean[s.m()];
-                MaskSelector.smallest(score, 0, s.m(), s.m() - s.n(), group);
-                System.arraycopy(group, 0, mask, row + i, s.m());
-            }
-            double e = 0;
-            if (mask[row + i]) {
-                e = w[row + i] / u[i * cols + i];
-                w[row + i] = 0;
-                int urow = i * cols;
-                for (int j = i + 1; j < i2; j++) w[row + j] -= e * u[urow + j];
-            }
-            err[r * bs + i - i1] = e;
+    private static void saliency(double[] row, double[] u, int cols, int from, int to, double[] score) {
+        for (int j = from; j < to; j++) {
+            double d = u[j * cols + j];
+            score[j] = row[j] * row[j] / (d * d);
         }
+    }
+
+    /**
+     * Dead inputs (H_jj = 0) get H_jj = 1 and their weights zeroed, as the reference does; then
+     * dampening, H⁻¹ via Cholesky, and the upper Cholesky factor of H⁻¹ (cols × cols).
+     */
+    static double[] inverseCholeskyUpper(double[] h, float[] w, int rows, int cols, String name) {
+        double mean = 0;
+        for (int j = 0; j < cols; j++) {
+            if (h[j * cols + j] == 0) {
+                h[j * cols + j] = 1;
+                for (int r = 0; r < rows; r++) w[r * cols + j] = 0f;
+            }
+            mean += h[j * cols + j];
+        }
+        double damp = 0.01 * mean / cols;
+        for (int j = 0; j < cols; j++) h[j * cols + j] += damp;
+        double[] l = cholesky(h, cols, name);
+        double[] inv = inverseFromCholesky(l, cols);
+        double[] l2 = cholesky(inv, cols, name);
+        // the upper factor is the lower factor transposed
+        double[] u = new double[cols * cols];
+        for (int i = 0; i < cols; i++) for (int j = 0; j <= i; j++) u[j * cols + i] = l2[i * cols + j];
+        return u;
+    }
+
+    /** Lower-triangular L with A = L·Lᵀ. */
+    static double[] cholesky(double[] a, int n, String name) {
+        double[] l = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double s = a[i * n + j];
+                for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+                if (i == j) {
+                    if (!(s > 0)) throw new PithException("the calibration Hessian of " + name + " is not positive definite; use more calibration text.");
+                    l[i * n + i] = Math.sqrt(s);
+                } else {
+                    l[i * n + j] = s / l[j * n + j];
+                }
+            }
+        }
+        return l;
+    }
+
+    /** (L·Lᵀ)⁻¹ = L⁻ᵀ·L⁻¹ from the lower factor. */
+    static double[] inverseFromCholesky(double[] l, int n) {
+        double[] li = new double[n * n];
+        for (int c = 0; c < n; c++) {
+            // forward substitution for column c of L⁻¹
+            for (int i = c; i < n; i++) {
+                double s = i == c ? 1 : 0;
+                for (int k = c; k < i; k++) s -= l[i * n + k] * li[k * n + c];
+                li[i * n + c] = s / l[i * n + i];
+            }
+        }
+        double[] inv = new double[n * n];
+        Parallel.forRange(n, 8, (a, b) -> {
+            for (int i = a; i < b; i++) {
+                for (int j = 0; j <= i; j++) {
+                    double s = 0;
+                    for (int k = i; k < n; k++) s += li[k * n + i] * li[k * n + j];
+                    inv[i * n + j] = s;
+                    inv[j * n + i] = s;
+                }
+            }
+        });
+        return inv;
     }
 }

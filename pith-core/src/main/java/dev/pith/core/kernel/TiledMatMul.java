@@ -21,7 +21,8 @@ import static dev.pith.core.kernel.DotVector.S;
  * once into float scratch (F32 copied, F16/BF16 widened, Q8_0/Q4_0 quants widened with their
  * scales kept apart), and multiplies them with 4 activation vectors at a time in a register tile of
  * 16 accumulators: each weight vector loaded feeds four products, each activation vector four
- * rows. Activations are walked in blocks that fit the core's L2 cache.
+ * rows. Activations are walked in blocks that fit the core's L2 cache. The K-quants have their
+ * own tiles in {@link KQuantTiles}.
  *
  * <p>Decoding outside the tile keeps the compiled tile small: with the decoding inside, C2 hits
  * its inlining node budget and boxes vector temporaries, and the kernel runs ~50× slower.
@@ -42,7 +43,7 @@ final class TiledMatMul {
         if (L != 16 || n < 4) return false;
         return switch (type) {
             case F32, F16, BF16, Q8_0, Q4_0 -> true;
-            default -> false;
+            default -> KQuantTiles.supports(type);
         };
     }
 
@@ -50,17 +51,25 @@ final class TiledMatMul {
         int quads = rows / 4;
         int tokenBlock = Math.max(4, Math.min(n, BLOCK_BYTES / (4 * cols)) & ~3);
         boolean quantized = type == DType.Q8_0 || type == DType.Q4_0;
+        boolean kQuant = KQuantTiles.supports(type);
         Parallel.RangeBody body = (fromQuad, toQuad) -> {
-            float[] wf = new float[4 * cols];
+            KQuantTiles.Rows kRows = kQuant ? new KQuantTiles.Rows(cols) : null;
+            float[] wf = kQuant ? null : new float[4 * cols];
             float[] scales = new float[4 * (cols / 32 + 1)];
             float[] lanes = new float[16 * L];
             for (int t0 = 0; t0 < n; t0 += tokenBlock) {
                 int t1 = Math.min(n, t0 + tokenBlock);
                 for (int q = fromQuad; q < toQuad; q++) {
                     int r = 4 * q;
-                    decode(type, w, r * rowBytes, rowBytes, cols, wf, scales);
+                    if (kQuant) KQuantTiles.decode(type, w, r * rowBytes, rowBytes, cols, kRows);
+                    else decode(type, w, r * rowBytes, rowBytes, cols, wf, scales);
                     int t = t0;
                     for (; t + 4 <= t1; t += 4) {
+                        if (kQuant) {
+                            KQuantTiles.tile(type, kRows, cols, a, t, lanes);
+                            storeMinusMins(out, rows, r, t, lanes, kRows.minSums);
+                            continue;
+                        }
                         if (quantized) blocks(wf, scales, cols, a.values, a.d, t, lanes);
                         else floats(wf, cols, a.values, t, lanes);
                         store(out, rows, r, t, lanes);
@@ -189,6 +198,13 @@ final class TiledMatMul {
     private static void store(float[] out, int rows, int r, int t, float[] lanes) {
         for (int tt = 0; tt < 4; tt++) {
             for (int rr = 0; rr < 4; rr++) out[(t + tt) * rows + r + rr] = Lanes.sum(lanes, (tt * 4 + rr) * L, L);
+        }
+    }
+
+    /** K-quants: as DotVector's {@code Lanes.sum(acc) - mins}. */
+    private static void storeMinusMins(float[] out, int rows, int r, int t, float[] lanes, float[] minSums) {
+        for (int tt = 0; tt < 4; tt++) {
+            for (int rr = 0; rr < 4; rr++) out[(t + tt) * rows + r + rr] = Lanes.sum(lanes, (tt * 4 + rr) * L, L) - minSums[tt * 4 + rr];
         }
     }
 

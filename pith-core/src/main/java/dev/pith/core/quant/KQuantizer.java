@@ -20,13 +20,13 @@ final class KQuantizer {
         return (i & 0x007fffff) - 0x00400000;
     }
 
-    private static void putHalf(byte[] y, int off, float v) {
+    static void putHalf(byte[] y, int off, float v) {
         short h = Float.floatToFloat16(v);
         y[off] = (byte) h;
         y[off + 1] = (byte) (h >>> 8);
     }
 
-    private static float half(byte[] y, int off) {
+    static float half(byte[] y, int off) {
         return Float.float16ToFloat((short) ((y[off] & 0xFF) | (y[off + 1] << 8)));
     }
 
@@ -51,6 +51,11 @@ final class KQuantizer {
      * (x^2) least squares.
      */
     static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] L, int lo) {
+        return makeQxQuants(n, nmax, x, xo, L, lo, null, 0);
+    }
+
+    /** make_qx_quants with rmse_type 1 and importance weights qw[qo ..] (null: x^2, the unweighted rule). */
+    static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] L, int lo, float[] qw, int qo) {
         float max = signedAbsMax(x, xo, n), amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
@@ -62,7 +67,7 @@ final class KQuantizer {
             float xi = x[xo + i];
             int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
             L[lo + i] = (byte) (l + nmax);
-            float w = xi * xi;
+            float w = qw != null ? qw[qo + i] : xi * xi;
             sumlx += w * xi * l;
             suml2 += w * l * l;
         }
@@ -76,7 +81,7 @@ final class KQuantizer {
             for (int i = 0; i < n; i++) {
                 float xi = x[xo + i];
                 int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
-                float w = xi * xi;
+                float w = qw != null ? qw[qo + i] : xi * xi;
                 sumlx += w * xi * l;
                 suml2 += w * l * l;
             }
@@ -239,6 +244,11 @@ final class KQuantizer {
         } else {
             putHalf(y, yo + 82, 0f);
         }
+        finishQ2K(x, xo, y, yo, L);
+    }
+
+    /** Requantizes a Q2_K block from its stored scales and mins and packs the 2-bit quants (shared by ref and impl). */
+    static void finishQ2K(float[] x, int xo, byte[] y, int yo, byte[] L) {
         for (int j = 0; j < 16; j++) {
             int sc = y[yo + j] & 0xFF;
             float d = half(y, yo + 80) * (sc & 0xF);
@@ -248,6 +258,11 @@ final class KQuantizer {
                 L[16 * j + ii] = (byte) Math.max(0, Math.min(3, nearestInt((x[xo + 16 * j + ii] + dm) / d)));
             }
         }
+        packQuantsQ2K(L, y, yo);
+    }
+
+    /** Q2_K's qs[64] @16: byte l of each 32-byte half holds values l, l+32, l+64, l+96 of its 128, two bits each. */
+    static void packQuantsQ2K(byte[] L, byte[] y, int yo) {
         for (int j = 0; j < 256; j += 128) {
             for (int l = 0; l < 32; l++) {
                 y[yo + 16 + j / 4 + l] = (byte) (L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
@@ -284,6 +299,12 @@ final class KQuantizer {
         } else {
             putHalf(y, yo + 108, 0f);
         }
+        finishQ3K(x, xo, y, yo, L);
+    }
+
+    /** Requantizes a Q3_K block from its stored scales and packs hmask and the low 2 bits (shared by ref and impl). */
+    static void finishQ3K(float[] x, int xo, byte[] y, int yo, byte[] L) {
+        int sc0 = yo + 96;
         for (int j = 0; j < 16; j++) {
             int sc = j < 8 ? y[sc0 + j] & 0xF : (y[sc0 + j - 8] & 0xFF) >>> 4;
             sc = (sc | (((y[sc0 + 8 + j % 4] >>> (2 * (j / 4))) & 3) << 4)) - 32;
@@ -294,6 +315,11 @@ final class KQuantizer {
                 L[16 * j + ii] = (byte) (l + 4);
             }
         }
+        packQuantsQ3K(L, y, yo);
+    }
+
+    /** Q3_K's hmask[32] @0 (the bit for 4 and up) and qs[64] @32 (the low two bits) from L in 0..7; L keeps only the low bits afterwards. */
+    static void packQuantsQ3K(byte[] L, byte[] y, int yo) {
         for (int j = 0; j < 32; j++) y[yo + j] = 0;
         int m = 0, hm = 1;
         for (int j = 0; j < 256; j++) {
@@ -327,25 +353,40 @@ final class KQuantizer {
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
-        // Layout: d @0, dmin @2, scales[12] @4.
         float invScale = maxScale > 0 ? 63f / maxScale : 0f;
         float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        int[] ls = new int[8], lm = new int[8];
+        for (int j = 0; j < 8; j++) {
+            ls[j] = Math.min(63, nearestInt(invScale * scales[j]) & 0xFF);
+            lm[j] = Math.min(63, nearestInt(invMin * mins[j]) & 0xFF);
+        }
+        packScalesK4(y, yo, ls, lm, maxScale / 63f, maxMin / 63f);
+        requantizeK4(x, xo, y, yo, nmax, L);
+        return L;
+    }
+
+    /** Writes d @0, dmin @2 and the eight 6-bit (scale, min) pairs @4 of a Q4_K/Q5_K block (values taken as uint8, as ggml stores them). */
+    static void packScalesK4(byte[] y, int yo, int[] ls, int[] lm, float d, float dmin) {
         int s = yo + 4;
         for (int j = 0; j < 8; j++) {
-            int ls = Math.min(63, nearestInt(invScale * scales[j]) & 0xFF);
-            int lm = Math.min(63, nearestInt(invMin * mins[j]) & 0xFF);
+            int l = ls[j] & 0xFF, m = lm[j] & 0xFF;
             if (j < 4) {
-                y[s + j] = (byte) ls;
-                y[s + j + 4] = (byte) lm;
+                y[s + j] = (byte) l;
+                y[s + j + 4] = (byte) m;
             } else {
-                y[s + j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
-                y[s + j - 4] |= (byte) ((ls >>> 4) << 6);
-                y[s + j] |= (byte) ((lm >>> 4) << 6);
+                y[s + j + 4] = (byte) ((l & 0xF) | ((m & 0xF) << 4));
+                y[s + j - 4] |= (byte) ((l >>> 4) << 6);
+                y[s + j] |= (byte) ((m >>> 4) << 6);
             }
         }
-        putHalf(y, yo, maxScale / 63f);
-        putHalf(y, yo + 2, maxMin / 63f);
+        putHalf(y, yo, d);
+        putHalf(y, yo + 2, dmin);
+    }
+
+    /** Recomputes the quants of a Q4_K/Q5_K block from its stored (rounded) scales and mins, as both ggml quantizers do. */
+    static void requantizeK4(float[] x, int xo, byte[] y, int yo, int nmax, byte[] L) {
         java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(y);
+        int s = yo + 4;
         for (int j = 0; j < 8; j++) {
             float d = half(y, yo) * KScales.scaleK4(seg, s, j);
             if (d == 0) continue;
@@ -354,11 +395,13 @@ final class KQuantizer {
                 L[32 * j + ii] = (byte) Math.max(0, Math.min(nmax, nearestInt((x[xo + 32 * j + ii] + dm) / d)));
             }
         }
-        return L;
     }
 
     static void q4_K(float[] x, int xo, byte[] y, int yo) {
-        byte[] L = scalesAndQuantsK4(x, xo, y, yo, 15, -1f, 20);
+        packQuantsQ4K(scalesAndQuantsK4(x, xo, y, yo, 15, -1f, 20), y, yo);
+    }
+
+    static void packQuantsQ4K(byte[] L, byte[] y, int yo) {
         // qs[128] @16: byte l of 32-byte chunk c holds value 64c+l (low nibble) and 64c+32+l (high).
         for (int j = 0, q = yo + 16; j < 256; j += 64, q += 32) {
             for (int l = 0; l < 32; l++) y[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
@@ -366,7 +409,10 @@ final class KQuantizer {
     }
 
     static void q5_K(float[] x, int xo, byte[] y, int yo) {
-        byte[] L = scalesAndQuantsK4(x, xo, y, yo, 31, -0.5f, 15);
+        packQuantsQ5K(scalesAndQuantsK4(x, xo, y, yo, 31, -0.5f, 15), y, yo);
+    }
+
+    static void packQuantsQ5K(byte[] L, byte[] y, int yo) {
         // qh[32] @16, qs[128] @48.
         int qh = yo + 16;
         for (int j = 0; j < 32; j++) y[qh + j] = 0;
@@ -391,11 +437,16 @@ final class KQuantizer {
     }
 
     static void q6_K(float[] x, int xo, byte[] y, int yo) {
+        q6_K(x, xo, y, yo, null, 0);
+    }
+
+    /** quantize_row_q6_K_ref, or quantize_row_q6_K_impl when importance weights qw[qo .. qo+256) are given (the only difference). */
+    static void q6_K(float[] x, int xo, byte[] y, int yo, float[] qw, int qo) {
         byte[] L = new byte[256];
         float[] scales = new float[16];
         float maxScale = 0, maxAbsScale = 0;
         for (int ib = 0; ib < 16; ib++) {
-            float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib);
+            float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, qw, qw == null ? 0 : qo + 16 * ib);
             scales[ib] = scale;
             float abs = Math.abs(scale);
             if (abs > maxAbsScale) {
@@ -419,6 +470,11 @@ final class KQuantizer {
                 L[16 * j + ii] = (byte) (l + 32);
             }
         }
+        packQuantsQ6K(L, y, yo);
+    }
+
+    /** Q6_K's ql[128] @0 (low nibbles) and qh[64] @128 (high two bits) from L in 0..63. */
+    static void packQuantsQ6K(byte[] L, byte[] y, int yo) {
         for (int j = 0, ql = yo, qh = yo + 128; j < 256; j += 128, ql += 64, qh += 32) {
             for (int l = 0; l < 32; l++) {
                 int q1 = L[j + l] & 0xF, q2 = L[j + l + 32] & 0xF, q3 = L[j + l + 64] & 0xF, q4 = L[j + l + 96] & 0xF;

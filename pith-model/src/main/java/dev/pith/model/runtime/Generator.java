@@ -11,6 +11,8 @@ public final class Generator {
     private final Transformer transformer;
     private final Tokenizer tokenizer;
     private boolean ignoreEos;
+    // The tokens whose keys and values the transformer's cache holds, in order (for prefix reuse).
+    private int[] cached = new int[0];
 
     public Generator(Transformer transformer) {
         this.transformer = transformer;
@@ -35,13 +37,31 @@ public final class Generator {
 
     /** Generates after the given prompt ids; each new id is passed to {@code onToken} as soon as it is chosen. */
     public Result generate(int[] promptIds, int maxTokens, SamplerSettings settings, IntConsumer onToken) {
+        return generate(promptIds, maxTokens, settings, onToken, false);
+    }
+
+    /**
+     * Like {@link #generate(int[], int, SamplerSettings, IntConsumer)}, but keeps the cached
+     * prefix that the new prompt shares with what this generator last ran (a chat's earlier
+     * turns), so only the new tokens go through the model.
+     */
+    public Result continueWith(int[] promptIds, int maxTokens, SamplerSettings settings, IntConsumer onToken) {
+        return generate(promptIds, maxTokens, settings, onToken, true);
+    }
+
+    private Result generate(int[] promptIds, int maxTokens, SamplerSettings settings, IntConsumer onToken, boolean reusePrefix) {
         if (promptIds.length == 0) throw new PithException("the prompt is empty and the model adds no BOS token; give a prompt.");
-        transformer.reset();
+        int keep = 0;
+        if (reusePrefix) {
+            int limit = Math.min(Math.min(cached.length, transformer.position()), promptIds.length - 1); // at least one token must run, for logits
+            while (keep < limit && cached[keep] == promptIds[keep]) keep++;
+        }
+        transformer.truncate(keep);
         Sampler sampler = new Sampler(settings);
         int ctx = transformer.contextLength();
         int[] history = Arrays.copyOf(promptIds, Math.min(ctx, promptIds.length + Math.max(0, maxTokens)) + 1);
         long t0 = System.nanoTime();
-        float[] logits = transformer.forward(promptIds);
+        float[] logits = transformer.forward(Arrays.copyOfRange(promptIds, keep, promptIds.length));
         long t1 = System.nanoTime();
         int n = promptIds.length, produced = 0;
         String reason = "length";
@@ -62,6 +82,7 @@ public final class Generator {
             logits = transformer.forward(new int[]{next});
         }
         long t2 = System.nanoTime();
+        cached = Arrays.copyOf(history, transformer.position());
         return new Result(promptIds, Arrays.copyOfRange(history, promptIds.length, n), reason, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }
 }

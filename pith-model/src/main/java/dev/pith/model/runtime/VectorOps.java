@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API twins of {@link Ops}: the same formulas and the same float operations per element,
  * with sums taken lane-wise. Sums that ggml keeps in double stay in double here (lane-wise doubles,
- * so they differ from the sequential sum only by double rounding); exponentials use the Vector
- * API's exp, within an ulp of the scalar one. Tests compare each with its scalar twin.
+ * so they differ from the sequential sum only by double rounding); exponentials are the scalar
+ * {@code Math.exp}, exactly as in the twin, because the Vector API's exp changes by an ulp when C2
+ * compiles it and so made runs irreproducible. Tests compare each with its scalar twin.
  */
 final class VectorOps {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -63,9 +64,11 @@ final class VectorOps {
         double sum = 0;
         i = 0;
         for (int upper = n - L; i <= upper; i += L) {
-            FloatVector e = FloatVector.fromArray(F, a, off + i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(a, off + i);
-            sum += Lanes.sum(e);
+            // Scalar Math.exp, not lanewise(EXP): the vector exp is an intrinsic only once C2 has
+            // compiled the loop, and it may differ by an ulp from the fallback before that, which made
+            // results depend on JIT timing (two identical runs differed). Math.exp is one stub everywhere.
+            for (int k = 0; k < L; k++) a[off + i + k] = (float) Math.exp(a[off + i + k] - max);
+            sum += Lanes.sum(FloatVector.fromArray(F, a, off + i));
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(a[off + i] - max);
@@ -78,13 +81,18 @@ final class VectorOps {
         for (; i < n; i++) a[off + i] *= inv;
     }
 
+    private static final ThreadLocal<float[]> EXP_SCRATCH = ThreadLocal.withInitial(() -> new float[64]);
+
     /** As {@link Ops#swiglu} on gate[off .. off+n): silu(g)·u = (g / (1 + e^-g))·u. */
     static void swiglu(float[] gate, float[] up, int off, int n) {
         int i = off, end = off + n;
+        float[] e = EXP_SCRATCH.get();
+        if (e.length < L) e = new float[L];
         for (int upper = end - L; i <= upper; i += L) {
+            // e^-g lane by lane with Math.exp (see softmax: the vector EXP is not JIT-stable).
+            for (int k = 0; k < L; k++) e[k] = (float) Math.exp(-gate[i + k]);
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector e = g.neg().lanewise(VectorOperators.EXP);
-            g.div(e.add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            g.div(FloatVector.fromArray(F, e, 0).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < end; i++) {
             float g = gate[i];

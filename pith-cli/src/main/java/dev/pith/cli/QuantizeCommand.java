@@ -1,0 +1,179 @@
+package dev.pith.cli;
+
+import dev.pith.compress.calib.CalibrationText;
+import dev.pith.compress.gptq.Gptq;
+import dev.pith.compress.gptq.HessianCollector;
+import dev.pith.compress.imatrix.Imatrix;
+import dev.pith.compress.imatrix.ImatrixFile;
+import dev.pith.compress.quant.BudgetPlanner;
+import dev.pith.compress.quant.FileType;
+import dev.pith.compress.quant.GptqEncoder;
+import dev.pith.compress.quant.ImatrixEncoder;
+import dev.pith.compress.quant.MatrixEncoder;
+import dev.pith.compress.quant.ModelQuantizer;
+import dev.pith.compress.quant.RtnEncoder;
+import dev.pith.compress.quant.TypePlanner;
+import dev.pith.core.DType;
+import dev.pith.core.PithException;
+import dev.pith.model.Model;
+import dev.pith.model.ModelWriters;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+@Command(name = "quantize",
+        description = {"Quantize a model to a llama.cpp file type, choosing each tensor's type as llama-quantize does.",
+                "Types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, and the K-quant mixtures Q2_K, Q3_K_S, Q3_K_M, Q3_K_L,",
+                "Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (Q3_K/Q4_K/Q5_K mean the _M mixtures). Rows that are not whole blocks",
+                "fall back to the type llama.cpp falls back to, with a warning naming the tensor.",
+                "Methods: rtn (round to nearest, byte-identical to llama-quantize), imatrix (importance-weighted, needs",
+                "--imatrix FILE from `pith imatrix`, byte-identical to llama-quantize --imatrix), gptq (needs --calib FILE)."})
+final class QuantizeCommand implements Runnable {
+    @Mixin CommonOptions common;
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-o", "--out"}, required = true, description = "Output GGUF file.")
+    Path out;
+
+    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "File type (see above).")
+    String type;
+
+    @Option(names = "--tensor-type", paramLabel = "PATTERN=TYPE",
+            description = "Give tensors whose name matches the regex PATTERN the tensor type TYPE (first match wins; repeatable).")
+    List<String> tensorTypes = new ArrayList<>();
+
+    @Option(names = "--method", paramLabel = "METHOD",
+            description = "rtn, imatrix or gptq (default: imatrix when --imatrix is given, else rtn).")
+    String method;
+
+    @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix (from `pith imatrix` or llama-imatrix).")
+    Path imatrix;
+
+    @Option(names = "--calib", paramLabel = "FILE", description = "Calibration text for --method gptq.")
+    Path calib;
+
+    @Option(names = "--chunks", defaultValue = "32", paramLabel = "N", description = "GPTQ: calibration chunks (default ${DEFAULT-VALUE}).")
+    int chunks;
+
+    @Option(names = "--calib-ctx", defaultValue = "128", paramLabel = "N", description = "GPTQ: tokens per calibration chunk (default ${DEFAULT-VALUE}).")
+    int calibCtx;
+
+    @Option(names = "--act-order", description = "GPTQ: quantize columns in order of decreasing Hessian diagonal.")
+    boolean actOrder;
+
+    @Option(names = "--damp", defaultValue = "0.01", paramLabel = "F", description = "GPTQ: dampening, a fraction of the mean Hessian diagonal (default ${DEFAULT-VALUE}).")
+    double damp;
+
+    @Option(names = "--target-bpw", paramLabel = "X",
+            description = {"Mixed precision: choose each matrix's type among Q2_K..Q8_0 to minimise the importance-weighted error",
+                    "with all tensors at most X bits per parameter (needs --imatrix; --type gives the embedding/output types)."})
+    Double targetBpw;
+
+    @Override
+    public void run() {
+        long t0 = System.nanoTime();
+        FileType ftype = FileType.parse(type);
+        List<TypePlanner.Override> overrides = parseOverrides(tensorTypes);
+        String m = method != null ? method : imatrix != null ? "imatrix" : "rtn";
+        PrintWriter err = spec.commandLine().getErr();
+        try (Model src = common.load()) {
+            MatrixEncoder encoder = encoder(m, src);
+            TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
+            if (targetBpw != null) {
+                if (!(encoder instanceof ImatrixEncoder ie))
+                    throw new PithException("--target-bpw measures each matrix's error with an importance matrix: give --imatrix FILE.");
+                plan = BudgetPlanner.allocate(src, ie.importance(), targetBpw, plan);
+            }
+            for (String w : plan.warnings()) err.println("warning: " + w);
+            err.flush();
+            try (ProgressBar bar = Progress.bar("quantize", src.tensors().size());
+                 Model q = ModelQuantizer.apply(src, ftype, plan, encoder, n -> bar.step())) {
+                ModelWriters.writeGguf(q, out);
+                report(src, q, ftype, m, plan, t0);
+            }
+        }
+    }
+
+    private MatrixEncoder encoder(String m, Model src) {
+        return switch (m) {
+            case "rtn" -> new RtnEncoder();
+            case "imatrix" -> {
+                if (imatrix == null) throw new PithException("--method imatrix needs --imatrix FILE (make one with `pith imatrix`).");
+                Imatrix im = ImatrixFile.read(imatrix);
+                im.checkFits(src, imatrix);
+                yield new ImatrixEncoder(im.means(), imatrix);
+            }
+            case "gptq" -> {
+                if (calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
+                List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, chunks);
+                HessianCollector hc = new HessianCollector();
+                try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
+                    CalibrationText.run(src, cs, hc, bar::stepTo);
+                }
+                yield new GptqEncoder(hc.hessians(), new Gptq(damp, actOrder));
+            }
+            default -> throw new PithException("Unknown quantization method '" + m + "'; choose rtn, imatrix or gptq.");
+        };
+    }
+
+    static List<TypePlanner.Override> parseOverrides(List<String> specs) {
+        List<TypePlanner.Override> out = new ArrayList<>();
+        for (String s : specs) {
+            int eq = s.lastIndexOf('=');
+            if (eq <= 0) throw new PithException("--tensor-type '" + s + "' is not PATTERN=TYPE.");
+            DType t;
+            try {
+                t = DType.parse(s.substring(eq + 1));
+            } catch (RuntimeException e) {
+                throw new PithException("--tensor-type '" + s + "' names an unknown tensor type '" + s.substring(eq + 1) + "'.");
+            }
+            if (!dev.pith.core.quant.RowEncoder.supports(t))
+                throw new PithException("--tensor-type '" + s + "': Pith cannot write tensors of type " + t + ".");
+            try {
+                out.add(new TypePlanner.Override(Pattern.compile(s.substring(0, eq)), t));
+            } catch (PatternSyntaxException e) {
+                throw new PithException("--tensor-type '" + s + "' has an invalid regular expression: " + e.getDescription() + ".");
+            }
+        }
+        return out;
+    }
+
+    private void report(Model src, Model q, FileType ftype, String m, TypePlanner.Plan plan, long t0) {
+        long bytes;
+        try {
+            bytes = Files.size(out);
+        } catch (java.io.IOException e) {
+            bytes = -1;
+        }
+        long params = src.parameterCount();
+        Map<String, Integer> counts = new TreeMap<>();
+        for (var t : q.tensors().values()) counts.merge(t.type().name(), 1, Integer::sum);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("in", common.model.toString());
+        o.put("out", out.toString());
+        o.put("type", ftype.name());
+        o.put("method", m);
+        o.put("bytes", bytes);
+        o.put("tensor_bytes", q.byteSize());
+        o.put("bits_per_weight", 8.0 * q.byteSize() / params);
+        o.put("tensor_types", counts);
+        o.put("warnings", plan.warnings());
+        o.put("seconds", (System.nanoTime() - t0) / 1e9);
+        if (common.json) Json.print(spec.commandLine().getOut(), o);
+        else spec.commandLine().getOut().printf("wrote %s (%s, %s, %,d bytes, %.2f bits per weight)%n", out, ftype, m, bytes, (Double) o.get("bits_per_weight"));
+    }
+}

@@ -1,0 +1,115 @@
+package dev.pith.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pith.compress.imatrix.Imatrix;
+import dev.pith.compress.imatrix.ImatrixFile;
+import dev.pith.core.DType;
+import dev.pith.model.gguf.GgufFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** `pith quantize` and `pith imatrix` end to end on stories260K, and their bad input. */
+class QuantizeCommandTest {
+    @TempDir Path dir;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static String stories() { return CliRunner.shared("models/stories260K-f32.gguf").toString(); }
+
+    static String calib() { return CliRunner.shared("text/tinystories-sample.txt").toString(); }
+
+    @Test
+    void q4KMixtureWarnsAboutEveryFallbackAndWritesTheChosenTypes() throws Exception {
+        Path out = dir.resolve("q4km.gguf");
+        CliRunner r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--out", out.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode o = JSON.readTree(r.out());
+        assertThat(o.get("type").asText()).isEqualTo("Q4_K_M");
+        // 64-wide rows cannot hold a 256-block: Q4_K → Q5_0, Q6_K → Q8_0; ffn_down's 172 columns fit no block → F16.
+        // Of 5 layers, Q4_K_M's use_more_bits gives layer 2 (and only it) Q6_K for attn_v and ffn_down.
+        assertThat(r.err()).contains("warning: blk.2.ffn_down.weight: 172 columns are not a multiple of Q6_K's block of 256; falling back to F16")
+                .contains("warning: blk.0.ffn_down.weight: 172 columns are not a multiple of Q4_K's block of 256; falling back to F16")
+                .contains("warning: blk.1.attn_q.weight: 64 columns are not a multiple of Q4_K's block of 256; falling back to Q5_0");
+        assertThat(o.get("warnings").size()).isEqualTo(36);
+        try (GgufFile g = GgufFile.open(out)) {
+            assertThat(g.tensor("blk.1.attn_q.weight").type()).isEqualTo(DType.Q5_0);
+            assertThat(g.tensor("blk.0.attn_v.weight").type()).isEqualTo(DType.Q5_0);
+            assertThat(g.tensor("blk.2.attn_v.weight").type()).isEqualTo(DType.Q8_0);
+            assertThat(g.tensor("blk.0.ffn_down.weight").type()).isEqualTo(DType.F16);
+            assertThat(g.tensor("blk.0.attn_norm.weight").type()).isEqualTo(DType.F32);
+            assertThat(g.getLong("general.file_type", -1)).isEqualTo(15);
+        }
+    }
+
+    @Test
+    void imatrixThenWeightedQuantization() throws Exception {
+        Path im = dir.resolve("s.imatrix.gguf"), out = dir.resolve("q4_0.gguf");
+        CliRunner r = CliRunner.run("imatrix", "--model", stories(), "--calib", calib(), "--ctx", "64", "--chunks", "4", "--out", im.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        Imatrix read = ImatrixFile.read(im);
+        // 5 layers × 7 matrices; attn_q/k/v share their input but each gets its entry, as in llama-imatrix
+        assertThat(read.entries()).hasSize(35);
+        assertThat(read.entries().get("blk.0.ffn_down.weight").sums()).hasSize(172);
+        assertThat(read.entries().get("blk.0.attn_q.weight").count()).isEqualTo(4 * 64);
+        r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_0", "--imatrix", im.toString(), "--out", out.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(JSON.readTree(r.out()).get("method").asText()).isEqualTo("imatrix");
+    }
+
+    private void assertCleanFailure(CliRunner r, Path noOutput, String... fragments) {
+        assertThat(r.code()).isNotZero();
+        assertThat(r.out()).isEmpty();
+        String err = r.err().strip();
+        assertThat(err.lines().count()).as("one line: %s", err).isEqualTo(1);
+        assertThat(err).doesNotContain("Exception").doesNotContain("\tat ");
+        for (String f : fragments) assertThat(err).contains(f);
+        assertThat(noOutput).doesNotExist();
+        try (var s = Files.list(noOutput.getParent())) {
+            assertThat(s.filter(p -> p.getFileName().toString().startsWith(noOutput.getFileName().toString()))).isEmpty();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void unknownType() {
+        Path out = dir.resolve("x.gguf");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q9_9", "--out", out.toString()), out, "Q9_9", "Q4_K_M");
+    }
+
+    @Test
+    void imatrixFromAnotherModel() {
+        Path im = dir.resolve("other.imatrix.gguf"), out = dir.resolve("y.gguf");
+        ImatrixFile.write(new Imatrix(Map.of("blk.0.attn_q.weight", new Imatrix.Entry(new float[256], 10)), "other.txt", 1, 10), im);
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_0", "--imatrix", im.toString(), "--out", out.toString()),
+                out, im.toString(), "another model", "blk.0.attn_q.weight");
+        Path im2 = dir.resolve("names.imatrix.gguf");
+        ImatrixFile.write(new Imatrix(Map.of("blk.9.attn_q.weight", new Imatrix.Entry(new float[64], 10)), "other.txt", 1, 10), im2);
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_0", "--imatrix", im2.toString(), "--out", out.toString()),
+                out, im2.toString(), "another model");
+    }
+
+    @Test
+    void calibrationTextTooShort() throws Exception {
+        Path text = dir.resolve("short.txt"), out = dir.resolve("z.imatrix.gguf");
+        Files.writeString(text, "Once upon a time there was a cat.");
+        assertCleanFailure(CliRunner.run("imatrix", "--model", stories(), "--calib", text.toString(), "--ctx", "128", "--out", out.toString()),
+                out, text.toString(), "fewer than one chunk of 128");
+        Path q = dir.resolve("g.gguf");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_0", "--method", "gptq", "--calib", text.toString(), "--out", q.toString()),
+                q, text.toString(), "fewer than one chunk");
+    }
+
+    @Test
+    void badTensorTypeOverride() {
+        Path out = dir.resolve("o.gguf");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_0", "--tensor-type", "attn_v=Q7_0", "--out", out.toString()),
+                out, "attn_v=Q7_0");
+    }
+}

@@ -1,0 +1,142 @@
+package dev.pith.compress.gptq;
+
+import dev.pith.core.DType;
+import dev.pith.core.Parallel;
+import dev.pith.core.quant.BlockGrid;
+import dev.pith.core.quant.Quantizer;
+
+import java.util.Arrays;
+
+/**
+ * GPTQ (Frantar et al., 2022) onto ggml's block formats. Columns are quantized one at a time and
+ * each one's rounding error is pushed onto the columns not yet quantized, weighted by the inverse
+ * Hessian (its upper Cholesky factor), so the layer's output XWᵀ moves as little as possible. The
+ * updates are applied lazily: inside a batch of columns at once, to the rest after each batch.
+ *
+ * <p>The group is the ggml block of the target type (32 or 256 columns of a row): when GPTQ reaches
+ * a block's first column, the block's scales (and mins) are set by the format's own quantizer run
+ * on the block's current, error-compensated values; the block's columns then take the grid value
+ * nearest to their compensated value ({@link BlockGrid}). With act-order (columns in order of
+ * decreasing Hessian diagonal) a block's columns are not contiguous in processing order, so its
+ * scales come from the original weights instead ("static groups"). The codes are packed into the
+ * block at the end: the result is an ordinary ggml tensor.
+ *
+ * @param dampPercent added to the Hessian diagonal as a fraction of its mean (0.01 in GPTQ)
+ * @param actOrder    process columns by decreasing Hessian diagonal
+ */
+public record Gptq(double dampPercent, boolean actOrder) {
+    public static final Gptq DEFAULT = new Gptq(0.01, false);
+
+    /** The packed rows and the values they dequantize to (what GPTQ chose). */
+    public record Result(byte[] bytes, float[] values) {}
+
+    /** Quantizes {@code w} (rows × cols, row-major) to {@code type} with Hessian {@code h} (cols × cols). */
+    public Result quantize(float[] w, int rows, int cols, double[] h, DType type) {
+        int bs = type.blockSize(), bb = type.blockBytes();
+        if (cols % bs != 0) throw new IllegalArgumentException(cols + " columns is not a whole number of " + type + " blocks");
+        double[] hd = h.clone();
+        boolean[] dead = new boolean[cols];
+        for (int i = 0; i < cols; i++) {
+            if (hd[i * cols + i] == 0) {
+                hd[i * cols + i] = 1;
+                dead[i] = true;
+            }
+        }
+        int[] perm = order(hd, cols);
+        double[] hp = new double[cols * cols];
+        for (int i = 0; i < cols; i++) for (int j = 0; j < cols; j++) hp[i * cols + j] = hd[perm[i] * cols + perm[j]];
+        double[] u = factor(hp, cols);
+
+        int rowBytes = (cols / bs) * bb;
+        byte[] out = new byte[rows * rowBytes];
+        float[] values = new float[rows * cols];
+        int batch = Math.max(128, bs);
+        Parallel.forRange(rows, 4, (from, to) -> {
+            int nr = to - from;
+            double[] wp = new double[nr * cols];
+            for (int r = 0; r < nr; r++) {
+                for (int k = 0; k < cols; k++) wp[r * cols + k] = dead[perm[k]] ? 0 : w[(from + r) * cols + perm[k]];
+            }
+            byte[][] rb = new byte[nr][];
+            int[][] codes = new int[nr][cols];
+            if (actOrder) {
+                for (int r = 0; r < nr; r++) {
+                    float[] orig = new float[cols];
+                    for (int k = 0; k < cols; k++) orig[perm[k]] = (float) wp[r * cols + k];
+                    rb[r] = Quantizer.quantize(type, orig, cols);
+                }
+            } else {
+                for (int r = 0; r < nr; r++) rb[r] = new byte[rowBytes];
+            }
+            double[] err = new double[nr * batch];
+            float[] block = new float[bs];
+            for (int i1 = 0; i1 < cols; i1 += batch) {
+                int i2 = Math.min(i1 + batch, cols);
+                for (int k = i1; k < i2; k++) {
+                    int col = perm[k], blk = col / bs, pos = col % bs;
+                    double d = u[k * cols + k];
+                    for (int r = 0; r < nr; r++) {
+                        int ro = r * cols;
+                        if (!actOrder && pos == 0) {
+                            // without act-order perm is the identity, so the block is wp[ro+k .. ro+k+bs), all in this batch
+                            for (int b = 0; b < bs; b++) block[b] = (float) wp[ro + k + b];
+                            System.arraycopy(Quantizer.quantize(type, block, bs), 0, rb[r], blk * bb, bb);
+                        }
+                        float x = (float) wp[ro + k];
+                        int q = BlockGrid.nearest(type, rb[r], blk * bb, pos, x);
+                        codes[r][col] = q;
+                        float v = BlockGrid.value(type, rb[r], blk * bb, pos, q);
+                        values[(from + r) * cols + col] = v;
+                        double e = (wp[ro + k] - v) / d;
+                        for (int j = k + 1; j < i2; j++) wp[ro + j] -= e * u[k * cols + j];
+                        err[r * batch + (k - i1)] = e;
+                    }
+                }
+                for (int r = 0; r < nr; r++) {
+                    int ro = r * cols;
+                    for (int k = i1; k < i2; k++) {
+                        double e = err[r * batch + (k - i1)];
+                        if (e == 0) continue;
+                        int uk = k * cols;
+                        for (int j = i2; j < cols; j++) wp[ro + j] -= e * u[uk + j];
+                    }
+                }
+            }
+            int[] q = new int[bs];
+            for (int r = 0; r < nr; r++) {
+                for (int b = 0; b < cols / bs; b++) {
+                    System.arraycopy(codes[r], b * bs, q, 0, bs);
+                    BlockGrid.pack(type, q, rb[r], b * bb);
+                }
+                System.arraycopy(rb[r], 0, out, (from + r) * rowBytes, rowBytes);
+            }
+        });
+        return new Result(out, values);
+    }
+
+    /** Processing order: act-order sorts by decreasing Hessian diagonal (stable), otherwise the identity. */
+    private int[] order(double[] h, int n) {
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) idx[i] = i;
+        if (actOrder) Arrays.sort(idx, (a, b) -> Double.compare(h[b * n + b], h[a * n + a]));
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = idx[i];
+        return p;
+    }
+
+    /** Dampens H and factors its inverse; a Hessian that is still singular gets ten times the damping, up to 1e6 times. */
+    private double[] factor(double[] hp, int n) {
+        double mean = 0;
+        for (int i = 0; i < n; i++) mean += hp[i * n + i];
+        mean /= n;
+        double damp = dampPercent * mean;
+        if (!(damp > 0)) damp = 1e-8;
+        for (int attempt = 0; attempt < 7; attempt++, damp *= 10) {
+            double[] a = hp.clone();
+            for (int i = 0; i < n; i++) a[i * n + i] += damp;
+            double[] u = Cholesky.upperOfInverse(a, n);
+            if (u != null) return u;
+        }
+        throw new IllegalStateException("the Hessian is not positive definite even after dampening");
+    }
+}

@@ -1,0 +1,15 @@
+package dev.pith.compress.quant;
+
+import dev.pith.core.DType;
+import dev.pith.core.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * How one weight matrix becomes the bytes of its target type: round to nearest, importance
+ * weighted, GPTQ... {@code dst} holds {@code rows * target.bytesFor(cols)} bytes, rows in order.
+ */
+@FunctionalInterface
+public interface MatrixEncoder {
+    void encode(Tensor src, DType target, MemorySegment dst);
+}
