@@ -5,7 +5,11 @@ import dev.pith.compress.prune.BlockMatrices;
 import dev.pith.compress.prune.F32Model;
 import dev.pith.compress.prune.LayerRemover;
 import dev.pith.compress.prune.Method;
+import dev.pith.compress.prune.EmbeddingPruner;
+import dev.pith.compress.prune.HeadPruner;
 import dev.pith.compress.prune.MlpWidthPruner;
+import dev.pith.compress.prune.Recovery;
+import dev.pith.train.TokenSource;
 import dev.pith.compress.prune.Pattern;
 import dev.pith.compress.prune.UnstructuredPruner;
 import dev.pith.core.PithException;
@@ -50,13 +54,13 @@ final class PruneCommand implements Runnable {
     @Option(names = "--pattern", paramLabel = "N:M", description = "Keep N weights of every M consecutive ones in a row (2:4, 4:8, ...); sets the sparsity to 1 - N/M.")
     String pattern;
 
-    @Option(names = "--structured", description = "layers (remove whole blocks) or mlp (remove MLP neurons).")
+    @Option(names = "--structured", description = "layers (remove whole blocks), mlp (MLP neurons), heads (attention heads, whole key/value groups) or embedding (residual-stream channels).")
     String structured;
 
     @Option(names = "--remove", description = "With --structured layers: how many blocks to remove.")
     Integer remove;
 
-    @Option(names = "--ratio", description = "With --structured mlp: fraction of MLP neurons to remove from every layer, in [0, 1).")
+    @Option(names = "--ratio", description = "With --structured mlp, heads or embedding: fraction of MLP neurons, key/value heads or embedding channels to remove, in [0, 1).")
     Double ratio;
 
     @Option(names = "--calib", paramLabel = "FILE", description = "UTF-8 calibration text (not needed for magnitude).")
@@ -73,6 +77,21 @@ final class PruneCommand implements Runnable {
 
     @Option(names = "--eval-chunks", defaultValue = "100", description = "Chunks of the --eval text to score; 0 = all (default ${DEFAULT-VALUE}).")
     int evalChunks;
+
+    @Option(names = "--recover-steps", paramLabel = "N", defaultValue = "0", description = "Fine-tune the pruned model for N steps afterwards; pruned weights stay zero (default ${DEFAULT-VALUE}: none).")
+    int recoverSteps;
+
+    @Option(names = "--recover-data", paramLabel = "FILE", description = "Text for recovery fine-tuning (default: --calib).")
+    Path recoverData;
+
+    @Option(names = "--lr", paramLabel = "X", defaultValue = "1e-4", description = "Recovery learning rate (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--recover-batch", paramLabel = "N", defaultValue = "8", description = "Recovery sequences of 128 tokens per step (default ${DEFAULT-VALUE}).")
+    int recoverBatch;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1337", description = "Seed of the recovery batches (default ${DEFAULT-VALUE}).")
+    long seed;
 
     @Override
     public void run() {
@@ -93,6 +112,10 @@ final class PruneCommand implements Runnable {
             long paramsBefore = dense.parameterCount(), bytesBefore = src.byteSize(), nonzeroBefore = nonZero(dense);
             Model pruned = prune(dense, calibration, arena, o);
             Double pplAfter = evalTokens == null ? null : EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks);
+            if (recoverSteps > 0) {
+                pruned = recover(pruned, seqLen, o);
+                if (evalTokens != null) o.put("ppl_after_recovery", EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks));
+            }
             ModelWriters.write(pruned, out);
             o.put("layers", perLayer(pruned));
             o.put("params_before", paramsBefore);
@@ -113,8 +136,35 @@ final class PruneCommand implements Runnable {
         }
     }
 
+    /**
+     * A short fine-tune with the training engine. Unstructured and N:M pruning keep their zeros: every
+     * weight that is zero after pruning is set back to zero after each optimizer step.
+     */
+    private Model recover(Model pruned, int seqLen, Map<String, Object> o) {
+        Map<String, boolean[]> masks = structured == null ? Recovery.zeroMasks(pruned) : Map.of();
+        Path data = recoverData != null ? recoverData : calib;
+        int[] tokens = EvalText.tokens(data, requireTokenizer(pruned));
+        Recovery.Result r;
+        try (ProgressBar bar = Progress.bar("recover", recoverSteps)) {
+            r = Recovery.recover(pruned, masks, TokenSource.of(tokens), Recovery.options(recoverSteps, recoverBatch, seqLen, lr, seed), bar::stepTo);
+        }
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("steps", r.steps());
+        rec.put("lr", lr);
+        rec.put("first_loss", r.firstLoss());
+        rec.put("last_loss", r.lastLoss());
+        o.put("recovery", rec);
+        return r.model();
+    }
+
     /** Checks of the options that need no model, before anything is loaded. */
     private void validate() {
+        if (recoverSteps < 0) throw new PithException("--recover-steps cannot be negative, got " + recoverSteps + ".");
+        if (recoverSteps > 0 && recoverData == null && calib == null)
+            throw new PithException("--recover-steps needs training text: give --recover-data FILE (or --calib FILE).");
+        if (recoverSteps > 0 && ("heads".equals(structured) || "embedding".equals(structured)))
+            throw new PithException("--recover-steps is not available after --structured " + structured
+                    + ": the training engine needs heads × head width = embedding width, which that pruning changes.");
         if (!ModelWriters.targetFor(out).equals(ModelWriters.Target.GGUF))
             throw new PithException(out + ": pruned models are written as GGUF; give a name ending in .gguf.");
         if (structured == null) {
@@ -132,8 +182,12 @@ final class PruneCommand implements Runnable {
             if (ratio == null) throw new PithException("--structured mlp needs --ratio R, the fraction of MLP neurons to remove.");
             if (!(ratio >= 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside [0, 1): it is the fraction of MLP neurons to remove.");
             requireCalib();
+        } else if (structured.equals("heads") || structured.equals("embedding")) {
+            if (ratio == null) throw new PithException("--structured " + structured + " needs --ratio R, the fraction to remove.");
+            if (!(ratio > 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside (0, 1): it is the fraction of " + structured + " to remove.");
+            requireCalib();
         } else {
-            throw new PithException("--structured '" + structured + "' is not one of layers, mlp.");
+            throw new PithException("--structured '" + structured + "' is not one of layers, mlp, heads, embedding.");
         }
     }
 
@@ -167,6 +221,19 @@ final class PruneCommand implements Runnable {
             o.put("block_influence", r.influence());
             o.put("removed_layers", r.removed());
             o.put("layers_after", r.model().config().layers());
+            return r.model();
+        }
+        if (structured.equals("heads")) {
+            HeadPruner.Result r = HeadPruner.prune(dense, ratio, calibration);
+            o.put("heads_before", dense.config().heads());
+            o.put("heads_after", r.model().config().heads());
+            o.put("kv_heads_after", r.model().config().kvHeads());
+            return r.model();
+        }
+        if (structured.equals("embedding")) {
+            EmbeddingPruner.Result r = EmbeddingPruner.prune(dense, ratio, calibration);
+            o.put("dim_before", dense.config().dim());
+            o.put("dim_after", r.model().config().dim());
             return r.model();
         }
         MlpWidthPruner.Result r = MlpWidthPruner.prune(dense, ratio, calibration, arena);
@@ -231,6 +298,7 @@ final class PruneCommand implements Runnable {
         w.printf("params %,d -> %,d (non-zero %,d -> %,d), bytes %,d -> %,d (F32 file %,d bytes)%n", o.get("params_before"), o.get("params_after"),
                 o.get("nonzero_before"), o.get("nonzero_after"), o.get("bytes_before"), o.get("bytes_after"), o.get("file_bytes"));
         if (o.containsKey("ppl_before")) w.printf("perplexity %.4f -> %.4f on %s%n", o.get("ppl_before"), o.get("ppl_after"), eval);
+        if (o.containsKey("ppl_after_recovery")) w.printf("perplexity after %d recovery steps %.4f%n", recoverSteps, o.get("ppl_after_recovery"));
         w.flush();
     }
 }

@@ -91,4 +91,28 @@ class PruneCommandTest {
         for (float v : logits(layers)) assertThat(v).isFinite();
         for (float v : logits(mlp)) assertThat(v).isFinite();
     }
+
+    /** Recovery after 2:4 keeps every pruned weight at zero, and reports its losses and perplexity. */
+    @Test
+    void recoveryKeepsTheTwoFourZeros() throws Exception {
+        Path out = dir.resolve("rec.gguf");
+        String model = CliRunner.shared("models/stories260K-f32.gguf").toString(), calib = CliRunner.shared("text/tinystories-sample.txt").toString();
+        CliRunner r = CliRunner.run("prune", "--model", model, "--method", "magnitude", "--pattern", "2:4", "--calib", calib,
+                "--recover-steps", "3", "--recover-batch", "2", "--lr", "1e-3", "--eval", calib, "--eval-chunks", "2", "--out", out.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertThat(j.get("recovery").get("steps").asInt()).isEqualTo(3);
+        assertThat(j.get("ppl_after_recovery").asDouble()).isFinite();
+        for (com.fasterxml.jackson.databind.JsonNode l : j.get("layers")) assertThat(l.get("sparsity").asDouble()).isEqualTo(0.5);
+    }
+
+    @Test
+    void recoveryIsRefusedUpFrontWhereTheTrainerCannotTakeTheShape() {
+        Path out = dir.resolve("h.gguf");
+        CliRunner r = CliRunner.run("prune", "--model", CliRunner.shared("models/stories260K-f32.gguf").toString(), "--structured", "heads",
+                "--ratio", "0.25", "--calib", CliRunner.shared("text/tinystories-sample.txt").toString(), "--recover-steps", "5", "--out", out.toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().strip()).contains("--recover-steps").doesNotContain("Exception");
+        assertThat(out).doesNotExist();
+    }
 }
