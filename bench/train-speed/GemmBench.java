@@ -41,8 +41,8 @@ public class GemmBench {
             double med = t[repeats / 2], f = 2.0 * m * n * k;
             flops += f;
             secs += med;
-            System.out.printf("{\"form\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"threads\":%d,\"gflops\":%.1f}%n", form, m, n, k, threads, f / med / 1e9);
+            System.out.printf("{\"engine\":\"pith\",\"form\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"threads\":%d,\"gflops\":%.1f}%n", form, m, n, k, threads, f / med / 1e9);
         }
-        System.out.printf("{\"form\":\"all\",\"threads\":%d,\"gflops\":%.1f}%n", threads, flops / secs / 1e9);
+        System.out.printf("{\"engine\":\"pith\",\"form\":\"all\",\"threads\":%d,\"gflops\":%.1f}%n", threads, flops / secs / 1e9);
     }
 }

@@ -26,7 +26,7 @@ public class TrainSpeed {
         ModelConfig c = cfg.equals("a") ? Presets.preset("nanogpt-char", 65) : Presets.preset("small", 4096);
         int batch = cfg.equals("a") ? 12 : 8, seq = cfg.equals("a") ? 64 : 256;
         LlamaTrainModel model = new LlamaTrainModel(c);
-        //RECOMPUTE
+        model.setRecompute(recompute);
         model.initialize(new Rng(1));
         AdamW adam = new AdamW(model.trainableParams(), 0.9, 0.99, 1e-8, 0.1);
         Rng rng = new Rng(2);

@@ -15,6 +15,7 @@ public final class Attention {
     private final RopeTable rope;
     private int batch, seq;
     private float[] q, k, v, att, out, dq, dk, dv, dout;
+    private Activations acts = new Activations();
 
     /** Rows of the causal score matrix computed per product: a multiple of the GEMM tile height. */
     private static final int ROW_BLOCK = 64;
@@ -78,21 +79,23 @@ public final class Attention {
 
     java.util.List<Linear> linears() { return java.util.List.of(wq, wk, wv, wo); }
 
+    /** Where the saved activations live (shared between blocks under activation recomputation). */
+    void useActivations(Activations a) { acts = a; }
+
     private void ensure(int b, int t) {
         int n = b * t;
-        if (q != null && batch == b && seq == t) return;
         batch = b;
         seq = t;
         int qd = heads * headDim, kd = kvHeads * headDim;
-        q = new float[n * qd];
-        k = new float[n * kd];
-        v = new float[n * kd];
-        att = new float[b * heads * t * t];
-        out = new float[n * qd];
-        dq = new float[n * qd];
-        dk = new float[n * kd];
-        dv = new float[n * kd];
-        dout = new float[n * qd];
+        q = acts.get("attn.q", n * qd);
+        k = acts.get("attn.k", n * kd);
+        v = acts.get("attn.v", n * kd);
+        att = acts.get("attn.att", b * heads * t * t);
+        out = acts.get("attn.out", n * qd);
+        dq = acts.get("attn.dq", n * qd);
+        dk = acts.get("attn.dk", n * kd);
+        dv = acts.get("attn.dv", n * kd);
+        dout = acts.get("attn.dout", n * qd);
     }
 
     /** y = attention(x) for b sequences of t positions; x stays referenced until backward. */
