@@ -12,7 +12,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 THREADS="$1"; ROUNDS="$2"; MODE="${3:-}"
 A_STEPS="${A_STEPS:-60}"; B_STEPS="${B_STEPS:-7}"
 export JAVA_HOME="${PITH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-(cd "$ROOT" && mvn -q -o -B compile -pl pith-train -am >/dev/null)
+# SKIP_BUILD=1: run against the classes already in */target/classes (e.g. a copied snapshot)
+[ "${SKIP_BUILD:-0}" = 1 ] || (cd "$ROOT" && mvn -q -o -B compile -pl pith-train -am >/dev/null)
 JACKSON="$(ls ~/.m2/repository/com/fasterxml/jackson/core/jackson-databind/*/jackson-databind-*.jar | tail -1)"
 CP="$ROOT/pith-core/target/classes:$ROOT/pith-model/target/classes:$ROOT/pith-train/target/classes:$JACKSON"
 JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$CP")
