@@ -46,9 +46,14 @@ public class TrainSpeed {
             System.out.printf("{\"engine\":\"pith\",\"config\":\"%s\",\"step\":%d,\"seconds\":%.5f,\"tokens_per_s\":%.1f,\"loss\":%.4f}%n",
                     cfg, s, sec, n / sec, loss);
         }
+        // live heap after a full collection: parameters, gradients, optimizer moments and the saved
+        // activations the model keeps between steps (what recomputation shrinks), without GC slack
+        System.gc();
+        long live = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
         long hwm = 0;
         for (String line : Files.readAllLines(Path.of("/proc/self/status")))
             if (line.startsWith("VmHWM:")) hwm = Long.parseLong(line.replaceAll("[^0-9]", ""));
-        System.out.printf("{\"engine\":\"pith\",\"config\":\"%s\",\"peak_rss_mb\":%.1f,\"params\":%d}%n", cfg, hwm / 1024.0, model.parameterCount());
+        System.out.printf("{\"engine\":\"pith\",\"config\":\"%s\",\"peak_rss_mb\":%.1f,\"live_heap_mb\":%.1f,\"recompute\":%s,\"params\":%d}%n",
+                cfg, hwm / 1024.0, live / 1048576.0, recompute, model.parameterCount());
     }
 }

@@ -16,7 +16,8 @@ export JAVA_HOME="${PITH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 [ "${SKIP_BUILD:-0}" = 1 ] || (cd "$ROOT" && mvn -q -o -B compile -pl pith-train -am >/dev/null)
 JACKSON="$(ls ~/.m2/repository/com/fasterxml/jackson/core/jackson-databind/*/jackson-databind-*.jar | tail -1)"
 CP="$ROOT/pith-core/target/classes:$ROOT/pith-model/target/classes:$ROOT/pith-train/target/classes:$JACKSON"
-JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$CP")
+# the JVM flags of the pith launcher
+JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -cp "$CP")
 TORCH=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 /usr/bin/python3)
 HERE="$ROOT/bench/train-speed"
 tag() { python3 -c "import json,sys

@@ -26,17 +26,21 @@ print(f"GEMM (9 training shapes, 2048 tokens), median of rounds: Pith {gemm['pit
       f"torch.mm {gemm['torch']:.1f} GFLOP/s, ratio {gemm['pith'] / gemm['torch']:.2f}")
 print(f"load average at each round: {loads}")
 print()
-print("| config | engine | tokens/s (median) | steps | model GFLOP/s | of GEMM peak | peak RSS MB |")
-print("|---|---|---:|---:|---:|---:|---:|")
+print("| config | engine | tokens/s (median) | steps | model GFLOP/s | of GEMM peak | peak RSS MB | live heap MB |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 for cfg in ("a", "b"):
     med = {}
-    for e in ("pith", "torch"):
-        tps = [r["tokens_per_s"] for r in rows if r.get("config") == cfg and r.get("engine") == e and "step" in r and r["step"] >= SKIP[cfg]]
-        rss = [r["peak_rss_mb"] for r in rows if r.get("config") == cfg and r.get("engine") == e and "peak_rss_mb" in r]
+    for e, mode in (("pith", ""), ("torch", ""), ("pith", "recompute")):
+        sel = [r for r in rows if r.get("config") == cfg and r.get("engine") == e and r.get("mode", "") == mode]
+        tps = [r["tokens_per_s"] for r in sel if "step" in r and r["step"] >= SKIP[cfg]]
+        rss = [r["peak_rss_mb"] for r in sel if "peak_rss_mb" in r]
+        live = [r["live_heap_mb"] for r in sel if "live_heap_mb" in r]
         if not tps:
             continue
-        med[e] = statistics.median(tps)
-        gf = med[e] * flops_per_token(cfg) / 1e9
-        print(f"| {cfg} | {e} | {med[e]:.0f} | {len(tps)} | {gf:.1f} | {gf / peak:.2f} | {max(rss):.0f} |")
-    if len(med) == 2:
-        print(f"| {cfg} | **Pith / PyTorch** | **{med['pith'] / med['torch']:.2f}×** | | | | |")
+        name = e + (" --recompute" if mode else "")
+        med[name] = statistics.median(tps)
+        gf = med[name] * flops_per_token(cfg) / 1e9
+        lv = f"{max(live):.0f}" if live else "–"
+        print(f"| {cfg} | {name} | {med[name]:.0f} | {len(tps)} | {gf:.1f} | {gf / peak:.2f} | {max(rss):.0f} | {lv} |")
+    if "pith" in med and "torch" in med:
+        print(f"| {cfg} | **Pith / PyTorch** | **{med['pith'] / med['torch']:.2f}×** | | | | | |")
