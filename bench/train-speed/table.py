@@ -41,6 +41,6 @@ for cfg in ("a", "b"):
         med[name] = statistics.median(tps)
         gf = med[name] * flops_per_token(cfg) / 1e9
         lv = f"{max(live):.0f}" if live else "–"
-        print(f"| {cfg} | {name} | {med[name]:.0f} | {len(tps)} | {gf:.1f} | {gf / peak:.2f} | {max(rss):.0f} | {lv} |")
+        print(f"| {cfg} | {name} | {med[name]:.0f} | {len(tps)} | {gf:.1f} | {gf / peak:.2f} | {max(rss) if rss else float('nan'):.0f} | {lv} |")
     if "pith" in med and "torch" in med:
         print(f"| {cfg} | **Pith / PyTorch** | **{med['pith'] / med['torch']:.2f}×** | | | | | |")

@@ -45,9 +45,6 @@ public final class Gemm {
         final float[] a = new float[MC * KC];
         final float[] b = new float[KC * NC];
         final float[] tile = new float[MR * NR];
-        /** Gather offsets of the strided pack paths (lane i → i·stride), refilled when the stride changes. */
-        final int[] aIdx = new int[MR], bIdx = new int[NR];
-        int aStride = -1, bStride = -1;
     }
 
     private static final ThreadLocal<Packs> PACKS = ThreadLocal.withInitial(Packs::new);
@@ -111,10 +108,10 @@ public final class Gemm {
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             boolean load = acc || pc > 0;
-            packB(packs, b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
+            packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
             for (int ic = r0; ic < r0 + rows; ic += MC) {
                 int mc = Math.min(MC, r0 + rows - ic);
-                packA(packs, a, aOff + ic * ars + pc * aps, ars, aps, mc, kc, ap);
+                packA(a, aOff + ic * ars + pc * aps, ars, aps, mc, kc, ap);
                 for (int jr = 0; jr < nc; jr += NR) {
                     int nr = Math.min(NR, nc - jr);
                     int bo = (jr / NR) * kc * NR;
@@ -131,11 +128,7 @@ public final class Gemm {
     }
 
     /** B block (kc × nc) → panels of NR columns, each p-major (row p of a panel = NR floats); short panels zero-padded. */
-    static void packB(Packs packs, float[] b, int off, int brs, int bcs, int kc, int nc, float[] dst) {
-        if (bcs != 1 && packs.bStride != bcs) {
-            for (int j = 0; j < NR; j++) packs.bIdx[j] = j * bcs;
-            packs.bStride = bcs;
-        }
+    static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] dst) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int d = (jr / NR) * kc * NR;
@@ -146,30 +139,22 @@ public final class Gemm {
                     FloatVector.fromArray(F, b, s).intoArray(dst, o);
                     FloatVector.fromArray(F, b, s + L).intoArray(dst, o + L);
                 }
-            } else if (nr == NR) {
-                // B is a transposed view (the forward's weights): gather each panel row, 16 columns per load
-                int[] idx = packs.bIdx;
-                for (int p = 0; p < kc; p++) {
-                    int s = src + p * brs, o = d + p * NR;
-                    FloatVector.fromArray(F, b, s, idx, 0).intoArray(dst, o);
-                    FloatVector.fromArray(F, b, s + L * bcs, idx, 0).intoArray(dst, o + L);
-                }
             } else {
-                for (int p = 0; p < kc; p++) {
-                    int s = src + p * brs, o = d + p * NR;
-                    for (int j = 0; j < nr; j++) dst[o + j] = b[s + j * bcs];
-                    for (int j = nr; j < NR; j++) dst[o + j] = 0f;
+                // B is a transposed view (the forward's weights) or a short panel: read each column
+                // along p (contiguous for a transposed view), write it down the panel. Scalar: the
+                // Vector API's gathers are not intrinsified here and allocate index arrays per call.
+                for (int j = 0; j < nr; j++) {
+                    int s = src + j * bcs;
+                    for (int p = 0; p < kc; p++) dst[d + p * NR + j] = b[s + p * brs];
                 }
+                for (int j = nr; j < NR; j++)
+                    for (int p = 0; p < kc; p++) dst[d + p * NR + j] = 0f;
             }
         }
     }
 
     /** A block (mc × kc) → panels of MR rows, each p-major (column p of a panel = MR floats); short panels zero-padded. */
-    static void packA(Packs packs, float[] a, int off, int ars, int aps, int mc, int kc, float[] dst) {
-        if (ars != 1 && packs.aStride != ars) {
-            for (int i = 0; i < MR; i++) packs.aIdx[i] = i * ars;
-            packs.aStride = ars;
-        }
+    static void packA(float[] a, int off, int ars, int aps, int mc, int kc, float[] dst) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int d = (ir / MR) * kc * MR;
@@ -177,15 +162,14 @@ public final class Gemm {
             if (mr == MR && ars == 1) {
                 // transposed A (the weight gradient's dYᵀ): the MR values of one p are contiguous
                 for (int p = 0; p < kc; p++) FloatVector.fromArray(FA, a, src + p * aps).intoArray(dst, d + p * MR);
-            } else if (mr == MR) {
-                int[] idx = packs.aIdx;
-                for (int p = 0; p < kc; p++) FloatVector.fromArray(FA, a, src + p * aps, idx, 0).intoArray(dst, d + p * MR);
             } else {
-                for (int p = 0; p < kc; p++) {
-                    int s = src + p * aps, o = d + p * MR;
-                    for (int i = 0; i < mr; i++) dst[o + i] = a[s + i * ars];
-                    for (int i = mr; i < MR; i++) dst[o + i] = 0f;
+                // rows of A along p (contiguous for nn/nt), written down the panel; scalar for the same reason as packB
+                for (int i = 0; i < mr; i++) {
+                    int s = src + i * ars;
+                    for (int p = 0; p < kc; p++) dst[d + p * MR + i] = a[s + p * aps];
                 }
+                for (int i = mr; i < MR; i++)
+                    for (int p = 0; p < kc; p++) dst[d + p * MR + i] = 0f;
             }
         }
     }
