@@ -33,11 +33,12 @@ final class TrainCommand implements Runnable {
     @Option(names = "--model", paramLabel = "PATH", description = "Continue training this model (GGUF, HF folder or llama2.c).") String model;
     @Option(names = "--preset", paramLabel = "NAME", description = "A fresh model of a named shape: tiny, nanogpt-char, demo, small.") String preset;
     @Option(names = "--model-config", paramLabel = "FILE", description = "A fresh model shaped by this JSON (dim, layers, heads, kv_heads, ffn_dim, context, tied).") String modelConfig;
+    @Option(names = "--recompute", description = "Keep only each block's input in forward and recompute its activations in backward: less memory, about one more forward per step, same results.") Boolean recompute;
     @Mixin TrainFlags flags;
 
     @Override
     public void run() {
-        flags.start(Set.of("model", "preset", "model_config"));
+        flags.start(Set.of("model", "preset", "model_config", "recompute"));
         Path outDir = flags.outDir();
         Path ckpt = flags.checkRunFolder();
 
@@ -49,6 +50,7 @@ final class TrainCommand implements Runnable {
 
         // The model.
         LlamaTrainModel m = buildModel(flags.resuming() ? Checkpoint.load(ckpt).config() : null, tok, flags.seedValue());
+        m.setRecompute(flags.bool(recompute, "recompute"));
         ModelConfig c = m.config();
         if (tok.vocabSize() > c.vocabSize())
             throw new PithException("the tokenizer " + tokFile + " has " + tok.vocabSize() + " tokens, more than the model's vocabulary of " + c.vocabSize() + ".");

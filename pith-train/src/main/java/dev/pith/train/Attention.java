@@ -15,6 +15,47 @@ public final class Attention {
     private final RopeTable rope;
     private int batch, seq;
     private float[] q, k, v, att, out, dq, dk, dv, dout;
+    private Activations acts = new Activations();
+
+    /** Rows of the causal score matrix computed per product: a multiple of the GEMM tile height. */
+    private static final int ROW_BLOCK = 64;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scratch(int size) {
+        float[] s = SCRATCH.get();
+        if (s.length < size) {
+            s = new float[size];
+            SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    /** Row of raw scores q·k (the first {@code seen} valid) → probabilities of the scaled scores; the rest of the row zeroed. */
+    static void softmaxRow(float[] att, int o, int seen, int t, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < seen; j++) {
+            float d = att[o + j] * scale;
+            att[o + j] = d;
+            max = Math.max(max, d);
+        }
+        float sum = 0;
+        for (int j = 0; j < seen; j++) {
+            float e = (float) Math.exp(att[o + j] - max);
+            att[o + j] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < seen; j++) att[o + j] *= inv;
+        java.util.Arrays.fill(att, o + seen, o + t, 0f);
+    }
+
+    /** dP row (in ds at d) → dS = P·(dP − Σ P·dP)·scale over the seen keys; the rest zeroed. */
+    static void softmaxBackwardRow(float[] att, int ao, float[] ds, int d, int seen, int t, float scale) {
+        float dot = 0;
+        for (int j = 0; j < seen; j++) dot += att[ao + j] * ds[d + j];
+        for (int j = 0; j < seen; j++) ds[d + j] = att[ao + j] * (ds[d + j] - dot) * scale;
+        java.util.Arrays.fill(ds, d + seen, d + t, 0f);
+    }
 
     public Attention(Param q, Param k, Param v, Param o, int heads, int kvHeads, int headDim, RopeTable rope) {
         this(new Linear(q), new Linear(k), new Linear(v), new Linear(o), heads, kvHeads, headDim, rope);
@@ -38,21 +79,23 @@ public final class Attention {
 
     java.util.List<Linear> linears() { return java.util.List.of(wq, wk, wv, wo); }
 
+    /** Where the saved activations live (shared between blocks under activation recomputation). */
+    void useActivations(Activations a) { acts = a; }
+
     private void ensure(int b, int t) {
         int n = b * t;
-        if (q != null && batch == b && seq == t) return;
         batch = b;
         seq = t;
         int qd = heads * headDim, kd = kvHeads * headDim;
-        q = new float[n * qd];
-        k = new float[n * kd];
-        v = new float[n * kd];
-        att = new float[b * heads * t * t];
-        out = new float[n * qd];
-        dq = new float[n * qd];
-        dk = new float[n * kd];
-        dv = new float[n * kd];
-        dout = new float[n * qd];
+        q = acts.get("attn.q", n * qd);
+        k = acts.get("attn.k", n * kd);
+        v = acts.get("attn.v", n * kd);
+        att = acts.get("attn.att", b * heads * t * t);
+        out = acts.get("attn.out", n * qd);
+        dq = acts.get("attn.dq", n * qd);
+        dk = acts.get("attn.dk", n * kd);
+        dv = acts.get("attn.dv", n * kd);
+        dout = acts.get("attn.dout", n * qd);
     }
 
     /** y = attention(x) for b sequences of t positions; x stays referenced until backward. */
@@ -72,34 +115,17 @@ public final class Attention {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         Parallel.forEach(b * kvHeads, task -> {
             int s = task / kvHeads, kvh = task % kvHeads;
+            int ko = s * t * kd + kvh * headDim;
             for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                for (int t1 = 0; t1 < t; t1++) {
-                    int qo = (s * t + t1) * qd + h * headDim;
-                    int ao = ((s * heads + h) * t + t1) * t;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int t2 = 0; t2 <= t1; t2++) {
-                        int ko = (s * t + t2) * kd + kvh * headDim;
-                        float d = 0;
-                        for (int e = 0; e < headDim; e++) d += q[qo + e] * k[ko + e];
-                        d *= scale;
-                        att[ao + t2] = d;
-                        max = Math.max(max, d);
-                    }
-                    float sum = 0;
-                    for (int t2 = 0; t2 <= t1; t2++) {
-                        float e = (float) Math.exp(att[ao + t2] - max);
-                        att[ao + t2] = e;
-                        sum += e;
-                    }
-                    float inv = 1f / sum;
-                    for (int t2 = 0; t2 <= t1; t2++) att[ao + t2] *= inv;
-                    for (int t2 = t1 + 1; t2 < t; t2++) att[ao + t2] = 0f;
-                    for (int e = 0; e < headDim; e++) out[qo + e] = 0f;
-                    for (int t2 = 0; t2 <= t1; t2++) {
-                        float p = att[ao + t2];
-                        int vo = (s * t + t2) * kd + kvh * headDim;
-                        for (int e = 0; e < headDim; e++) out[qo + e] += p * v[vo + e];
-                    }
+                int qo = s * t * qd + h * headDim, ao = (s * heads + h) * t * t;
+                // row blocks of the causal triangle: rows [i0, i1) only see keys [0, i1)
+                for (int i0 = 0; i0 < t; i0 += ROW_BLOCK) {
+                    int i1 = Math.min(t, i0 + ROW_BLOCK);
+                    // S = Q·Kᵀ (K read as a transposed view)
+                    Gemm.gemm(q, qo + i0 * qd, qd, 1, k, ko, 1, kd, att, ao + i0 * t, t, i1 - i0, i1, headDim, false, false);
+                    for (int t1 = i0; t1 < i1; t1++) softmaxRow(att, ao + t1 * t, t1 + 1, t, scale);
+                    // O = P·V over the keys the rows see
+                    Gemm.gemm(att, ao + i0 * t, t, 1, v, ko, kd, 1, out, qo + i0 * qd, qd, i1 - i0, headDim, i1, false, false);
                 }
             }
         });
@@ -116,34 +142,25 @@ public final class Attention {
         java.util.Arrays.fill(dv, 0f);
         Parallel.forEach(b * kvHeads, task -> {
             int s = task / kvHeads, kvh = task % kvHeads;
-            float[] dp = new float[t];
+            int ko = s * t * kd + kvh * headDim;
+            float[] ds = scratch(t * t);
             for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                for (int t1 = 0; t1 < t; t1++) {
-                    int qo = (s * t + t1) * qd + h * headDim;
-                    int ao = ((s * heads + h) * t + t1) * t;
-                    // dv += p·dout; dp = dout·v
-                    float dot = 0;
-                    for (int t2 = 0; t2 <= t1; t2++) {
-                        int vo = (s * t + t2) * kd + kvh * headDim;
-                        float p = att[ao + t2];
-                        float d = 0;
-                        for (int e = 0; e < headDim; e++) {
-                            dv[vo + e] += p * dout[qo + e];
-                            d += dout[qo + e] * v[vo + e];
-                        }
-                        dp[t2] = d;
-                        dot += p * d;
-                    }
-                    // softmax backward: ds = p·(dp − Σ p·dp); scores were scaled q·k
-                    for (int e = 0; e < headDim; e++) dq[qo + e] = 0f;
-                    for (int t2 = 0; t2 <= t1; t2++) {
-                        float ds = att[ao + t2] * (dp[t2] - dot) * scale;
-                        int ko = (s * t + t2) * kd + kvh * headDim;
-                        for (int e = 0; e < headDim; e++) {
-                            dq[qo + e] += ds * k[ko + e];
-                            dk[ko + e] += ds * q[qo + e];
-                        }
-                    }
+                int qo = s * t * qd + h * headDim, ao = (s * heads + h) * t * t;
+                for (int i0 = 0; i0 < t; i0 += ROW_BLOCK) {
+                    int i1 = Math.min(t, i0 + ROW_BLOCK), rows = i1 - i0;
+                    // dP = dO·Vᵀ on the rows' visible keys, then the softmax backward in place:
+                    // dS = P·(dP − Σ P·dP)·scale (the scores were scaled q·k)
+                    Gemm.gemm(dout, qo + i0 * qd, qd, 1, v, ko, 1, kd, ds, i0 * t, t, rows, i1, headDim, false, false);
+                    for (int t1 = i0; t1 < i1; t1++) softmaxBackwardRow(att, ao + t1 * t, ds, t1 * t, t1 + 1, t, scale);
+                    // dQ = dS·K
+                    Gemm.gemm(ds, i0 * t, t, 1, k, ko, kd, 1, dq, qo + i0 * qd, qd, rows, headDim, i1, false, false);
+                    // dV += Pᵀ·dO and dK += dSᵀ·Q, for key rows [i0, i1) from the query rows [i0, t) that see them
+                    Gemm.gemm(att, ao + i0 * t + i0, 1, t, dout, qo + i0 * qd, qd, 1, dv, ko + i0 * kd, kd, rows, headDim, t - i0, true, false);
+                }
+                // dK needs dS rows below the block too: after every block of this head is done
+                for (int i0 = 0; i0 < t; i0 += ROW_BLOCK) {
+                    int i1 = Math.min(t, i0 + ROW_BLOCK), rows = i1 - i0;
+                    Gemm.gemm(ds, i0 * t + i0, 1, t, q, qo + i0 * qd, qd, 1, dk, ko + i0 * kd, kd, rows, headDim, t - i0, true, false);
                 }
             }
         });

@@ -10,6 +10,7 @@ public final class Block {
     final SwiGlu mlp;
     private int n;
     private float[] xn1, a, h, xn2, m, dxn;
+    private Activations acts = new Activations();
 
     Block(RmsNorm attnNorm, Attention attention, RmsNorm ffnNorm, SwiGlu mlp) {
         this.attnNorm = attnNorm;
@@ -18,17 +19,24 @@ public final class Block {
         this.mlp = mlp;
     }
 
+    /** Keeps this block's activations in {@code a}: its own, or one set every block shares (recomputation). */
+    void useActivations(Activations shared) {
+        acts = shared;
+        attention.useActivations(shared);
+        mlp.useActivations(shared);
+    }
+
+    Activations activations() { return acts; }
+
     void forward(float[] x, float[] y, int b, int t, int dim) {
         int n = b * t;
-        if (xn1 == null || this.n != n) {
-            this.n = n;
-            xn1 = new float[n * dim];
-            a = new float[n * dim];
-            h = new float[n * dim];
-            xn2 = new float[n * dim];
-            m = new float[n * dim];
-            dxn = new float[n * dim];
-        }
+        this.n = n;
+        xn1 = acts.get("block.xn1", n * dim);
+        a = acts.get("block.a", n * dim);
+        h = acts.get("block.h", n * dim);
+        xn2 = acts.get("block.xn2", n * dim);
+        m = acts.get("block.m", n * dim);
+        dxn = acts.get("block.dxn", n * dim);
         attnNorm.forward(x, xn1, n);
         attention.forward(xn1, a, b, t);
         for (int i = 0; i < n * dim; i++) h[i] = x[i] + a[i];

@@ -6,144 +6,228 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The three float32 matrix products training needs, on row-major arrays, vectorised with
- * {@code jdk.incubator.vector} and split over rows of C with {@link Parallel}:
+ * {@code jdk.incubator.vector}:
  * <ul>
  *   <li>{@link #nn}: C[m×n] (+)= A[m×k] · B[k×n] (input gradient: dX = dY · W)</li>
  *   <li>{@link #tn}: C[m×n] (+)= A[k×m]ᵀ · B[k×n] (weight gradient: dW = dYᵀ · X)</li>
  *   <li>{@link #nt}: C[m×n] (+)= A[m×k] · B[n×k]ᵀ (forward: Y = X · Wᵀ)</li>
  * </ul>
- * One register-tiled kernel does all three: 4 rows of C × 2 vectors of columns held in registers
- * while k runs, A broadcast element by element, B streamed a row at a time. NT first transposes B
- * (n·k work against m·n·k for the product), so the same kernel serves it. {@link GemmScalar} is the
- * plain twin the tests compare against.
+ * All three are one blocked product on strided views (the layout of each form is only a pair of
+ * strides), organised the way GotoBLAS/BLIS do it because the micro-kernel can then read nothing
+ * but contiguous memory: for each block of KC steps of the shared dimension, a block of B
+ * (KC × up to NC columns) is copied into panels NR columns wide, p-major, and a block of A
+ * (up to MC rows × KC) into panels MR rows tall, p-major; the micro-kernel keeps an MR × NR tile
+ * of C in registers (8 rows × 2 vectors: 16 accumulators, enough independent FMAs to cover the
+ * FMA latency on two ports) while it streams one A panel and one B panel. A B panel
+ * (KC·NR floats) stays in L1 while every A panel of the block passes through it from L2. Pack
+ * buffers are per thread and reused: a call allocates nothing.
+ *
+ * <p>Work is split over (band of rows, column block) pairs of C; every element of C is computed by
+ * one task, in the same order whatever the thread count, so results are deterministic (training
+ * with activation recomputation relies on that). Edges that are not multiples of the tile are
+ * zero-padded in the packs and go through a small scratch tile. {@link GemmScalar} is the plain
+ * twin the tests compare against.
  */
 public final class Gemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Vectors as wide as one A panel column (MR floats): packing A moves a whole column per operation. */
+    private static final VectorSpecies<Float> FA = FloatVector.SPECIES_256;
     private static final int L = F.length();
-    private static final int ROWS = 4;
+    /** Register tile: MR rows × NR columns (two vectors). */
+    static final int MR = 8, NR = 2 * L;
+    /** Cache blocks: KC steps of the shared dimension, up to MC rows of A and NC columns of B. */
+    static final int KC = 256, MC = 128, NC = 512;
     /** Below this many multiply-adds a product runs on the calling thread: a fork costs more. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** One thread's pack buffers and edge tile, reused by every call on that thread. */
+    private static final class Packs {
+        final float[] a = new float[MC * KC];
+        final float[] b = new float[KC * NC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Packs> PACKS = ThreadLocal.withInitial(Packs::new);
 
     private Gemm() {}
 
     /** C[m×n] = (or += when accumulate) A[m×k] · B[k×n]. */
     public static void nn(float[] a, float[] b, float[] c, int m, int n, int k, boolean accumulate) {
-        run(a, k, 1, b, c, m, n, k, accumulate);
+        gemm(a, 0, k, 1, b, 0, n, 1, c, 0, n, m, n, k, accumulate, true);
     }
 
     /** C[m×n] = (or +=) A[k×m]ᵀ · B[k×n]. */
     public static void tn(float[] a, float[] b, float[] c, int m, int n, int k, boolean accumulate) {
-        run(a, 1, m, b, c, m, n, k, accumulate);
+        gemm(a, 0, 1, m, b, 0, n, 1, c, 0, n, m, n, k, accumulate, true);
     }
 
     /** C[m×n] = (or +=) A[m×k] · B[n×k]ᵀ. */
     public static void nt(float[] a, float[] b, float[] c, int m, int n, int k, boolean accumulate) {
-        float[] bt = scratch(n * k);
-        transpose(b, bt, n, k);
-        run(a, k, 1, bt, c, m, n, k, accumulate);
+        gemm(a, 0, k, 1, b, 0, 1, k, c, 0, n, m, n, k, accumulate, true);
     }
 
-    private static float[] scratch(int size) {
-        float[] s = SCRATCH.get();
-        if (s.length < size) {
-            s = new float[size];
-            SCRATCH.set(s);
+    /**
+     * The general product on strided views: A(i, p) = a[aOff + i·ars + p·aps],
+     * B(p, j) = b[bOff + p·brs + j·bcs], C(i, j) = c[cOff + i·ldc + j]. With {@code parallel}
+     * false it runs on the calling thread (for callers that already split work over threads, such
+     * as attention's per-head products).
+     */
+    static void gemm(float[] a, int aOff, int ars, int aps, float[] b, int bOff, int brs, int bcs,
+                     float[] c, int cOff, int ldc, int m, int n, int k, boolean acc, boolean parallel) {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0) {
+            if (!acc) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            return;
         }
-        return s;
+        int nBlocks = (n + NC - 1) / NC;
+        boolean fork = parallel && Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_THRESHOLD;
+        // A task is one column block × a band of rows: it packs its B block once per k block and
+        // reuses it for every row block of the band (packing B per row block cost a quarter of the
+        // time on the 4096-wide head). Enough bands for every thread, twice over for balance.
+        int bands = 1;
+        if (fork) bands = Math.max(1, Math.min((m + MR - 1) / MR, (2 * Parallel.threads() + nBlocks - 1) / nBlocks));
+        int bandRows = ((m + bands - 1) / bands + MR - 1) / MR * MR;
+        int bandCount = (m + bandRows - 1) / bandRows;
+        int tasks = bandCount * nBlocks;
+        Parallel.RangeBody body = (from, to) -> {
+            Packs packs = PACKS.get();
+            for (int t = from; t < to; t++) {
+                int r0 = (t / nBlocks) * bandRows, jc = (t % nBlocks) * NC;
+                block(packs, a, aOff, ars, aps, b, bOff, brs, bcs, c, cOff, ldc,
+                        r0, Math.min(bandRows, m - r0), jc, Math.min(NC, n - jc), k, acc);
+            }
+        };
+        if (fork && tasks > 1) Parallel.forRange(tasks, 1, body);
+        else body.run(0, tasks);
     }
 
-    /** dst[k×n] = src[n×k]ᵀ, in cache-sized tiles. */
-    static void transpose(float[] src, float[] dst, int n, int k) {
-        final int T = 32;
-        Parallel.forRange((n + T - 1) / T, Math.max(1, 4096 / Math.max(1, k)), (from, to) -> {
-            for (int ib = from * T; ib < Math.min(n, to * T); ib += T) {
-                int ie = Math.min(n, ib + T);
-                for (int jb = 0; jb < k; jb += T) {
-                    int je = Math.min(k, jb + T);
-                    for (int i = ib; i < ie; i++)
-                        for (int j = jb; j < je; j++) dst[j * n + i] = src[i * k + j];
+    /** C rows [r0, r0+rows) × columns [jc, jc+nc): per k block, pack B once, then each MC-row block of A. */
+    private static void block(Packs packs, float[] a, int aOff, int ars, int aps, float[] b, int bOff, int brs, int bcs,
+                              float[] c, int cOff, int ldc, int r0, int rows, int jc, int nc, int k, boolean acc) {
+        float[] ap = packs.a, bp = packs.b;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean load = acc || pc > 0;
+            packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
+            for (int ic = r0; ic < r0 + rows; ic += MC) {
+                int mc = Math.min(MC, r0 + rows - ic);
+                packA(a, aOff + ic * ars + pc * aps, ars, aps, mc, kc, ap);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nr = Math.min(NR, nc - jr);
+                    int bo = (jr / NR) * kc * NR;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        int ao = (ir / MR) * kc * MR;
+                        int co = cOff + (ic + ir) * ldc + jc + jr;
+                        if (mr == MR && nr == NR) kernel(ap, ao, bp, bo, kc, c, co, ldc, load);
+                        else edge(packs.tile, ap, ao, bp, bo, kc, c, co, ldc, load, mr, nr);
+                    }
                 }
             }
-        });
-    }
-
-    /** A(i, p) = a[i·ars + p·aps]; B(p, j) = b[p·n + j]. */
-    private static void run(float[] a, int ars, int aps, float[] b, float[] c, int m, int n, int k, boolean acc) {
-        int blocks = (m + ROWS - 1) / ROWS;
-        Parallel.RangeBody body = (from, to) -> rowBlocks(a, ars, aps, b, c, m, n, k, acc, from * ROWS, Math.min(m, to * ROWS));
-        if ((long) m * n * k < PARALLEL_THRESHOLD) body.run(0, blocks);
-        else Parallel.forRange(blocks, 1, body);
-    }
-
-    private static void rowBlocks(float[] a, int ars, int aps, float[] b, float[] c, int m, int n, int k, boolean acc, int i0, int i1) {
-        int w = 2 * L;
-        int j = 0;
-        // Column chunks outermost: a chunk of B (k × 2L floats) stays in cache across row blocks.
-        for (; j + w <= n; j += w) {
-            int i = i0;
-            for (; i + ROWS <= i1; i += ROWS) tile4(a, ars, aps, b, c, n, k, acc, i, j);
-            for (; i < i1; i++) tile1(a, ars, aps, b, c, n, k, acc, i, j);
-        }
-        if (j < n) {
-            for (int i = i0; i < i1; i++) tail(a, ars, aps, b, c, n, k, acc, i, j);
         }
     }
 
-    private static void tile4(float[] a, int ars, int aps, float[] b, float[] c, int n, int k, boolean acc, int i, int j) {
-        int c0 = i * n + j, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-        FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
-        if (acc) {
-            s00 = FloatVector.fromArray(F, c, c0); s01 = FloatVector.fromArray(F, c, c0 + L);
-            s10 = FloatVector.fromArray(F, c, c1); s11 = FloatVector.fromArray(F, c, c1 + L);
-            s20 = FloatVector.fromArray(F, c, c2); s21 = FloatVector.fromArray(F, c, c2 + L);
-            s30 = FloatVector.fromArray(F, c, c3); s31 = FloatVector.fromArray(F, c, c3 + L);
+    /** B block (kc × nc) → panels of NR columns, each p-major (row p of a panel = NR floats); short panels zero-padded. */
+    static void packB(float[] b, int off, int brs, int bcs, int kc, int nc, float[] dst) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int d = (jr / NR) * kc * NR;
+            int src = off + jr * bcs;
+            if (nr == NR && bcs == 1) {
+                for (int p = 0; p < kc; p++) {
+                    int s = src + p * brs, o = d + p * NR;
+                    FloatVector.fromArray(F, b, s).intoArray(dst, o);
+                    FloatVector.fromArray(F, b, s + L).intoArray(dst, o + L);
+                }
+            } else {
+                // B is a transposed view (the forward's weights) or a short panel: read each column
+                // along p (contiguous for a transposed view), write it down the panel. Scalar: the
+                // Vector API's gathers are not intrinsified here and allocate index arrays per call.
+                for (int j = 0; j < nr; j++) {
+                    int s = src + j * bcs;
+                    for (int p = 0; p < kc; p++) dst[d + p * NR + j] = b[s + p * brs];
+                }
+                for (int j = nr; j < NR; j++)
+                    for (int p = 0; p < kc; p++) dst[d + p * NR + j] = 0f;
+            }
+        }
+    }
+
+    /** A block (mc × kc) → panels of MR rows, each p-major (column p of a panel = MR floats); short panels zero-padded. */
+    static void packA(float[] a, int off, int ars, int aps, int mc, int kc, float[] dst) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int d = (ir / MR) * kc * MR;
+            int src = off + ir * ars;
+            if (mr == MR && ars == 1) {
+                // transposed A (the weight gradient's dYᵀ): the MR values of one p are contiguous
+                for (int p = 0; p < kc; p++) FloatVector.fromArray(FA, a, src + p * aps).intoArray(dst, d + p * MR);
+            } else {
+                // rows of A along p (contiguous for nn/nt), written down the panel; scalar for the same reason as packB
+                for (int i = 0; i < mr; i++) {
+                    int s = src + i * ars;
+                    for (int p = 0; p < kc; p++) dst[d + p * MR + i] = a[s + p * aps];
+                }
+                for (int i = mr; i < MR; i++)
+                    for (int p = 0; p < kc; p++) dst[d + p * MR + i] = 0f;
+            }
+        }
+    }
+
+    /** A partial tile: through the scratch tile, then only the mr × nr corner goes back to C. */
+    private static void edge(float[] tile, float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc,
+                             boolean load, int mr, int nr) {
+        java.util.Arrays.fill(tile, 0f);
+        if (load)
+            for (int i = 0; i < mr; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, nr);
+        kernel(ap, ao, bp, bo, kc, tile, 0, NR, true);
+        for (int i = 0; i < mr; i++) System.arraycopy(tile, i * NR, c, co + i * ldc, nr);
+    }
+
+    /** C tile (MR × NR at co, row stride ldc) (+)= A panel · B panel over kc steps. */
+    private static void kernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean load) {
+        int r0 = co, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc, r6 = r5 + ldc, r7 = r6 + ldc;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (load) {
+            c00 = FloatVector.fromArray(F, c, r0); c01 = FloatVector.fromArray(F, c, r0 + L);
+            c10 = FloatVector.fromArray(F, c, r1); c11 = FloatVector.fromArray(F, c, r1 + L);
+            c20 = FloatVector.fromArray(F, c, r2); c21 = FloatVector.fromArray(F, c, r2 + L);
+            c30 = FloatVector.fromArray(F, c, r3); c31 = FloatVector.fromArray(F, c, r3 + L);
+            c40 = FloatVector.fromArray(F, c, r4); c41 = FloatVector.fromArray(F, c, r4 + L);
+            c50 = FloatVector.fromArray(F, c, r5); c51 = FloatVector.fromArray(F, c, r5 + L);
+            c60 = FloatVector.fromArray(F, c, r6); c61 = FloatVector.fromArray(F, c, r6 + L);
+            c70 = FloatVector.fromArray(F, c, r7); c71 = FloatVector.fromArray(F, c, r7 + L);
         } else {
-            s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(F);
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = FloatVector.zero(F);
         }
-        int a0 = i * ars, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
-        for (int p = 0; p < k; p++) {
-            int bo = p * n + j;
-            FloatVector b0 = FloatVector.fromArray(F, b, bo);
-            FloatVector b1 = FloatVector.fromArray(F, b, bo + L);
-            int ap = p * aps;
-            FloatVector x = FloatVector.broadcast(F, a[a0 + ap]);
-            s00 = x.fma(b0, s00); s01 = x.fma(b1, s01);
-            x = FloatVector.broadcast(F, a[a1 + ap]);
-            s10 = x.fma(b0, s10); s11 = x.fma(b1, s11);
-            x = FloatVector.broadcast(F, a[a2 + ap]);
-            s20 = x.fma(b0, s20); s21 = x.fma(b1, s21);
-            x = FloatVector.broadcast(F, a[a3 + ap]);
-            s30 = x.fma(b0, s30); s31 = x.fma(b1, s31);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR, ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(F, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, ap[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, ap[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, ap[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, ap[ai + 6]);
+            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, ap[ai + 7]);
+            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
-        s00.intoArray(c, c0); s01.intoArray(c, c0 + L);
-        s10.intoArray(c, c1); s11.intoArray(c, c1 + L);
-        s20.intoArray(c, c2); s21.intoArray(c, c2 + L);
-        s30.intoArray(c, c3); s31.intoArray(c, c3 + L);
-    }
-
-    private static void tile1(float[] a, int ars, int aps, float[] b, float[] c, int n, int k, boolean acc, int i, int j) {
-        int c0 = i * n + j;
-        FloatVector s0 = acc ? FloatVector.fromArray(F, c, c0) : FloatVector.zero(F);
-        FloatVector s1 = acc ? FloatVector.fromArray(F, c, c0 + L) : FloatVector.zero(F);
-        int a0 = i * ars;
-        for (int p = 0; p < k; p++) {
-            int bo = p * n + j;
-            FloatVector x = FloatVector.broadcast(F, a[a0 + p * aps]);
-            s0 = x.fma(FloatVector.fromArray(F, b, bo), s0);
-            s1 = x.fma(FloatVector.fromArray(F, b, bo + L), s1);
-        }
-        s0.intoArray(c, c0);
-        s1.intoArray(c, c0 + L);
-    }
-
-    /** Columns j .. n of row i (fewer than 2L), one FMA per element as the vector lanes do. */
-    private static void tail(float[] a, int ars, int aps, float[] b, float[] c, int n, int k, boolean acc, int i, int j0) {
-        int a0 = i * ars;
-        for (int j = j0; j < n; j++) {
-            float s = acc ? c[i * n + j] : 0f;
-            for (int p = 0; p < k; p++) s = Math.fma(a[a0 + p * aps], b[p * n + j], s);
-            c[i * n + j] = s;
-        }
+        c00.intoArray(c, r0); c01.intoArray(c, r0 + L);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + L);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + L);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + L);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + L);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + L);
+        c60.intoArray(c, r6); c61.intoArray(c, r6 + L);
+        c70.intoArray(c, r7); c71.intoArray(c, r7 + L);
     }
 }

@@ -31,6 +31,7 @@ public final class LlamaTrainModel {
     private final Map<String, Linear> linears = new java.util.LinkedHashMap<>();
     private final Function<String, Storage> storage;
     private boolean training;
+    private boolean recompute;
     private final Embedding embedding;
     private final Block[] blocks;
     private final RmsNorm finalNorm;
@@ -174,10 +175,44 @@ public final class LlamaTrainModel {
                 blocks[l] = new Block(old.attnNorm, a.withRope(rope), old.ffnNorm, old.mlp);
             }
         }
+        assignActivations();
         residual = new float[blocks.length + 1][n * dim];
         xf = new float[n * dim];
         logits = new float[n * config.vocabSize()];
         d = new float[n * dim];
+    }
+
+    /**
+     * Activation recomputation: forward keeps only each block's input (the residual stream) and
+     * one block's worth of activations, shared by all blocks; backward re-runs each block's forward
+     * from its saved input just before that block's backward. Costs one more forward of every
+     * block but the last; the gradients are the same bit for bit (every kernel is deterministic).
+     * Not with LoRA adapters (their dropout would draw new masks on the second forward).
+     */
+    public void setRecompute(boolean on) {
+        recompute = on;
+        assignActivations();
+    }
+
+    public boolean recompute() { return recompute; }
+
+    private void assignActivations() {
+        Activations shared = new Activations();
+        for (Block b : blocks) b.useActivations(recompute ? shared : new Activations());
+    }
+
+    /** Floats of activation buffers the blocks hold (each shared set counted once). */
+    long activationFloats() {
+        java.util.Set<Activations> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long n = 0;
+        for (Block b : blocks) if (seen.add(b.activations())) n += b.activations().floats();
+        return n;
+    }
+
+    private void checkRecomputable() {
+        for (Linear l : linears.values())
+            if (l.adapter() != null)
+                throw new PithException("activation recomputation (--recompute) cannot be combined with adapters such as LoRA on " + l.weight().name() + ".");
     }
 
     private void checkTokens(int[] tokens, int n) { checkTokens(tokens, n, false); }
@@ -213,6 +248,7 @@ public final class LlamaTrainModel {
 
     /** As {@link #forwardBackward(int[], int[], int, int, float)} with another loss on the logits (distillation); returns its mean. */
     public double forwardBackward(int[] inputs, int[] targets, int b, int t, float scale, LossFunction lossFunction) {
+        if (recompute) checkRecomputable();
         training = true;
         try {
             forward(inputs, b, t);
@@ -225,7 +261,12 @@ public final class LlamaTrainModel {
         java.util.Arrays.fill(d, 0f);
         head.backward(logits, xf, n, false);
         finalNorm.backward(xf, d, n);
-        for (int l = blocks.length - 1; l >= 0; l--) blocks[l].backward(d);
+        for (int l = blocks.length - 1; l >= 0; l--) {
+            // the shared buffers still hold the last block's activations; the others are rebuilt
+            // (rewriting residual[l + 1] with the same values: nothing reads it after block l + 1's backward)
+            if (recompute && l < blocks.length - 1) blocks[l].forward(residual[l], residual[l + 1], b, t, dim);
+            blocks[l].backward(d);
+        }
         embedding.backward(inputs, n, d);
         return loss;
     }

@@ -10,6 +10,7 @@ public final class SwiGlu {
     private final Linear gate, up, down;
     private int n;
     private float[] g, u, h, dh, dg, du;
+    private Activations acts = new Activations();
 
     public SwiGlu(Param gate, Param up, Param down) {
         this.gate = new Linear(gate);
@@ -17,19 +18,20 @@ public final class SwiGlu {
         this.down = new Linear(down);
     }
 
+    /** Where the saved activations live (shared between blocks under activation recomputation). */
+    void useActivations(Activations a) { acts = a; }
+
     java.util.List<Linear> linears() { return java.util.List.of(gate, up, down); }
 
     public void forward(float[] x, float[] y, int n) {
         int f = gate.out();
-        if (g == null || this.n != n) {
-            this.n = n;
-            g = new float[n * f];
-            u = new float[n * f];
-            h = new float[n * f];
-            dh = new float[n * f];
-            dg = new float[n * f];
-            du = new float[n * f];
-        }
+        this.n = n;
+        g = acts.get("mlp.g", n * f);
+        u = acts.get("mlp.u", n * f);
+        h = acts.get("mlp.h", n * f);
+        dh = acts.get("mlp.dh", n * f);
+        dg = acts.get("mlp.dg", n * f);
+        du = acts.get("mlp.du", n * f);
         gate.forward(x, g, n);
         up.forward(x, u, n);
         Parallel.forRange(n * f, 4096, (from, to) -> {

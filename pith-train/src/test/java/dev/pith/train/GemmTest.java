@@ -41,7 +41,9 @@ class GemmTest {
 
     @Test
     void allThreeProductsMatchTheScalarTwin() {
-        int[][] shapes = {{1, 1, 1}, {4, 32, 8}, {5, 33, 7}, {7, 65, 130}, {64, 96, 48}, {3, 17, 300}, {130, 70, 64}, {256, 256, 64}};
+        int[][] shapes = {{1, 1, 1}, {4, 32, 8}, {5, 33, 7}, {7, 65, 130}, {64, 96, 48}, {3, 17, 300}, {130, 70, 64}, {256, 256, 64},
+                // past every cache block: rows > MC, columns > NC, shared dimension > KC (two and three k blocks)
+                {131, 530, 300}, {9, 33, 513}, {17, 1, 257}};
         long seed = 1;
         for (int[] s : shapes) {
             for (boolean acc : new boolean[] {false, true}) {
@@ -49,6 +51,27 @@ class GemmTest {
                 compare(Gemm::tn, GemmScalar::tn, s[0], s[1], s[2], acc, seed++);
                 compare(Gemm::nt, GemmScalar::nt, s[0], s[1], s[2], acc, seed++);
             }
+        }
+    }
+    /** The strided-view entry attention uses (one head's slice of interleaved rows) equals the scalar twin on gathered copies. */
+    @Test
+    void stridedViewsMatchTheScalarTwinOnGatheredCopies() {
+        Random r = new Random(7);
+        int m = 37, n = 29, k = 19, lda = 50, ldb = 41, ldc = 33, aOff = 5, bOff = 3, cOff = 2;
+        float[] a = random(r, aOff + m * lda), b = random(r, bOff + n * ldb), c = random(r, cOff + m * ldc);
+        float[] before = c.clone();
+        // A(i,p) = a[aOff + i*lda + p]; B(p,j) = b[bOff + j*ldb + p] (a transposed view); C(i,j) = c[cOff + i*ldc + j]
+        Gemm.gemm(a, aOff, lda, 1, b, bOff, 1, ldb, c, cOff, ldc, m, n, k, true, false);
+        float[] ag = new float[m * k], bg = new float[n * k], cg = new float[m * n];
+        for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) ag[i * k + p] = a[aOff + i * lda + p];
+        for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) bg[j * k + p] = b[bOff + j * ldb + p];
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) cg[i * n + j] = before[cOff + i * ldc + j];
+        GemmScalar.nt(ag, bg, cg, m, n, k, true);
+        for (int i = 0; i < c.length; i++) {
+            int row = (i - cOff) / ldc, col = (i - cOff) % ldc;
+            boolean inside = i >= cOff && row < m && col < n;
+            if (inside) assertThat((double) c[i]).isCloseTo(cg[row * n + col], org.assertj.core.data.Offset.offset(1e-4));
+            else assertThat(c[i]).as("untouched outside the view at %d", i).isEqualTo(before[i]);
         }
     }
 }
