@@ -14,7 +14,11 @@ import dev.pith.train.Presets;
 import dev.pith.train.TrainOptions;
 import dev.pith.train.TrainRun;
 import dev.pith.train.Trainer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pith.train.distill.DistillBatchLoss;
+import dev.pith.train.distill.HiddenMatch;
+import dev.pith.train.distill.LayerMap;
 import dev.pith.train.distill.Divergence;
 import dev.pith.train.distill.OnPolicy;
 import dev.pith.train.distill.SharedVocabulary;
@@ -51,17 +55,26 @@ final class DistillCommand implements Runnable {
     @Option(names = "--skew", paramLabel = "S", description = "Skew KL's α in [0, 1): KL(p ‖ S·p + (1−S)·q) (default 0.1).") Double skew;
     @Option(names = "--on-policy", paramLabel = "λ", description = "Share of batches the student writes itself (second half of each window sampled), scored by the teacher (GKD; default 0).") Double onPolicy;
     @Option(names = "--sample-temperature", paramLabel = "T", description = "Temperature of the student's on-policy samples (default 1).") Double sampleTemperature;
+    @Option(names = "--hidden-loss", paramLabel = "KIND", description = "Also match hidden states: mse (through a learned projection, on RMS-normalised states); default none.") String hiddenLoss;
+    @Option(names = "--layer-map", paramLabel = "S:T,…", description = "Student block → teacher block pairs (0-based) for --hidden-loss (default: the student's blocks spread evenly over the teacher's, last to last).") String layerMap;
+    @Option(names = "--hidden-weight", paramLabel = "W", description = "Weight of the hidden-state term, added to the logit loss (default 1).") Double hiddenWeight;
     @Mixin TrainFlags flags;
 
     @Override
     public void run() {
-        flags.start(Set.of("teacher", "teacher_cache", "student", "student_config", "loss", "alpha", "temperature", "beta", "skew", "on_policy", "sample_temperature"));
+        flags.start(Set.of("teacher", "teacher_cache", "student", "student_config", "loss", "alpha", "temperature", "beta", "skew", "on_policy", "sample_temperature",
+                "hidden_loss", "layer_map", "hidden_weight"));
         Path ckpt = flags.checkRunFolder();
         String teacherArg = flags.string(teacher, "teacher", null), cacheArg = flags.string(teacherCache, "teacher_cache", null);
         if (teacherArg == null && cacheArg == null) throw new PithException("give the teacher: --teacher MODEL, or --teacher-cache DIR from pith distill cache.");
         Divergence div = Divergence.parse(flags.string(loss, "loss", "kl"), flags.number(beta, "beta", 0.5), flags.number(skew, "skew", 0.1));
         double alphaV = flags.number(alpha, "alpha", 0.5), tau = flags.number(temperature, "temperature", 1.0);
         Path dataPath = flags.dataPath();
+        String hiddenKind = flags.string(hiddenLoss, "hidden_loss", "none");
+        if (!hiddenKind.equals("none") && !hiddenKind.equals("mse"))
+            throw new PithException("--hidden-loss must be mse or none, not '" + hiddenKind + "'.");
+        if (hiddenKind.equals("mse") && cacheArg != null)
+            throw new PithException("--hidden-loss matches the teacher's hidden states, which a --teacher-cache does not hold; give a live --teacher.");
 
         try (Model teacherModel = teacherArg == null ? null : Models.load(flags.resolve(teacherArg));
              Model studentModel = student(flags.string(student, "student", null))) {
@@ -81,13 +94,46 @@ final class DistillCommand implements Runnable {
                 DistillBatchLoss batchLoss = new DistillBatchLoss(t, div, alphaV, tau);
                 double lambda = flags.number(onPolicy, "on_policy", 0);
                 if (lambda > 0) batchLoss.withOnPolicy(new OnPolicy(m, lambda, flags.number(sampleTemperature, "sample_temperature", 1), o.seed()));
+                HiddenMatch hidden = hidden(teacherModel, c, o.seed());
+                if (hidden != null) {
+                    batchLoss.withHidden(hidden);
+                    // the projections learn with the student (optimizer, checkpoint) but are not part of it: export skips them
+                    for (var p : hidden.projections()) m.addTrainable(p);
+                }
                 Trainer trainer = new Trainer(m, o, data.train(), data.val(), batchLoss);
                 flags.createOutDir();
-                TrainRun.Result r = flags.run(trainer, "distill");
+                TrainRun.Result r = flags.run(trainer, "distill", settings(teacherModel, cacheArg, div, alphaV, tau, lambda, hidden));
                 Path[] written = flags.export(m, tok, flags.outDir().resolve("model.gguf"), null);
-                report(r, written, m, teacherModel, cacheArg, div, alphaV, tau);
+                report(r, written, m, teacherModel, cacheArg, div, alphaV, tau, hidden);
             }
         }
+    }
+
+    /** The hidden-state matching asked for (null for none), its layer map checked against both models. */
+    private HiddenMatch hidden(Model teacherModel, ModelConfig student, long seed) {
+        if (flags.string(hiddenLoss, "hidden_loss", "none").equals("none")) {
+            if (flags.string(layerMap, "layer_map", null) != null || hiddenWeight != null)
+                throw new PithException("--layer-map and --hidden-weight apply to hidden-state distillation; add --hidden-loss mse.");
+            return null;
+        }
+        ModelConfig tc = teacherModel.config();
+        LayerMap map = LayerMap.parse(flags.string(layerMap, "layer_map", null), student.layers(), tc.layers());
+        return new HiddenMatch(map, student.dim(), tc.dim(), flags.number(hiddenWeight, "hidden_weight", 1.0), seed);
+    }
+
+    /** What a resumed run must repeat: recorded in every checkpoint, compared on --resume. */
+    private static ObjectNode settings(Model teacherModel, String cacheArg, Divergence div, double alphaV, double tau, double lambda, HiddenMatch hidden) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("teacher", teacherModel != null ? teacherModel.source().toAbsolutePath().normalize().toString() : null);
+        n.put("teacher_cache", cacheArg != null ? Path.of(cacheArg).toAbsolutePath().normalize().toString() : null);
+        n.put("loss", div.toString());
+        n.put("alpha", alphaV);
+        n.put("temperature", tau);
+        n.put("on_policy", lambda);
+        n.put("hidden_loss", hidden == null ? "none" : "mse");
+        n.put("layer_map", hidden == null ? null : hidden.map().toString());
+        n.put("hidden_weight", hidden == null ? 0.0 : hidden.weight());
+        return n;
     }
 
     private Model student(String arg) {
@@ -126,7 +172,8 @@ final class DistillCommand implements Runnable {
         return cache;
     }
 
-    private void report(TrainRun.Result r, Path[] written, LlamaTrainModel m, Model teacherModel, String cacheArg, Divergence div, double alphaV, double tau) {
+    private void report(TrainRun.Result r, Path[] written, LlamaTrainModel m, Model teacherModel, String cacheArg, Divergence div, double alphaV, double tau,
+                        HiddenMatch hidden) {
         var w = spec.commandLine().getOut();
         if (flags.json) {
             Map<String, Object> o = flags.reportJson(r, written[0], written[1], m);
@@ -137,6 +184,11 @@ final class DistillCommand implements Runnable {
             o.put("alpha", alphaV);
             o.put("temperature", tau);
             o.put("on_policy", flags.number(onPolicy, "on_policy", 0));
+            o.put("hidden_loss", hidden == null ? "none" : "mse");
+            if (hidden != null) {
+                o.put("layer_map", hidden.map().toString());
+                o.put("hidden_weight", hidden.weight());
+            }
             Json.print(w, o);
         } else {
             w.printf("distilled %,d parameters (%s, alpha %.2f, τ %.2f) for %d steps in %.1f s (%,.0f tokens/s): train loss %.4f, val loss %.4f%n",

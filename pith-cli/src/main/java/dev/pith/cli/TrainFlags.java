@@ -140,8 +140,11 @@ final class TrainFlags {
     }
 
     /** Runs (or resumes) the trainer to its last step with a progress bar labelled {@code label}. */
-    TrainRun.Result run(Trainer trainer, String label) {
-        TrainRun run = new TrainRun(trainer, opt.settings(values, outDir()));
+    TrainRun.Result run(Trainer trainer, String label) { return run(trainer, label, null); }
+
+    /** The same, recording {@code runSettings} in every checkpoint and refusing to resume a run whose settings differ. */
+    TrainRun.Result run(Trainer trainer, String label, com.fasterxml.jackson.databind.node.ObjectNode runSettings) {
+        TrainRun run = new TrainRun(trainer, opt.settings(values, outDir())).recording(runSettings);
         if (resuming()) run.resume();
         try (ProgressBar bar = json ? null : Progress.bar(label, trainer.options().steps())) {
             if (bar != null) bar.stepTo(trainer.step());

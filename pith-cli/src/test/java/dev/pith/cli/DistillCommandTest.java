@@ -96,6 +96,54 @@ class DistillCommandTest {
         assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(6);
     }
 
+    /** Hidden-state MSE from a quantized teacher (the runtime's observer): runs, resumes, keeps the projections out of the student, refuses other settings. */
+    @Test
+    void hiddenStateDistillationRunsResumesAndExportsOnlyTheStudent() throws Exception {
+        Path out = dir.resolve("hidden");
+        String q8 = CliRunner.shared("models/stories260K-q8_0.gguf").toString();
+        JsonNode r = distill(out, 3, "--teacher", q8, "--hidden-loss", "mse", "--layer-map", "1:4,0:1", "--hidden-weight", "2");
+        assertThat(r.path("hidden_loss").asText()).isEqualTo("mse");
+        assertThat(r.path("layer_map").asText()).isEqualTo("1:4,0:1");
+        assertThat(r.path("train_loss").asDouble()).isFinite().isPositive();
+        CliRunner changed = CliRunner.run("distill", "--teacher", q8, "--student", student.toString(), "--data", text.toString(), "--steps", "6",
+                "--batch", "2", "--seq-len", "32", "--loss", "skl", "--alpha", "0.6", "--temperature", "2", "--hidden-loss", "mse",
+                "--layer-map", "1:4,0:1", "--hidden-weight", "3", "--out", out.toString(), "--resume");
+        assertThat(changed.code()).isEqualTo(1);
+        assertThat(changed.err().strip()).isEqualTo("pith: " + out.resolve("checkpoint.bin")
+                + " was written by a run with hidden_weight 2.0, but this run has 3.0; resume with the same settings or choose another --out.");
+        JsonNode resumed = distill(out, 6, "--teacher", q8, "--hidden-loss", "mse", "--layer-map", "1:4,0:1", "--hidden-weight", "2", "--resume");
+        assertThat(resumed.path("start_step").asInt()).isEqualTo(3);
+        assertThat(resumed.path("parameters").asLong()).isEqualTo(r.path("parameters").asLong());
+        try (var m = dev.pith.model.Models.load(out.resolve("model.gguf"))) {
+            assertThat(m.tensors().keySet()).noneMatch(k -> k.startsWith("distill.")).contains("blk.1.ffn_down.weight");
+        }
+    }
+
+    @Test
+    void badHiddenLossSettingsAreOneSentence() throws Exception {
+        String[][] cases = {
+                {"--layer-map", "2:0", "--hidden-loss", "mse"}, {"--layer-map", "1:5", "--hidden-loss", "mse"},
+                {"--layer-map", "1", "--hidden-loss", "mse"}, {"--layer-map", "1:1"}, {"--hidden-loss", "cosine"}};
+        String[] expected = {"pith: --layer-map names student block 2, but the student has blocks 0 to 1.",
+                "pith: --layer-map names teacher block 5, but the teacher has blocks 0 to 4.",
+                "pith: --layer-map '1' is malformed at '1'; write student:teacher block pairs such as 3:5,1:2.",
+                "pith: --layer-map and --hidden-weight apply to hidden-state distillation; add --hidden-loss mse.",
+                "pith: --hidden-loss must be mse or none, not 'cosine'."};
+        for (int i = 0; i < cases.length; i++) {
+            List<String> args = new java.util.ArrayList<>(List.of("distill", "--teacher", TEACHER.toString(), "--student", student.toString(),
+                    "--data", text.toString(), "--out", dir.resolve("never").toString()));
+            args.addAll(List.of(cases[i]));
+            CliRunner r = CliRunner.run(args.toArray(String[]::new));
+            assertThat(r.code()).as(String.join(" ", cases[i])).isEqualTo(1);
+            assertThat(r.err().strip()).isEqualTo(expected[i]);
+        }
+        CliRunner cached = CliRunner.run("distill", "--teacher-cache", dir.resolve("any-cache").toString(), "--student", student.toString(),
+                "--data", text.toString(), "--hidden-loss", "mse", "--out", dir.resolve("never").toString());
+        assertThat(cached.code()).isEqualTo(1);
+        assertThat(cached.err().strip()).isEqualTo("pith: --hidden-loss matches the teacher's hidden states, which a --teacher-cache does not hold; give a live --teacher.");
+        assertThat(dir.resolve("never")).doesNotExist();
+    }
+
     @Test
     void aStudentWithAnotherVocabularyIsRefusedNamingBothFiles() throws Exception {
         Path other = dir.resolve("gpt2-student.gguf");

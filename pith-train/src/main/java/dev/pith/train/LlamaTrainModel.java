@@ -258,6 +258,9 @@ public final class LlamaTrainModel {
         int n = b * t, dim = config.dim();
         checkTokens(targets, n, true);
         double loss = lossFunction.lossAndGradient(logits, targets, n, config.vocabSize(), scale);
+        HiddenStateLoss hidden = lossFunction.hidden();
+        float[][] hiddenGrad = new float[blocks.length][];
+        if (hidden != null) loss += hiddenLoss(hidden, n, scale, hiddenGrad);
         java.util.Arrays.fill(d, 0f);
         head.backward(logits, xf, n, false);
         finalNorm.backward(xf, d, n);
@@ -265,10 +268,36 @@ public final class LlamaTrainModel {
             // the shared buffers still hold the last block's activations; the others are rebuilt
             // (rewriting residual[l + 1] with the same values: nothing reads it after block l + 1's backward)
             if (recompute && l < blocks.length - 1) blocks[l].forward(residual[l], residual[l + 1], b, t, dim);
+            // d is now the gradient of the state leaving block l: the hidden loss's share joins it there
+            if (hiddenGrad[l] != null) for (int i = 0; i < n * dim; i++) d[i] += hiddenGrad[l][i];
             blocks[l].backward(d);
         }
         embedding.backward(inputs, n, d);
         return loss;
+    }
+
+    /** Runs {@code hidden} on the states after its blocks; leaves its gradient per block in {@code gradByBlock} (null where it reads none). */
+    private double hiddenLoss(HiddenStateLoss hidden, int n, float scale, float[][] gradByBlock) {
+        int[] layers = hidden.layers();
+        float[][] states = new float[layers.length][], grads = new float[layers.length][];
+        for (int i = 0; i < layers.length; i++) {
+            states[i] = hiddenState(layers[i]);
+            grads[i] = new float[n * config.dim()];
+        }
+        double loss = hidden.lossAndGradient(states, grads, n, config.dim(), scale);
+        for (int i = 0; i < layers.length; i++) {
+            int l = layers[i];
+            if (gradByBlock[l] == null) gradByBlock[l] = grads[i];
+            else for (int j = 0; j < grads[i].length; j++) gradByBlock[l][j] += grads[i][j];
+        }
+        return loss;
+    }
+
+    /** The hidden state after block {@code layer} (0-based) of the last forward pass: b·t rows of dim floats, valid until the next call. */
+    public float[] hiddenState(int layer) {
+        if (residual == null) throw new IllegalStateException("no forward pass yet");
+        if (layer < 0 || layer >= blocks.length) throw new IllegalArgumentException("no block " + layer + " in a model of " + blocks.length);
+        return residual[layer + 1];
     }
 
     /** Mean cross-entropy without gradients (evaluation). */

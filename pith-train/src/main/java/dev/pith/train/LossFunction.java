@@ -11,5 +11,8 @@ package dev.pith.train;
 public interface LossFunction {
     double lossAndGradient(float[] logits, int[] targets, int n, int vocab, float scale);
 
+    /** A loss on hidden states to add to this one (distillation's hidden-state MSE); null for none. */
+    default HiddenStateLoss hidden() { return null; }
+
     LossFunction CROSS_ENTROPY = CrossEntropy::forwardBackward;
 }

@@ -35,10 +35,21 @@ public final class TrainRun {
 
     private final Trainer trainer;
     private final Settings settings;
+    private ObjectNode runSettings;
 
     public TrainRun(Trainer trainer, Settings settings) {
         this.trainer = trainer;
         this.settings = settings;
+    }
+
+    /**
+     * Records settings that decide what the run computes beyond the trainer's own (distillation's
+     * teacher, loss, α, τ, …) in every checkpoint; {@link #resume} then refuses a run whose
+     * settings differ. A checkpoint that recorded none (older runs) is resumed as before.
+     */
+    public TrainRun recording(ObjectNode settings) {
+        this.runSettings = settings;
+        return this;
     }
 
     public Path checkpointFile() { return settings.out().resolve(CHECKPOINT); }
@@ -48,6 +59,7 @@ public final class TrainRun {
         Checkpoint.Loaded c = Checkpoint.load(checkpointFile());
         if (!c.config().equals(trainer.model().config()))
             throw new PithException(checkpointFile() + " holds a model of another shape than this run's; use another --out or drop --resume.");
+        if (runSettings != null) checkSettings(c.extra());
         c.restore(trainer);
         truncateMetrics(trainer.step());
         return trainer.step();
@@ -91,7 +103,7 @@ public final class TrainRun {
                 metrics.write('\n');
                 if (settings.checkpointEvery() > 0 && s % settings.checkpointEvery() == 0 || last) {
                     metrics.flush();
-                    Checkpoint.save(checkpointFile(), trainer, null);
+                    Checkpoint.save(checkpointFile(), trainer, runSettings);
                 }
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 listener.step(s, loss, (s - start) * trainer.tokensPerStep() / elapsed);
@@ -104,6 +116,24 @@ public final class TrainRun {
         double trainLoss = recentN > 0 ? recentSum / recentN : lastLoss;
         if (done == 0) valLoss = trainer.evaluate(settings.evalBatches());
         return new Result(trainLoss, valLoss, done == 0 ? 0 : done * trainer.tokensPerStep() / seconds, seconds, trainer.step(), start);
+    }
+
+    private void checkSettings(com.fasterxml.jackson.databind.JsonNode stored) {
+        if (!stored.isObject()) return;
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        stored.fieldNames().forEachRemaining(keys::add);
+        runSettings.fieldNames().forEachRemaining(keys::add);
+        for (String k : keys) {
+            var was = stored.get(k);
+            var now = runSettings.get(k);
+            if (!java.util.Objects.equals(was, now))
+                throw new PithException(checkpointFile() + " was written by a run with " + k + " " + shown(was) + ", but this run has "
+                        + shown(now) + "; resume with the same settings or choose another --out.");
+        }
+    }
+
+    private static String shown(com.fasterxml.jackson.databind.JsonNode v) {
+        return v == null || v.isNull() ? "none" : v.isTextual() ? v.asText() : v.toString();
     }
 
     /** Keeps the metrics lines of steps up to {@code step} (a killed run may have logged steps past its checkpoint). */

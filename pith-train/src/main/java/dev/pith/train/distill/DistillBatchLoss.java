@@ -2,6 +2,7 @@ package dev.pith.train.distill;
 
 import dev.pith.core.PithException;
 import dev.pith.train.BatchLoss;
+import dev.pith.train.HiddenStateLoss;
 import dev.pith.train.LossFunction;
 
 /**
@@ -16,6 +17,7 @@ public final class DistillBatchLoss implements BatchLoss {
     private final double alpha, tau;
     private float[] buffer = new float[0];
     private OnPolicy onPolicy;
+    private HiddenMatch hidden;
 
     public DistillBatchLoss(Teacher teacher, Divergence divergence, double alpha, double tau) {
         this.teacher = teacher;
@@ -33,17 +35,37 @@ public final class DistillBatchLoss implements BatchLoss {
         return this;
     }
 
+    /** Adds hidden-state matching through learned projections; the teacher must run live (a cache holds no hidden states). */
+    public DistillBatchLoss withHidden(HiddenMatch h) {
+        if (teacher instanceof TeacherCache)
+            throw new PithException("--hidden-loss matches the teacher's hidden states, which a --teacher-cache does not hold; give a live --teacher.");
+        int[] teacherBlocks = h.map().teacher();
+        teacher.keepHiddenStates(teacherBlocks);
+        this.hidden = h;
+        return this;
+    }
+
     @Override
     public LossFunction forBatch(int[] inputs, int[] targets, long[] offsets, int batch, int seq) {
         // on the student's own samples there is no data to fit: the teacher's judgement alone
         boolean sampled = onPolicy != null && onPolicy.rewrite(inputs, targets, offsets, batch, seq);
         double a = sampled ? 1 : alpha;
-        // α = 0 is training on the data alone: the same windows, no teacher work
-        if (a == 0) return LossFunction.CROSS_ENTROPY;
+        // α = 0 without hidden states is training on the data alone: the same windows, no teacher work
+        if (a == 0 && hidden == null) return LossFunction.CROSS_ENTROPY;
         int need = Math.multiplyExact(batch * seq, teacher.vocabSize());
         if (buffer.length != need) buffer = new float[need];
         teacher.logits(inputs, offsets, batch, seq, buffer);
-        return new DistillLoss(divergence, a, tau, buffer);
+        LossFunction onLogits = a == 0 ? LossFunction.CROSS_ENTROPY : new DistillLoss(divergence, a, tau, buffer);
+        if (hidden == null) return onLogits;
+        float[][] states = new float[hidden.map().size()][];
+        for (int i = 0; i < states.length; i++) states[i] = teacher.hiddenState(i);
+        HiddenStateLoss h = hidden.against(states);
+        return new LossFunction() {
+            @Override public double lossAndGradient(float[] logits, int[] targets, int n, int vocab, float scale) {
+                return onLogits.lossAndGradient(logits, targets, n, vocab, scale);
+            }
+            @Override public HiddenStateLoss hidden() { return h; }
+        };
     }
 
     @Override public boolean alignedWindows() { return true; }

@@ -11,6 +11,7 @@ import dev.pith.train.ModelBridge;
  */
 public final class TrainEngineTeacher implements Teacher {
     private final LlamaTrainModel model;
+    private int[] keep = new int[0];
 
     public TrainEngineTeacher(Model model) { this.model = ModelBridge.fromModel(model); }
 
@@ -21,6 +22,11 @@ public final class TrainEngineTeacher implements Teacher {
         model.forward(inputs, batch, seq);
         System.arraycopy(model.logits(), 0, out, 0, batch * seq * vocabSize());
     }
+
+    @Override public void keepHiddenStates(int[] layers) { keep = layers.clone(); }
+
+    // the training engine keeps every block's output anyway, until the next forward pass
+    @Override public float[] hiddenState(int i) { return model.hiddenState(keep[i]); }
 
     /**
      * The faster engine that computes this model exactly: the training engine for a float model of
