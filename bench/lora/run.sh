@@ -29,3 +29,7 @@ run lora-r8    "$BASE" 3e-3 --lora-rank 8
 run lora-r16   "$BASE" 3e-3 --lora-rank 16
 run lora-r64   "$BASE" 3e-3 --lora-rank 64
 run qlora-r16  "$Q4"   3e-3 --lora-rank 16 --qlora
+# under 2% trainable (issue 8's "< 2%" criterion): fewer ranks or fewer targets
+run lora-r2      "$BASE" 3e-3 --lora-rank 2
+run lora-r4-qv   "$BASE" 3e-3 --lora-rank 4 --targets q,v
+run lora-r8-qv   "$BASE" 3e-3 --lora-rank 8 --targets q,v

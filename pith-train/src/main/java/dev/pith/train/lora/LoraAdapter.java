@@ -19,7 +19,8 @@ public record LoraAdapter(double alpha, String baseModel, List<Entry> entries) {
         }
 
         public String weight() { return target.weight(layer); }
-        public double scale(double alpha) { return alpha / rank; }
+        /** α/r; α ≤ 0 means scale 1 (llama.cpp's reading of adapter.lora.alpha = 0; folded AdaLoRA adapters use it). */
+        public double scale(double alpha) { return alpha > 0 ? alpha / rank : 1.0; }
     }
 
     public LoraAdapter { entries = List.copyOf(entries); }
