@@ -59,4 +59,13 @@ public record LoraAdapter(double alpha, String baseModel, List<Entry> entries) {
             case DOWN -> new int[] {c.ffnDim(), c.dim()};
         };
     }
+
+    /** This adapter as the inference runtime applies it unmerged, under {@code name}, checked against {@code model}. */
+    public dev.pith.model.runtime.RuntimeAdapter toRuntime(String name, dev.pith.model.Model model, Path source) {
+        checkFits(model.config(), source, model.source());
+        java.util.List<dev.pith.model.runtime.RuntimeAdapter.Factor> f = new java.util.ArrayList<>();
+        for (Entry e : entries)
+            f.add(new dev.pith.model.runtime.RuntimeAdapter.Factor(e.weight(), e.rank(), e.in(), e.out(), e.a(), e.b(), (float) e.scale(alpha)));
+        return dev.pith.model.runtime.RuntimeAdapter.of(name, f, model, source.toString());
+    }
 }
