@@ -110,6 +110,8 @@ final class FinetuneCommand implements Runnable {
                     files.put("rank_in_use", adapter.rankInUse());
                     files.put("rank_budget_target", setup.adaLora().allocator().targetBudget());
                     files.put("rank_budget_initial", setup.adaLora().allocator().initBudget());
+                    // what the schedule asked for at the last step (the target unless few steps and no --tfinal)
+                    files.put("rank_budget_last_step", setup.adaLora().allocator().schedule(o.steps() - 1).budget());
                 } else if (setup.lora() != null) {
                     LoraAdapter adapter = setup.lora().snapshot(model.toString());
                     PeftAdapter.write(adapter, base.config(), out);
