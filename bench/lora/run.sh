@@ -29,3 +29,10 @@ run lora-r8    "$BASE" 3e-3 --lora-rank 8
 run lora-r16   "$BASE" 3e-3 --lora-rank 16
 run lora-r64   "$BASE" 3e-3 --lora-rank 64
 run qlora-r16  "$Q4"   3e-3 --lora-rank 16 --qlora
+# under 2% trainable (issue 8's "< 2%" criterion): fewer ranks or fewer targets
+run lora-r2      "$BASE" 3e-3 --lora-rank 2
+run lora-r4-qv   "$BASE" 3e-3 --lora-rank 4 --targets q,v
+run lora-r8-qv   "$BASE" 3e-3 --lora-rank 8 --targets q,v
+# AdaLoRA: r0 = 3 triplets per projection (1.7% trainable), budget falling to 2 per projection between
+# steps 10 and 100 (cubic), the last 20 steps with the allocation frozen; PEFT's other defaults
+run adalora-r3to2 "$BASE" 3e-3 --adalora --init-rank 3 --target-rank 2 --tinit 10 --tfinal 20

@@ -9,6 +9,8 @@ import dev.pith.train.ModelBridge;
 import dev.pith.train.TrainOptions;
 import dev.pith.train.TrainRun;
 import dev.pith.train.Trainer;
+import dev.pith.train.lora.AdaLoraAdapter;
+import dev.pith.train.lora.AdaLoraConfig;
 import dev.pith.train.lora.FineTuneSetup;
 import dev.pith.train.lora.FineTuneSetup.Method;
 import dev.pith.train.lora.GgufAdapter;
@@ -16,6 +18,7 @@ import dev.pith.train.lora.InstructionData;
 import dev.pith.train.lora.LoraAdapter;
 import dev.pith.train.lora.LoraConfig;
 import dev.pith.train.lora.LoraTarget;
+import dev.pith.train.lora.PeftAdaLora;
 import dev.pith.train.lora.PeftAdapter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,6 +37,7 @@ import java.util.Map;
                 + "or the baselines: full fine-tuning (--full) and freezing (--freeze PATTERN, --train-last N).",
                 "--data is a text file (the last 10%% held out), a folder from pith data pack, or a .jsonl of "
                         + "{\"instruction\"|\"prompt\", \"response\"} pairs (loss on the responses only; see docs/finetune.md).",
+                "--adalora: SVD-form adapters (P·Λ·Q) with importance-based rank allocation (AdaLoRA); written as PEFT ADALORA and as a plain GGUF LoRA.",
                 "LoRA writes OUT/adapter_config.json + OUT/adapter_model.safetensors (PEFT) and OUT/adapter.gguf (llama.cpp --lora); "
                         + "the baselines write OUT/model.gguf. Both write OUT/metrics.jsonl and OUT/checkpoint.bin."})
 final class FinetuneCommand implements Runnable {
@@ -46,7 +50,16 @@ final class FinetuneCommand implements Runnable {
     @Option(names = "--lora-dropout", paramLabel = "P", defaultValue = "0", description = "Dropout on the adapter's input while training (default ${DEFAULT-VALUE}).") double dropout;
     @Option(names = "--targets", paramLabel = "LIST", defaultValue = "q,k,v,o,gate,up,down", description = "Projections to adapt (default ${DEFAULT-VALUE}).") String targets;
     @Option(names = "--qlora", description = "Keep the frozen base in its own tensor type (e.g. Q4_0), dequantized on the fly; never a float32 copy.") boolean qlora;
-    @Option(names = "--adalora", description = "AdaLoRA rank reallocation (not implemented yet).") boolean adalora;
+    @Option(names = "--adalora", description = "AdaLoRA: SVD-form adapters whose total rank falls from --init-rank to --target-rank per projection, given to the most important triplets.") boolean adalora;
+    @Option(names = "--init-rank", paramLabel = "R0", defaultValue = "12", description = "AdaLoRA: initial rank of every adapter (default ${DEFAULT-VALUE}, PEFT's).") int initRank;
+    @Option(names = "--target-rank", paramLabel = "R1", defaultValue = "8", description = "AdaLoRA: average rank at the end; the total budget is R1 × adapted projections (default ${DEFAULT-VALUE}).") int targetRank;
+    @Option(names = "--tinit", paramLabel = "N", defaultValue = "" + AdaLoraConfig.TINIT, description = "AdaLoRA: steps before the budget starts falling (default ${DEFAULT-VALUE}).") int tinit;
+    @Option(names = "--tfinal", paramLabel = "N", defaultValue = "" + AdaLoraConfig.TFINAL, description = "AdaLoRA: last steps trained with the final allocation frozen (default ${DEFAULT-VALUE}).") int tfinal;
+    @Option(names = "--delta-t", paramLabel = "N", defaultValue = "" + AdaLoraConfig.DELTA_T, description = "AdaLoRA: steps between two allocations (default ${DEFAULT-VALUE}).") int deltaT;
+    @Option(names = "--ada-beta1", paramLabel = "X", defaultValue = "" + AdaLoraConfig.BETA1, description = "AdaLoRA: EMA factor of the sensitivity (default ${DEFAULT-VALUE}).") double adaBeta1;
+    @Option(names = "--ada-beta2", paramLabel = "X", defaultValue = "" + AdaLoraConfig.BETA2, description = "AdaLoRA: EMA factor of the uncertainty (default ${DEFAULT-VALUE}).") double adaBeta2;
+    @Option(names = "--orth-reg-weight", paramLabel = "X", defaultValue = "" + AdaLoraConfig.ORTH_REG_WEIGHT, description = "AdaLoRA: weight of the orthogonality penalty on P and Q (default ${DEFAULT-VALUE}).") double orthRegWeight;
+    @Option(names = "--resume", description = "Continue the fine-tune whose checkpoint is in --out (same flags).") boolean resume;
     @Option(names = "--full", description = "Baseline: train every weight, no adapters.") boolean full;
     @Option(names = "--freeze", paramLabel = "REGEX", description = "Baseline: freeze the tensors whose GGUF name matches, train the rest (e.g. 'token_embd|blk\\.[0-3]\\.').") String freeze;
     @Option(names = "--train-last", paramLabel = "N", description = "Baseline: train only the last N blocks and the final norm.") Integer trainLast;
@@ -59,26 +72,47 @@ final class FinetuneCommand implements Runnable {
         ConfigValues none = ConfigValues.read(null, java.util.Set.of());
         flags.applyThreads(none);
         Method method = method();
-        if (Files.exists(out.resolve(TrainRun.CHECKPOINT)))
-            throw new PithException(out + " already holds a run (checkpoint.bin); choose another --out.");
+        if (!resume && Files.exists(out.resolve(TrainRun.CHECKPOINT)))
+            throw new PithException(out + " already holds a run (checkpoint.bin); pass --resume to continue it or choose another --out.");
+        if (resume && !Files.exists(out.resolve(TrainRun.CHECKPOINT)))
+            throw new PithException(out.resolve(TrainRun.CHECKPOINT) + ": no checkpoint to resume from.");
+        if (resume && adalora)
+            throw new PithException("--resume cannot continue an AdaLoRA run: its importance averages are not in checkpoint.bin; start it again.");
         if (!Files.exists(data)) throw new PithException(data + ": no such file or folder (--data).");
-        LoraConfig lora = method == Method.LORA || method == Method.QLORA
-                ? new LoraConfig(rank, alpha != null ? alpha : 2.0 * rank, dropout, LoraTarget.parse(targets)) : null;
+        boolean adapters = method == Method.LORA || method == Method.QLORA;
+        LoraConfig lora = adapters && !adalora ? new LoraConfig(rank, alpha != null ? alpha : 2.0 * rank, dropout, LoraTarget.parse(targets)) : null;
         try (Model base = Models.load(model)) {
             Tokenizer tok = base.tokenizer();
             if (tok == null) throw new PithException(model + " carries no tokenizer; fine-tuning reads --data with the model's own tokenizer.");
             long seed = flags.seed(none);
-            FineTuneSetup.Result setup = FineTuneSetup.build(base, method, lora, freeze, trainLast == null ? 0 : trainLast, seed);
             TrainOptions o = flags.options(none, base.config().contextLength());
+            AdaLoraConfig ada = adapters && adalora ? new AdaLoraConfig(initRank, targetRank, alpha != null ? alpha : 2.0 * initRank, dropout,
+                    LoraTarget.parse(targets), tinit, tfinal, deltaT, adaBeta1, adaBeta2, orthRegWeight, o.steps()) : null;
+            FineTuneSetup.Result setup = FineTuneSetup.build(base, method, lora, ada, freeze, trainLast == null ? 0 : trainLast, seed);
             try (TrainingData td = data(tok)) {
                 Trainer trainer = new Trainer(setup.model(), o, td.train(), td.val());
+                if (setup.adaLora() != null) trainer.setHook(setup.adaLora());
                 createOut();
                 TrainRun.Settings s = flags.settings(none, out);
                 TrainRun run = new TrainRun(trainer, s);
-                double before = trainer.evaluate(s.evalBatches()); // the base model on the same held-out windows
+                // the base model on the same held-out windows: fresh adapters add nothing yet, so this precedes resuming
+                double before = trainer.evaluate(s.evalBatches());
+                if (resume) run.resume();
                 TrainRun.Result r = TrainingData.run(run, trainer, "finetune", output.json);
                 Map<String, Object> files = new LinkedHashMap<>();
-                if (setup.lora() != null) {
+                if (setup.adaLora() != null) {
+                    setup.adaLora().finish();
+                    AdaLoraAdapter adapter = setup.adaLora().snapshot(model.toString());
+                    PeftAdaLora.write(adapter, base.config(), out);
+                    GgufAdapter.write(adapter.toLora(), base.config(), out.resolve("adapter.gguf"));
+                    files.put("peft", out.toString());
+                    files.put("gguf_adapter", out.resolve("adapter.gguf").toString());
+                    files.put("rank_in_use", adapter.rankInUse());
+                    files.put("rank_budget_target", setup.adaLora().allocator().targetBudget());
+                    files.put("rank_budget_initial", setup.adaLora().allocator().initBudget());
+                    // what the schedule asked for at the last step (the target unless few steps and no --tfinal)
+                    files.put("rank_budget_last_step", setup.adaLora().allocator().schedule(o.steps() - 1).budget());
+                } else if (setup.lora() != null) {
                     LoraAdapter adapter = setup.lora().snapshot(model.toString());
                     PeftAdapter.write(adapter, base.config(), out);
                     GgufAdapter.write(adapter, base.config(), out.resolve("adapter.gguf"));
@@ -95,9 +129,9 @@ final class FinetuneCommand implements Runnable {
     }
 
     private Method method() {
-        if (adalora) throw new PithException("--adalora is not implemented yet; use LoRA (--lora-rank) instead.");
         int chosen = (full ? 1 : 0) + (freeze != null ? 1 : 0) + (trainLast != null ? 1 : 0);
         if (chosen > 1) throw new PithException("give at most one of --full, --freeze and --train-last.");
+        if (chosen == 1 && adalora) throw new PithException("--adalora trains adapters; it cannot be combined with --full, --freeze or --train-last.");
         if (chosen == 1 && qlora) throw new PithException("--qlora trains adapters; it cannot be combined with --full, --freeze or --train-last.");
         if (full) return Method.FULL;
         if (freeze != null) return Method.FREEZE;
@@ -136,7 +170,7 @@ final class FinetuneCommand implements Runnable {
         long trainable = setup.trainableParameters();
         if (output.json) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("method", method.name().toLowerCase(java.util.Locale.ROOT));
+            o.put("method", setup.adaLora() != null ? (method == Method.QLORA ? "qadalora" : "adalora") : method.name().toLowerCase(java.util.Locale.ROOT));
             o.put("trainable_parameters", trainable);
             o.put("base_parameters", total);
             o.put("trainable_fraction", (double) trainable / total);

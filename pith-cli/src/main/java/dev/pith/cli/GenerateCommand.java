@@ -27,15 +27,21 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--ignore-eos", description = "Keep generating past the end-of-text token.")
     boolean ignoreEos;
 
-    @Option(names = "--adapter", paramLabel = "PATH",
-            description = "A LoRA adapter (PEFT folder or GGUF adapter) to apply; the model file is left unchanged.")
-    java.nio.file.Path adapter;
+    @Option(names = "--adapter", paramLabel = "[NAME=]PATH",
+            description = "A LoRA/AdaLoRA adapter (PEFT folder or GGUF adapter), applied unmerged at run time; repeat to load several (the base weights are shared).")
+    java.util.List<String> adapters = new java.util.ArrayList<>();
+
+    @Option(names = "--use", paramLabel = "NAME",
+            description = "Which loaded adapter generates: its NAME (a bare PATH is named after its file or folder), or none (default: the first --adapter).")
+    String use;
 
     @Override
     public void run() {
         try (Model base = common.load()) {
-            Model m = adapter == null ? base : AdapterLoading.apply(base, adapter);
+            Model m = base;
             Transformer t = new Transformer(m, common.runtime());
+            if (use != null && adapters.isEmpty()) throw new dev.pith.core.PithException("--use names an adapter, but no --adapter is given.");
+            String active = AdapterLoading.load(t, adapters, use);
             SamplerSettings s = sampling.settings();
             PrintWriter out = spec.commandLine().getOut();
             StreamingDecoder decoder = new StreamingDecoder(m.tokenizer(), true);
@@ -53,6 +59,7 @@ final class GenerateCommand implements Runnable {
             if (common.json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("text", text.toString());
+                if (!adapters.isEmpty()) o.put("adapter", active);
                 o.put("tokens", r.tokens());
                 o.put("prompt_tokens", r.promptTokens());
                 o.put("stop_reason", r.stopReason());

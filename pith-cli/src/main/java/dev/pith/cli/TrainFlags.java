@@ -14,7 +14,6 @@ import dev.pith.train.TrainRun;
 import dev.pith.train.Trainer;
 import dev.pith.train.data.TokenShards;
 import dev.pith.train.data.TokenizerTraining;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -146,18 +145,7 @@ final class TrainFlags {
     TrainRun.Result run(Trainer trainer, String label, com.fasterxml.jackson.databind.node.ObjectNode runSettings) {
         TrainRun run = new TrainRun(trainer, opt.settings(values, outDir())).recording(runSettings);
         if (resuming()) run.resume();
-        try (ProgressBar bar = json ? null : Progress.bar(label, trainer.options().steps())) {
-            if (bar != null) bar.stepTo(trainer.step());
-            double[] val = {Double.NaN};
-            return run.run(new TrainRun.Listener() {
-                @Override public void step(long s, double loss, double tps) {
-                    if (bar == null) return;
-                    bar.stepTo(s);
-                    bar.setExtraMessage(String.format(" loss %.4f%s %,.0f tok/s", loss, Double.isNaN(val[0]) ? "" : String.format(" val %.4f", val[0]), tps));
-                }
-                @Override public void eval(long s, double v) { val[0] = v; }
-            });
-        }
+        return TrainingData.run(run, trainer, label, json);
     }
 
     /** Writes OUT/model.gguf and OUT/hf/ (safetensors, config.json, tokenizer.json); returns the two paths. */

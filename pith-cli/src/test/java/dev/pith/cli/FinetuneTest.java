@@ -119,4 +119,70 @@ class FinetuneTest {
         CliRunner g = CliRunner.run("generate", "--model", merged.toString(), "--prompt", "Once", "-n", "4", "--temperature", "0", "--json");
         assertThat(g.code()).as(g.err()).isZero();
     }
+
+    @Test
+    void adaLoraEndsAtItsTargetRankAndItsAdaptersMergeAndRun() throws IOException {
+        Path out = dir.resolve("ada");
+        // with 3 steps the cubic schedule alone ends at 72 (70 + 70/3³, PEFT's formula); --tfinal 1 fixes the target for the last step
+        CliRunner r = run("finetune", "--model", BASE, "--data", TEXT, "--adalora", "--init-rank", "4", "--target-rank", "2", "--tfinal", "1", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertThat(o.path("method").asText()).isEqualTo("adalora");
+        assertThat(o.path("rank_in_use").asInt()).isEqualTo(o.path("rank_budget_target").asInt()).isEqualTo(o.path("rank_budget_last_step").asInt()).isEqualTo(2 * 7 * 5);
+        assertThat(o.path("rank_budget_initial").asInt()).isEqualTo(4 * 7 * 5);
+        JsonNode cfg = new ObjectMapper().readTree(out.resolve("adapter_config.json").toFile());
+        assertThat(cfg.path("peft_type").asText()).isEqualTo("ADALORA");
+        assertThat(cfg.path("rank_pattern").size()).isEqualTo(7 * 5);
+        for (String a : new String[] {out.toString(), out.resolve("adapter.gguf").toString()}) {
+            Path merged = dir.resolve("ada-merged-" + a.hashCode() + ".gguf");
+            CliRunner m = CliRunner.run("merge", "--model", BASE, "--adapter", a, "--out", merged.toString(), "--json");
+            assertThat(m.code()).as(m.err()).isZero();
+        }
+        CliRunner g = CliRunner.run("generate", "--model", BASE, "--adapter", out.toString(), "--prompt", "Once", "-n", "4", "--temperature", "0", "--json");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertCleanFailure(run("finetune", "--model", BASE, "--data", TEXT, "--adalora", "--init-rank", "2", "--target-rank", "3", "--out", dir.resolve("ada-bad").toString()),
+                dir.resolve("ada-bad"), "--target-rank");
+    }
+
+    @Test
+    void generateRunsSeveralAdaptersUnmergedAndUsesTheChosenOne() throws IOException {
+        Path two = dir.resolve("lora-two");
+        CliRunner t = run("finetune", "--model", BASE, "--data", TEXT, "--lora-rank", "4", "--targets", "o,down", "--lr", "5e-2", "--out", two.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        Path merged = dir.resolve("two-merged.gguf");
+        assertThat(CliRunner.run("merge", "--model", BASE, "--adapter", two.toString(), "--out", merged.toString()).code()).isZero();
+        String[] gen = {"--prompt", "Once upon", "-n", "8", "--temperature", "0", "--json"};
+        String viaMerged = text(CliRunner.run(concat(new String[] {"generate", "--model", merged.toString()}, gen)));
+        String base = text(CliRunner.run(concat(new String[] {"generate", "--model", BASE}, gen)));
+        String[] both = {"generate", "--model", BASE, "--adapter", "one=" + adapter, "--adapter", "two=" + two};
+        assertThat(text(CliRunner.run(concat(concat(both, new String[] {"--use", "two"}), gen)))).isEqualTo(viaMerged);
+        assertThat(text(CliRunner.run(concat(concat(both, new String[] {"--use", "none"}), gen)))).isEqualTo(base);
+        assertCleanFailure(CliRunner.run(concat(concat(both, new String[] {"--use", "three"}), gen)), null, "--use 'three'");
+    }
+
+    private static String text(CliRunner r) throws IOException {
+        assertThat(r.code()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(r.out()).path("text").asText();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    @Test
+    void resumeContinuesAFineTuneFromItsCheckpoint() throws IOException {
+        Path out = dir.resolve("resumed");
+        assertThat(run("finetune", "--model", BASE, "--data", TEXT, "--lora-rank", "2", "--out", out.toString()).code()).isZero();
+        assertCleanFailure(run("finetune", "--model", BASE, "--data", TEXT, "--lora-rank", "2", "--out", out.toString()), null, "--resume");
+        CliRunner r = CliRunner.run("finetune", "--model", BASE, "--data", TEXT, "--lora-rank", "2", "--out", out.toString(), "--resume",
+                "--steps", "5", "--batch", "2", "--seq-len", "32", "--eval-batches", "1", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertThat(o.path("steps").asInt()).isEqualTo(5);
+        assertThat(Files.readAllLines(out.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"step\"")).count()).isGreaterThanOrEqualTo(5);
+        assertCleanFailure(run("finetune", "--model", BASE, "--data", TEXT, "--out", dir.resolve("nothing-here").toString(), "--resume"),
+                null, "no checkpoint to resume from");
+    }
 }

@@ -23,6 +23,19 @@ public final class Trainer {
     private final BatchLoss batchLoss;
     private long step;
     private double lastGradNorm;
+    private StepHook hook = StepHook.NONE;
+
+    /**
+     * Work a fine-tuning method does around each optimizer step (AdaLoRA: its orthogonality
+     * regulariser's gradient after backward, its importance update and rank masking after the update).
+     */
+    public interface StepHook {
+        StepHook NONE = new StepHook() {};
+        /** After every micro-batch's backward, before clipping: add gradients of extra loss terms. */
+        default void afterBackward() {}
+        /** After the optimizer update of step {@code step} (0-based), before the gradients are cleared. */
+        default void afterUpdate(long step) {}
+    }
 
     public Trainer(LlamaTrainModel model, TrainOptions options, TokenSource train, TokenSource val) {
         this(model, options, train, val, BatchLoss.CROSS_ENTROPY);
@@ -50,6 +63,7 @@ public final class Trainer {
     public double lastGradNorm() { return lastGradNorm; }
     public double learningRate() { return schedule.at(step); }
     AdamW adam() { return adam; }
+    public void setHook(StepHook h) { this.hook = h == null ? StepHook.NONE : h; }
     Rng sampleRng() { return train.rng(); }
     void setStep(long s) { step = s; }
 
@@ -68,8 +82,10 @@ public final class Trainer {
             LossFunction f = batchLoss.forBatch(inputs, targets, train.offsets(), options.batch(), options.seqLen());
             loss += model.forwardBackward(inputs, targets, options.batch(), options.seqLen(), 1f / accum, f);
         }
+        hook.afterBackward();
         lastGradNorm = GradClip.clip(params, options.gradClip());
         adam.step(lr);
+        hook.afterUpdate(step);
         step++;
         return loss / accum;
     }

@@ -11,6 +11,8 @@ public final class Generator {
     private final Transformer transformer;
     private final Tokenizer tokenizer;
     private boolean ignoreEos;
+    private String adapter;
+    private boolean choosesAdapter; // false: whatever adapter the transformer has active
     // The tokens whose keys and values the transformer's cache holds, in order (for prefix reuse).
     private int[] cached = new int[0];
 
@@ -22,6 +24,19 @@ public final class Generator {
     /** Keeps generating past end-of-generation tokens (for benchmarks that need a fixed length). */
     public Generator ignoreEos(boolean ignore) {
         this.ignoreEos = ignore;
+        return this;
+    }
+
+    /**
+     * Generates with the transformer's loaded adapter {@code name} (null: the base alone); each
+     * generate call makes it the active one, so generators with different adapters can share one
+     * transformer (and its base weights), taking turns.
+     */
+    public Generator adapter(String name) {
+        if (name != null && !transformer.adapterNames().contains(name))
+            throw new PithException("no adapter named '" + name + "' is loaded (loaded: " + String.join(", ", transformer.adapterNames()) + ").");
+        this.adapter = name;
+        this.choosesAdapter = true;
         return this;
     }
 
@@ -51,6 +66,7 @@ public final class Generator {
 
     private Result generate(int[] promptIds, int maxTokens, SamplerSettings settings, IntConsumer onToken, boolean reusePrefix) {
         if (promptIds.length == 0) throw new PithException("the prompt is empty and the model adds no BOS token; give a prompt.");
+        if (choosesAdapter) transformer.useAdapter(adapter); // clears the cache when another adapter ran last
         int keep = 0;
         if (reusePrefix) {
             int limit = Math.min(Math.min(cached.length, transformer.position()), promptIds.length - 1); // at least one token must run, for logits

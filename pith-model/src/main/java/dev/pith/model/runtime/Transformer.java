@@ -36,6 +36,10 @@ public final class Transformer {
     private int pos;
     private Workspace ws;
     private ActivationObserver observer;
+    // Adapters loaded by name, applied unmerged at matmul time; the active one (null: the base alone).
+    private final java.util.Map<String, RuntimeAdapter> adapters = new java.util.LinkedHashMap<>();
+    private RuntimeAdapter active;
+    private float[] loraT = new float[0], loraY = new float[0];
 
     public Transformer(Model model) { this(model, RuntimeOptions.defaults()); }
 
@@ -68,6 +72,32 @@ public final class Transformer {
 
     /** Shows every later forward pass's activations to {@code o} (null: to nobody). */
     public void observe(ActivationObserver o) { this.observer = o; }
+
+    /** Makes {@code a} available under its name (replacing one of the same name); the base weights are shared, not copied. */
+    public void loadAdapter(RuntimeAdapter a) {
+        RuntimeAdapter old = adapters.put(a.name(), a);
+        if (old != null && old == active) useAdapter(a.name());
+    }
+
+    /** Names of the loaded adapters. */
+    public java.util.Set<String> adapterNames() { return java.util.Collections.unmodifiableSet(adapters.keySet()); }
+
+    /**
+     * Applies adapter {@code name} from the next forward pass on (null: none). Switching clears the
+     * cache, whose keys and values were computed under the previous adapter.
+     */
+    public void useAdapter(String name) {
+        RuntimeAdapter next = null;
+        if (name != null) {
+            next = adapters.get(name);
+            if (next == null) throw new PithException("no adapter named '" + name + "' is loaded (loaded: " + String.join(", ", adapters.keySet()) + ").");
+        }
+        if (next != active) pos = 0;
+        active = next;
+    }
+
+    /** The adapter in use, or null. */
+    public String activeAdapter() { return active == null ? null : active.name(); }
 
     /** Tokens the cache holds. */
     public int contextLength() { return ctx; }
@@ -144,8 +174,25 @@ public final class Transformer {
 
     private void matmul(Tensor weight, float[] x, int n, float[] out) {
         if (observer != null) observer.linearInput(weight.name(), x, n, weight.cols());
+        product(weight, x, n, out);
+        RuntimeAdapter.Delta d = active == null ? null : active.delta(weight.name());
+        if (d != null) addLora(d, x, n, out);
+    }
+
+    private void product(Tensor weight, float[] x, int n, float[] out) {
         if (options.reference()) MatMulScalar.matmul(weight, x, n, out);
         else MatMul.matmul(weight, x, n, out);
+    }
+
+    /** out += s·(x·Aᵀ)·Bᵀ: two thin products through the same kernels as the base, nothing of W's size. */
+    private void addLora(RuntimeAdapter.Delta d, float[] x, int n, float[] out) {
+        int r = d.rank(), rows = d.b().rows();
+        if (loraT.length < n * r) loraT = new float[n * r];
+        if (loraY.length < n * rows) loraY = new float[n * rows];
+        product(d.a(), x, n, loraT);
+        product(d.b(), loraT, n, loraY);
+        float s = d.scale();
+        for (int i = 0; i < n * rows; i++) out[i] += s * loraY[i];
     }
 
     private void rmsNorm(float[] out, float[] x, float[] weight, int n) {

@@ -26,7 +26,8 @@ import java.util.regex.PatternSyntaxException;
 public final class FineTuneSetup {
     public enum Method { FULL, FREEZE, TRAIN_LAST, LORA, QLORA }
 
-    public record Result(LlamaTrainModel model, Lora lora) {
+    /** The trainable model and its adapters: {@code lora} for LoRA, {@code adaLora} for AdaLoRA, neither for the baselines. */
+    public record Result(LlamaTrainModel model, Lora lora, AdaLora adaLora) {
         public long trainableParameters() {
             long n = 0;
             for (var p : model.trainableParams()) n += p.size();
@@ -37,6 +38,11 @@ public final class FineTuneSetup {
     private FineTuneSetup() {}
 
     public static Result build(Model base, Method method, LoraConfig lora, String freeze, int trainLast, long seed) {
+        return build(base, method, lora, null, freeze, trainLast, seed);
+    }
+
+    /** As above; with {@code adaLora} given, LORA and QLORA put AdaLoRA's SVD-form adapters on the base instead of LoRA's. */
+    public static Result build(Model base, Method method, LoraConfig lora, AdaLoraConfig adaLora, String freeze, int trainLast, long seed) {
         int layers = base.config().layers();
         Function<String, Storage> storage = switch (method) {
             case FULL -> n -> Storage.TRAINABLE;
@@ -63,8 +69,9 @@ public final class FineTuneSetup {
             throw new PithException("--freeze '" + freeze + "' matches no tensor of " + base.source() + " (patterns match GGUF names such as blk.0.attn_q.weight).");
         if (method == Method.FREEZE && m.trainableParams().isEmpty())
             throw new PithException("--freeze '" + freeze + "' freezes every parameter; nothing would be trained.");
-        Lora l = method == Method.LORA || method == Method.QLORA ? Lora.attach(m, lora, seed) : null;
-        return new Result(m, l);
+        boolean adapters = method == Method.LORA || method == Method.QLORA;
+        if (adapters && adaLora != null) return new Result(m, null, AdaLora.attach(m, adaLora, seed));
+        return new Result(m, adapters ? Lora.attach(m, lora, seed) : null, null);
     }
 
     private static Pattern freezePattern(String freeze) {

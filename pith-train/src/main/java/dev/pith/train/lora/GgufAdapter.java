@@ -75,8 +75,8 @@ public final class GgufAdapter {
                 entries.add(new LoraAdapter.Entry(layer, t, rank, in, out, Dequantizer.dequantize(a), Dequantizer.dequantize(b)));
             }
             if (entries.isEmpty()) throw new PithException(file + " holds no LoRA weights.");
-            // llama.cpp treats alpha 0 as "scale 1": the same as alpha = r
-            if (!(alpha > 0)) alpha = entries.getFirst().rank();
+            // llama.cpp treats alpha 0 (or absent) as "scale 1", and so does LoraAdapter.Entry.scale
+            if (!(alpha > 0)) alpha = 0;
             LoraAdapter adapter = new LoraAdapter(alpha, "", entries);
             adapter.checkFits(c, file, modelFile);
             return adapter;

@@ -19,7 +19,8 @@ public record LoraAdapter(double alpha, String baseModel, List<Entry> entries) {
         }
 
         public String weight() { return target.weight(layer); }
-        public double scale(double alpha) { return alpha / rank; }
+        /** α/r; α ≤ 0 means scale 1 (llama.cpp's reading of adapter.lora.alpha = 0; folded AdaLoRA adapters use it). */
+        public double scale(double alpha) { return alpha > 0 ? alpha / rank : 1.0; }
     }
 
     public LoraAdapter { entries = List.copyOf(entries); }
@@ -57,5 +58,14 @@ public record LoraAdapter(double alpha, String baseModel, List<Entry> entries) {
             case GATE, UP -> new int[] {c.dim(), c.ffnDim()};
             case DOWN -> new int[] {c.ffnDim(), c.dim()};
         };
+    }
+
+    /** This adapter as the inference runtime applies it unmerged, under {@code name}, checked against {@code model}. */
+    public dev.pith.model.runtime.RuntimeAdapter toRuntime(String name, dev.pith.model.Model model, Path source) {
+        checkFits(model.config(), source, model.source());
+        java.util.List<dev.pith.model.runtime.RuntimeAdapter.Factor> f = new java.util.ArrayList<>();
+        for (Entry e : entries)
+            f.add(new dev.pith.model.runtime.RuntimeAdapter.Factor(e.weight(), e.rank(), e.in(), e.out(), e.a(), e.b(), (float) e.scale(alpha)));
+        return dev.pith.model.runtime.RuntimeAdapter.of(name, f, model, source.toString());
     }
 }

@@ -18,21 +18,17 @@ import java.util.function.BooleanSupplier;
  */
 public final class LoraLinear implements Linear.Adapter {
     private final Param a, b;
-    private final float scale, dropout;
-    private final Rng rng;
-    private final BooleanSupplier training;
-    private float[] xd = new float[0], mask = new float[0], tT = new float[0], bT = new float[0], dbT = new float[0], dtT = new float[0], dxd = new float[0];
-    private float[] xIn;
-    private boolean dropped;
+    private final float scale;
+    private final InputDropout dropout;
+    private float[] tT = new float[0], bT = new float[0], dbT = new float[0], dtT = new float[0];
+    private float[] src;
 
     public LoraLinear(Param a, Param b, double scale, double dropout, Rng rng, BooleanSupplier training) {
         if (a.rows() != b.cols()) throw new IllegalArgumentException("A is " + a.rows() + "×" + a.cols() + " but B is " + b.rows() + "×" + b.cols());
         this.a = a;
         this.b = b;
         this.scale = (float) scale;
-        this.dropout = (float) dropout;
-        this.rng = rng;
-        this.training = training;
+        this.dropout = new InputDropout(dropout, rng, training);
     }
 
     public Param a() { return a; }
@@ -50,19 +46,7 @@ public final class LoraLinear implements Linear.Adapter {
     @Override
     public void forward(float[] x, float[] y, int n) {
         int in = a.cols(), r = rank(), out = b.rows();
-        xIn = x;
-        dropped = dropout > 0 && training.getAsBoolean();
-        float[] src = x;
-        if (dropped) {
-            xd = grow(xd, n * in);
-            mask = grow(mask, n * in);
-            float keep = 1f / (1f - dropout);
-            for (int i = 0; i < n * in; i++) {
-                mask[i] = rng.nextDouble() < dropout ? 0f : keep;
-                xd[i] = x[i] * mask[i];
-            }
-            src = xd;
-        }
+        src = dropout.apply(x, n * in);
         // Products with r columns would leave most vector lanes idle; each is computed transposed
         // (r rows × n, out or in columns) so every GEMM here is wide: tᵀ = s·A·x̃ᵀ, y += (tᵀ)ᵀ·Bᵀ.
         tT = grow(tT, r * n);
@@ -76,7 +60,6 @@ public final class LoraLinear implements Linear.Adapter {
     @Override
     public void backward(float[] dy, float[] dx, int n) {
         int in = a.cols(), r = rank(), out = b.rows();
-        float[] src = dropped ? xd : xIn;
         // dBᵀ = tᵀ·dy (r × out), added to B.g transposed
         dbT = grow(dbT, r * out);
         Gemm.nn(tT, dy, dbT, r, out, n, false);
@@ -86,19 +69,18 @@ public final class LoraLinear implements Linear.Adapter {
         Gemm.nt(bT, dy, dtT, r, n, out, false);
         for (int i = 0; i < r * n; i++) dtT[i] *= scale;
         Gemm.nn(dtT, src, a.g, r, in, n, true);
-        if (!dropped) {
+        if (!dropout.dropped()) {
             Gemm.tn(dtT, a.w, dx, n, in, r, true);
             return;
         }
-        dxd = grow(dxd, n * in);
-        Gemm.tn(dtT, a.w, dxd, n, in, r, false);
-        for (int i = 0; i < n * in; i++) dx[i] += dxd[i] * mask[i];
+        Gemm.tn(dtT, a.w, dropout.scratch(n * in), n, in, r, false);
+        dropout.addThroughMask(dx, n * in);
     }
 
     /** dst[cols × rows] = src[rows × cols]ᵀ (small: B is out × r). */
-    private static void transpose(float[] src, float[] dst, int rows, int cols) {
+    static void transpose(float[] src, float[] dst, int rows, int cols) {
         for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
     }
 
-    private static float[] grow(float[] a, int n) { return a.length >= n ? a : new float[n]; }
+    private static float[] grow(float[] a, int n) { return InputDropout.grow(a, n); }
 }

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
 public final class PeftAdapter {
     public static final String CONFIG = "adapter_config.json";
     public static final String WEIGHTS = "adapter_model.safetensors";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern NAME = Pattern.compile("base_model\\.model\\.model\\.layers\\.(\\d+)\\.(self_attn|mlp)\\.(\\w+)\\.lora_([AB])\\.weight");
 
     private PeftAdapter() {}
@@ -71,7 +71,7 @@ public final class PeftAdapter {
         AtomicFile.write(dir.resolve(CONFIG), os -> os.write(JSON.writeValueAsBytes(cfg)));
     }
 
-    private static Tensor f32(String name, float[] v, int cols, int rows) {
+    static Tensor f32(String name, float[] v, int cols, int rows) {
         return new Tensor(name, DType.F32, new long[] {cols, rows}, MemorySegment.ofArray(v.clone()));
     }
 
@@ -86,8 +86,9 @@ public final class PeftAdapter {
         } catch (IOException e) {
             throw new PithException(cfgFile + " is not readable JSON (" + e.getMessage().lines().findFirst().orElse("") + ").", e);
         }
+        if ("ADALORA".equals(cfg.path("peft_type").asText())) return PeftAdaLora.read(dir, cfg, c, modelFile);
         if (!"LORA".equals(cfg.path("peft_type").asText()))
-            throw new PithException(cfgFile + " describes a '" + cfg.path("peft_type").asText() + "' adapter; Pith reads LORA adapters.");
+            throw new PithException(cfgFile + " describes a '" + cfg.path("peft_type").asText() + "' adapter; Pith reads LORA and ADALORA adapters.");
         if (cfg.path("fan_in_fan_out").asBoolean(false)) throw new PithException(cfgFile + " uses fan_in_fan_out, which Llama models never do.");
         int r = cfg.path("r").asInt(0);
         double alpha = cfg.path("lora_alpha").asDouble(0);
