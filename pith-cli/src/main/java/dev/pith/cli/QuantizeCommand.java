@@ -104,6 +104,7 @@ final class QuantizeCommand implements Runnable {
         List<TypePlanner.Override> overrides = parseOverrides(tensorTypes);
         String m = method != null ? method : imatrix != null ? "imatrix" : "rtn";
         if (targetBpw != null && targetSize != null) throw new PithException("give --target-bpw or --target-size, not both.");
+        if (m.equals("awq") && calib == null) throw new PithException("--method awq needs calibration text: --calib FILE.");
         PrintWriter err = spec.commandLine().getErr();
         try (Model src = common.load()) {
             MatrixEncoder encoder = m.equals("awq") ? new RtnEncoder() : encoder(m, src);
@@ -132,7 +133,6 @@ final class QuantizeCommand implements Runnable {
 
     /** AWQ: calibration statistics of the original model, then scales searched and folded into {@code f32} in place. */
     private List<Awq.Group> awq(Model f32, TypePlanner.Plan plan) {
-        if (calib == null) throw new PithException("--method awq needs calibration text: --calib FILE.");
         List<int[]> cs = CalibrationText.chunks(f32, calib, calibCtx, chunks);
         LinearInputStats stats = new LinearInputStats(Awq.observedWeights(f32.config()), true);
         try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
