@@ -1,6 +1,10 @@
 package dev.pith.cli;
 
+import dev.pith.compress.awq.Awq;
+import dev.pith.compress.awq.ScaleSearch;
 import dev.pith.compress.calib.CalibrationText;
+import dev.pith.compress.calib.LinearInputStats;
+import dev.pith.compress.prune.F32Model;
 import dev.pith.compress.gptq.Gptq;
 import dev.pith.compress.gptq.HessianCollector;
 import dev.pith.compress.imatrix.Imatrix;
@@ -41,7 +45,9 @@ import java.util.regex.PatternSyntaxException;
                 "Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (Q3_K/Q4_K/Q5_K mean the _M mixtures). Rows that are not whole blocks",
                 "fall back to the type llama.cpp falls back to, with a warning naming the tensor.",
                 "Methods: rtn (round to nearest, byte-identical to llama-quantize), imatrix (importance-weighted, needs",
-                "--imatrix FILE from `pith imatrix`, byte-identical to llama-quantize --imatrix), gptq (needs --calib FILE)."})
+                "--imatrix FILE from `pith imatrix`, byte-identical to llama-quantize --imatrix), gptq (needs --calib FILE),",
+                "awq (needs --calib FILE: per-channel scales searched on calibration activations, folded into the norms and",
+                "the preceding matrices so the file stays a plain Llama GGUF, then rounded to nearest)."})
 final class QuantizeCommand implements Runnable {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
@@ -57,19 +63,19 @@ final class QuantizeCommand implements Runnable {
     List<String> tensorTypes = new ArrayList<>();
 
     @Option(names = "--method", paramLabel = "METHOD",
-            description = "rtn, imatrix or gptq (default: imatrix when --imatrix is given, else rtn).")
+            description = "rtn, imatrix, gptq or awq (default: imatrix when --imatrix is given, else rtn).")
     String method;
 
     @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix (from `pith imatrix` or llama-imatrix).")
     Path imatrix;
 
-    @Option(names = "--calib", paramLabel = "FILE", description = "Calibration text for --method gptq.")
+    @Option(names = "--calib", paramLabel = "FILE", description = "Calibration text for --method gptq or awq.")
     Path calib;
 
-    @Option(names = "--chunks", defaultValue = "32", paramLabel = "N", description = "GPTQ: calibration chunks (default ${DEFAULT-VALUE}).")
+    @Option(names = "--chunks", defaultValue = "32", paramLabel = "N", description = "GPTQ and AWQ: calibration chunks (default ${DEFAULT-VALUE}).")
     int chunks;
 
-    @Option(names = "--calib-ctx", defaultValue = "128", paramLabel = "N", description = "GPTQ: tokens per calibration chunk (default ${DEFAULT-VALUE}).")
+    @Option(names = "--calib-ctx", defaultValue = "128", paramLabel = "N", description = "GPTQ and AWQ: tokens per calibration chunk (default ${DEFAULT-VALUE}).")
     int calibCtx;
 
     @Option(names = "--act-order", description = "GPTQ: quantize columns in order of decreasing Hessian diagonal.")
@@ -83,28 +89,80 @@ final class QuantizeCommand implements Runnable {
                     "with all tensors at most X bits per parameter (needs --imatrix; --type gives the embedding/output types)."})
     Double targetBpw;
 
+    @Option(names = "--target-size", paramLabel = "BYTES",
+            description = {"Mixed precision like --target-bpw, to a file of at most BYTES bytes (the metadata and tokenizer",
+                    "counted as in the input file; needs --imatrix)."})
+    Long targetSize;
+
+    @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "AWQ: values of alpha searched in [0, 1) (default ${DEFAULT-VALUE}).")
+    int awqGrid;
+
     @Override
     public void run() {
         long t0 = System.nanoTime();
         FileType ftype = FileType.parse(type);
         List<TypePlanner.Override> overrides = parseOverrides(tensorTypes);
         String m = method != null ? method : imatrix != null ? "imatrix" : "rtn";
+        if (targetBpw != null && targetSize != null) throw new PithException("give --target-bpw or --target-size, not both.");
+        if (m.equals("awq") && calib == null) throw new PithException("--method awq needs calibration text: --calib FILE.");
         PrintWriter err = spec.commandLine().getErr();
         try (Model src = common.load()) {
-            MatrixEncoder encoder = encoder(m, src);
+            MatrixEncoder encoder = m.equals("awq") ? new RtnEncoder() : encoder(m, src);
             TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
-            if (targetBpw != null) {
+            if (targetBpw != null || targetSize != null) {
                 if (!(encoder instanceof ImatrixEncoder ie))
-                    throw new PithException("--target-bpw measures each matrix's error with an importance matrix: give --imatrix FILE.");
-                plan = BudgetPlanner.allocate(src, ie.importance(), targetBpw, plan);
+                    throw new PithException((targetBpw != null ? "--target-bpw" : "--target-size") + " measures each matrix's error with an importance matrix: give --imatrix FILE.");
+                plan = targetBpw != null ? BudgetPlanner.allocate(src, ie.importance(), targetBpw, plan)
+                        : BudgetPlanner.allocateBytes(src, ie.importance(), targetSize - overheadBytes(src), plan, "--target-size " + targetSize);
             }
             for (String w : plan.warnings()) err.println("warning: " + w);
             err.flush();
-            try (ProgressBar bar = Progress.bar("quantize", src.tensors().size());
-                 Model q = ModelQuantizer.apply(src, ftype, plan, encoder, n -> bar.step())) {
-                ModelWriters.writeGguf(q, out);
-                report(src, q, ftype, m, plan, t0);
+            List<Awq.Group> awq = List.of();
+            try (Model base = m.equals("awq") ? F32Model.copy(src) : null) {
+                Model in = base != null ? base : src;
+                if (base != null) awq = awq(base, plan);
+                try (ProgressBar bar = Progress.bar("quantize", in.tensors().size());
+                     Model q = ModelQuantizer.apply(in, ftype, plan, encoder, n -> bar.step())) {
+                    ModelWriters.writeGguf(q, out);
+                    checkSize();
+                    report(src, q, ftype, m, plan, awq, t0);
+                }
             }
+        }
+    }
+
+    /** AWQ: calibration statistics of the original model, then scales searched and folded into {@code f32} in place. */
+    private List<Awq.Group> awq(Model f32, TypePlanner.Plan plan) {
+        List<int[]> cs = CalibrationText.chunks(f32, calib, calibCtx, chunks);
+        LinearInputStats stats = new LinearInputStats(Awq.observedWeights(f32.config()), true);
+        try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
+            CalibrationText.run(f32, cs, stats, bar::stepTo);
+        }
+        return Awq.apply(f32, plan.types(), stats, new ScaleSearch(awqGrid));
+    }
+
+    /** What the output file holds besides tensor data: the input's metadata, tokenizer and alignment, and slack for padding. */
+    private long overheadBytes(Model src) {
+        long slack = 64L * src.tensors().size() + 4096;
+        try {
+            if (Files.isRegularFile(common.model)) return Math.max(0, Files.size(common.model) - src.byteSize()) + slack;
+        } catch (java.io.IOException e) {
+            throw new PithException(common.model + ": cannot read its size (" + e.getMessage() + ").");
+        }
+        return slack;
+    }
+
+    /** --target-size is a promise about the file: one that came out larger is removed, not left behind. */
+    private void checkSize() {
+        if (targetSize == null) return;
+        try {
+            long bytes = Files.size(out);
+            if (bytes > targetSize) {
+                Files.deleteIfExists(out);
+                throw new PithException(out + " came out at " + bytes + " bytes, over --target-size " + targetSize + "; it was removed (give a larger size).");
+            }
+        } catch (java.io.IOException e) {
+            throw new PithException(out + ": cannot read its size (" + e.getMessage() + ").");
         }
     }
 
@@ -126,7 +184,7 @@ final class QuantizeCommand implements Runnable {
                 }
                 yield new GptqEncoder(hc.hessians(), new Gptq(damp, actOrder));
             }
-            default -> throw new PithException("Unknown quantization method '" + m + "'; choose rtn, imatrix or gptq.");
+            default -> throw new PithException("Unknown quantization method '" + m + "'; choose rtn, imatrix, gptq or awq.");
         };
     }
 
@@ -152,7 +210,7 @@ final class QuantizeCommand implements Runnable {
         return out;
     }
 
-    private void report(Model src, Model q, FileType ftype, String m, TypePlanner.Plan plan, long t0) {
+    private void report(Model src, Model q, FileType ftype, String m, TypePlanner.Plan plan, List<Awq.Group> awq, long t0) {
         long bytes;
         try {
             bytes = Files.size(out);
@@ -172,6 +230,11 @@ final class QuantizeCommand implements Runnable {
         o.put("bits_per_weight", 8.0 * q.byteSize() / params);
         o.put("tensor_types", counts);
         o.put("warnings", plan.warnings());
+        if (!awq.isEmpty()) {
+            List<Map<String, Object>> groups = new ArrayList<>();
+            for (Awq.Group g : awq) groups.add(Map.of("input_of", g.name(), "alpha", g.alpha(), "error", g.error(), "rtn_error", g.rtnError()));
+            o.put("awq", groups);
+        }
         o.put("seconds", (System.nanoTime() - t0) / 1e9);
         if (common.json) Json.print(spec.commandLine().getOut(), o);
         else spec.commandLine().getOut().printf("wrote %s (%s, %s, %,d bytes, %.2f bits per weight)%n", out, ftype, m, bytes, (Double) o.get("bits_per_weight"));

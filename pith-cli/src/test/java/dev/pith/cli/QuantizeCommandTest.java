@@ -60,6 +60,25 @@ class QuantizeCommandTest {
         r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_0", "--imatrix", im.toString(), "--out", out.toString(), "--json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(JSON.readTree(r.out()).get("method").asText()).isEqualTo("imatrix");
+        // --target-size: the file stays within the bytes asked for; a size below the floor is refused, nothing written
+        Path sized = dir.resolve("sized.gguf");
+        r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--imatrix", im.toString(), "--target-size", "300000", "--out", sized.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.size(sized)).isLessThanOrEqualTo(300000);
+        Path small = dir.resolve("small.gguf");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--imatrix", im.toString(), "--target-size", "250000", "--out", small.toString()),
+                small, "--target-size 250000", "smallest choice");
+    }
+
+    @Test
+    void awqNeedsCalibrationAndWritesScaledGroups() throws Exception {
+        Path out = dir.resolve("awq.gguf");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_0", "--method", "awq", "--out", out.toString()), out, "--calib");
+        CliRunner r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_0", "--method", "awq", "--calib", calib(), "--chunks", "2", "--calib-ctx", "64", "--out", out.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var groups = JSON.readTree(r.out()).get("awq");
+        assertThat(groups).hasSize(4 * 5); // four groups in each of stories260K's 5 blocks
+        for (var g : groups) assertThat(g.get("error").asDouble()).isLessThanOrEqualTo(g.get("rtn_error").asDouble());
     }
 
     private void assertCleanFailure(CliRunner r, Path noOutput, String... fragments) {

@@ -19,9 +19,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Files `pith quantize` writes load in llama.cpp (node-llama-cpp 3.21.1) and give the logits Pith
- * gives: the Q4_K_M mixture by round to nearest, importance-weighted and GPTQ on stories260K
+ * gives: the Q4_K_M mixture by round to nearest, importance-weighted, GPTQ and AWQ on stories260K
  * (whose narrow rows fall back to Q5_0/Q8_0/F16), and Q4_K_M / Q3_K_M on a random 256-wide model
- * where the real K-quant blocks (and GPTQ's own codes in them) are used.
+ * where the real K-quant blocks (and GPTQ's own codes, AWQ's rescaled norms and matrices) are used.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QuantizedFileParityTest {
@@ -45,7 +45,7 @@ class QuantizedFileParityTest {
         LlamaCppParityTest.pith("imatrix", "--model", src, "--calib", calib(), "--ctx", "128", "--chunks", "8", "--out", im.toString(), "--json");
         List<String[]> runs = List.of(
                 new String[]{"rtn"}, new String[]{"imatrix", "--imatrix", im.toString()},
-                new String[]{"gptq", "--calib", calib(), "--chunks", "8"});
+                new String[]{"gptq", "--calib", calib(), "--chunks", "8"}, new String[]{"awq", "--calib", calib(), "--chunks", "8"});
         for (String[] run : runs) {
             Path out = dir.resolve("s-q4km-" + String.join("-", run).hashCode() + ".gguf");
             // ffn_down (172 columns, which no block fits) is kept F32 rather than llama.cpp's F16 fallback: llama.cpp's F16
@@ -75,7 +75,8 @@ class QuantizedFileParityTest {
         Path tok = Path.of(System.getProperty("pith.shared"), "data", "tokenizers", "hf", "gpt2", "tokenizer.json");
         LlamaCppParityTest.pith("init", "--config", cfg.toString(), "--tokenizer", tok.toString(), "--std", "0.08", "--out", f32.toString(), "--json");
         // output.weight is 256 × 50257: keep it Q8_0 so GPTQ's time goes to the block matrices
-        for (String[] run : List.of(new String[]{"Q4_K_M", "rtn"}, new String[]{"Q3_K_M", "gptq", "--calib", calib(), "--chunks", "4", "--act-order"})) {
+        for (String[] run : List.of(new String[]{"Q4_K_M", "rtn"}, new String[]{"Q3_K_M", "gptq", "--calib", calib(), "--chunks", "4", "--act-order"},
+                new String[]{"Q4_K_M", "awq", "--calib", calib(), "--chunks", "4"})) {
             Path out = dir.resolve("wide-" + run[0] + "-" + run[1] + ".gguf");
             List<String> args = new ArrayList<>(List.of("quantize", "--model", f32.toString(), "--type", run[0], "--out", out.toString(),
                     "--tensor-type", "output=Q8_0", "--json", "--method"));

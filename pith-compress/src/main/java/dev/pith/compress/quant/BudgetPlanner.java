@@ -36,8 +36,15 @@ public final class BudgetPlanner {
      * {@code base} is the plan of the mixture the fixed tensors come from.
      */
     public static TypePlanner.Plan allocate(Model m, Map<String, float[]> importance, double targetBpw, TypePlanner.Plan base) {
+        return allocateBytes(m, importance, targetBpw * m.parameterCount() / 8, base, String.format("--target-bpw %.3f", targetBpw));
+    }
+
+    /**
+     * Types whose tensors total at most {@code budget} bytes; {@code flag} names the option that set
+     * the budget, for the error when even the smallest choice does not fit.
+     */
+    public static TypePlanner.Plan allocateBytes(Model m, Map<String, float[]> importance, double budget, TypePlanner.Plan base, String flag) {
         long params = m.parameterCount();
-        double budget = targetBpw * params / 8;
         Map<String, DType> types = new LinkedHashMap<>(base.types());
         long fixed = 0;
         Map<String, List<Option>> options = new LinkedHashMap<>();
@@ -58,8 +65,8 @@ public final class BudgetPlanner {
             total += e.getValue().getFirst().bytes();
         }
         if (total > budget)
-            throw new PithException(String.format("--target-bpw %.3f is below what %s can reach: the smallest choice is %.3f bits per weight.",
-                    targetBpw, m.source(), 8 * total / params));
+            throw new PithException(String.format("%s is below what %s can reach: the smallest choice is %.3f bits per weight (%,d tensor bytes).",
+                    flag, m.source(), 8 * total / params, (long) total));
         while (true) {
             String best = null;
             double bestGain = 0;

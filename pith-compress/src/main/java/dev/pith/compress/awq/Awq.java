@@ -1,0 +1,149 @@
+package dev.pith.compress.awq;
+
+import dev.pith.compress.calib.LinearInputStats;
+import dev.pith.compress.prune.F32Model;
+import dev.pith.core.DType;
+import dev.pith.core.Tensor;
+import dev.pith.model.Model;
+import dev.pith.model.ModelConfig;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * AWQ on a writable F32 model ({@link F32Model#copy}): for every block, four groups of matrices
+ * that share an input get per-channel scales from {@link ScaleSearch}, and each scale is folded
+ * into what produces that input, so the model computes the same function and stays a plain Llama:
+ * <ul>
+ *   <li>attn_output's input (the attention output, a mix of value rows): the scale divides attn_v's
+ *       rows. With grouped-query attention one value row feeds several heads' columns of
+ *       attn_output, so those columns share one scale (their mean |x| averaged);</li>
+ *   <li>attn_q/k/v's input: the scale divides attn_norm's weight;</li>
+ *   <li>ffn_down's input, silu(gate)·up: the scale divides ffn_up's rows;</li>
+ *   <li>ffn_gate/up's input: the scale divides ffn_norm's weight.</li>
+ * </ul>
+ * The output-side groups go first so the input-side search sees attn_v and ffn_up as they will be
+ * written. All statistics come from one calibration pass over the original model: folding leaves
+ * every activation the same except the scaled ones, whose change the search accounts for.
+ */
+public final class Awq {
+    /** One group's choice. */
+    public record Group(String name, double alpha, double error, double rtnError) {}
+
+    private Awq() {}
+
+    /** The weights whose inputs AWQ needs (XᵀX and mean |x|): one per shared input. */
+    public static Set<String> observedWeights(ModelConfig c) {
+        Set<String> out = new LinkedHashSet<>();
+        for (int l = 0; l < c.layers(); l++) {
+            for (String k : List.of("attn_q", "attn_output", "ffn_gate", "ffn_down")) out.add(name(l, k));
+        }
+        return out;
+    }
+
+    /**
+     * Scales {@code f32} in place. {@code targets} gives the type each matrix will be written in (the
+     * quantization plan); the search minimises the error for those types.
+     */
+    public static List<Group> apply(Model f32, Map<String, DType> targets, LinearInputStats stats, ScaleSearch search) {
+        ModelConfig c = f32.config();
+        List<Group> out = new ArrayList<>();
+        for (int l = 0; l < c.layers(); l++) {
+            // attn_v → attn_output
+            Tensor v = t(f32, l, "attn_v"), o = t(f32, l, "attn_output");
+            LinearInputStats.Sums so = stats.get(name(l, "attn_output"));
+            double[] tied = tieToValueRows(meanAbs(so), c);
+            ScaleSearch.Result r = search.search(List.of(member(o, targets)), tied, LinearInputStats.symmetricGram(so));
+            float[] sv = new float[c.kvDim()];
+            for (int col = 0; col < c.qDim(); col++) sv[valueRow(col, c)] = r.scales()[col];
+            divideRows(v, sv);
+            multiplyColumns(o, r.scales());
+            out.add(new Group(name(l, "attn_output"), r.alpha(), r.error(), r.rtnError()));
+            // attn_norm → attn_q, attn_k, attn_v
+            out.add(foldIntoNorm(f32, l, "attn_norm", List.of("attn_q", "attn_k", "attn_v"), stats.get(name(l, "attn_q")), targets, search));
+            // ffn_up → ffn_down
+            Tensor up = t(f32, l, "ffn_up"), down = t(f32, l, "ffn_down");
+            LinearInputStats.Sums sd = stats.get(name(l, "ffn_down"));
+            r = search.search(List.of(member(down, targets)), meanAbs(sd), LinearInputStats.symmetricGram(sd));
+            divideRows(up, r.scales());
+            multiplyColumns(down, r.scales());
+            out.add(new Group(name(l, "ffn_down"), r.alpha(), r.error(), r.rtnError()));
+            // ffn_norm → ffn_gate, ffn_up
+            out.add(foldIntoNorm(f32, l, "ffn_norm", List.of("ffn_gate", "ffn_up"), stats.get(name(l, "ffn_gate")), targets, search));
+        }
+        return out;
+    }
+
+    private static Group foldIntoNorm(Model f32, int l, String norm, List<String> kinds, LinearInputStats.Sums s,
+                                      Map<String, DType> targets, ScaleSearch search) {
+        List<ScaleSearch.Member> group = new ArrayList<>();
+        for (String k : kinds) group.add(member(t(f32, l, k), targets));
+        ScaleSearch.Result r = search.search(group, meanAbs(s), LinearInputStats.symmetricGram(s));
+        Tensor g = t(f32, l, norm);
+        divideElements(g, r.scales());
+        for (String k : kinds) multiplyColumns(t(f32, l, k), r.scales());
+        return new Group(name(l, kinds.getFirst()), r.alpha(), r.error(), r.rtnError());
+    }
+
+    /** attn_output's column c reads value row valueRow(c): heads share their key/value group's row. */
+    static int valueRow(int col, ModelConfig c) {
+        int head = col / c.headDim(), d = col % c.headDim();
+        return head / (c.heads() / c.kvHeads()) * c.headDim() + d;
+    }
+
+    /** Mean |x| averaged over the columns that read the same value row, spread back over those columns. */
+    private static double[] tieToValueRows(double[] mean, ModelConfig c) {
+        double[] sum = new double[c.kvDim()];
+        int[] n = new int[c.kvDim()];
+        for (int col = 0; col < mean.length; col++) {
+            sum[valueRow(col, c)] += mean[col];
+            n[valueRow(col, c)]++;
+        }
+        double[] out = new double[mean.length];
+        for (int col = 0; col < mean.length; col++) out[col] = sum[valueRow(col, c)] / n[valueRow(col, c)];
+        return out;
+    }
+
+    private static double[] meanAbs(LinearInputStats.Sums s) {
+        double[] m = new double[s.cols];
+        for (int j = 0; j < m.length; j++) m[j] = s.abs[j] / s.tokens;
+        return m;
+    }
+
+    private static ScaleSearch.Member member(Tensor t, Map<String, DType> targets) {
+        return new ScaleSearch.Member(F32Model.read(t), t.rows(), targets.getOrDefault(t.name(), DType.F32));
+    }
+
+    /** Row r of a matrix divided by s[r]: the matrix's output r comes out s[r] times smaller. */
+    static void divideRows(Tensor t, float[] s) {
+        float[] a = F32Model.read(t);
+        int cols = t.cols();
+        for (int r = 0; r < t.rows(); r++) for (int j = 0; j < cols; j++) a[r * cols + j] /= s[r];
+        F32Model.write(t, a);
+    }
+
+    /** A norm weight (a vector) divided element by element. */
+    static void divideElements(Tensor t, float[] s) {
+        float[] a = F32Model.read(t);
+        for (int j = 0; j < a.length; j++) a[j] /= s[j];
+        F32Model.write(t, a);
+    }
+
+    static void multiplyColumns(Tensor t, float[] s) {
+        float[] a = F32Model.read(t);
+        int cols = t.cols();
+        for (int r = 0; r < t.rows(); r++) for (int j = 0; j < cols; j++) a[r * cols + j] *= s[j];
+        F32Model.write(t, a);
+    }
+
+    private static Tensor t(Model m, int l, String kind) {
+        return m.tensors().get(name(l, kind));
+    }
+
+    private static String name(int l, String kind) {
+        return "blk." + l + "." + kind + ".weight";
+    }
+}
