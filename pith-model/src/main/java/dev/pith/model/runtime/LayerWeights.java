@@ -33,6 +33,9 @@ record LayerWeights(
                 matrix(m, p + "ffn_down.weight", c.ffnDim(), c.dim()));
     }
 
+    /** The seven projection matrices. */
+    Tensor[] matrices() { return new Tensor[] {wq, wk, wv, wo, wGate, wUp, wDown}; }
+
     static Tensor matrix(Model m, String name, int cols, int rows) {
         Tensor t = m.tensor(name);
         if (t.rank() != 2 || t.cols() != cols || t.rows() != rows)
