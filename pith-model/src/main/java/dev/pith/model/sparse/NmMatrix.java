@@ -1,5 +1,11 @@
 package dev.pith.model.sparse;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * An N:M (semi-structured) pruned matrix: every group of M consecutive weights of a row keeps at
  * most N, stored as exactly N values per group (a group with fewer non-zeros is padded with zeros)
@@ -8,9 +14,15 @@ package dev.pith.model.sparse;
  * (group × M + position) into a scratch array, which costs a few integer operations per value.
  */
 public final class NmMatrix implements SparseWeight {
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    // Bytes species with as many lanes as the int species (a quarter of its width); none below
+    // 64 bits, where the decoding loop stays scalar.
+    private static final VectorSpecies<Byte> B = I.vectorBitSize() >= 256
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(I.vectorBitSize() / 4)) : null;
     private final int rows, cols, n, m, perRow;
     private final float[] values;   // rows × perRow
     private final byte[] position;  // in-group position of each value, 0 .. m-1
+    private final int[] groupStart; // column where the group of a row's value i begins: (i / n) * m, the same for every row
 
     private NmMatrix(int rows, int cols, int n, int m, float[] values, byte[] position) {
         this.rows = rows;
@@ -20,6 +32,8 @@ public final class NmMatrix implements SparseWeight {
         this.perRow = cols / m * n;
         this.values = values;
         this.position = position;
+        this.groupStart = new int[perRow];
+        for (int i = 0; i < perRow; i++) groupStart[i] = i / n * m;
     }
 
     /** The N:M form of a dense rows × cols matrix (row-major) that obeys the pattern. */
@@ -62,7 +76,7 @@ public final class NmMatrix implements SparseWeight {
     @Override public int rows() { return rows; }
     @Override public int cols() { return cols; }
     @Override public int nonZeros() { return values.length; }
-    @Override public long byteSize() { return 5L * values.length; }
+    @Override public long byteSize() { return 5L * values.length + 4L * groupStart.length; }
     @Override public float[] values() { return values; }
     @Override public int rowStart(int r) { return r * perRow; }
     @Override public int rowEnd(int r) { return (r + 1) * perRow; }
@@ -71,11 +85,13 @@ public final class NmMatrix implements SparseWeight {
 
     @Override
     public int[] columns(int r, int[] scratch) {
-        int k = r * perRow;
-        int i = 0;
-        for (int base = 0; base < cols; base += m) {
-            for (int j = 0; j < n; j++, i++) scratch[i] = base + position[k + i];
+        // Vector code: widen a vector's worth of byte positions to ints and add the group starts.
+        int k = r * perRow, i = 0;
+        for (; B != null && i + I.length() <= perRow; i += I.length()) {
+            IntVector p = (IntVector) ByteVector.fromArray(B, position, k + i).convertShape(VectorOperators.B2I, I, 0);
+            p.add(IntVector.fromArray(I, groupStart, i)).intoArray(scratch, i);
         }
+        for (; i < perRow; i++) scratch[i] = groupStart[i] + position[k + i];
         return scratch;
     }
 }

@@ -50,7 +50,7 @@ public final class SparseMatMul {
 
     private static void batched(SparseWeight w, float[] x, int n, float[] out) {
         int cols = w.cols(), rows = w.rows();
-        float[] xt = new float[Math.multiplyExact(n, cols)];
+        float[] xt = transposed(Math.multiplyExact(n, cols));
         Parallel.forRange(cols, 64, (a, b) -> {
             for (int j = a; j < b; j++)
                 for (int t = 0; t < n; t++) xt[j * n + t] = x[t * cols + j];
@@ -95,6 +95,16 @@ public final class SparseMatMul {
         for (int k = w.rowStart(r), end = w.rowEnd(r); k < end; k++)
             acc = FloatVector.fromArray(F, xt, col[k + off] * n + t0).fma(FloatVector.broadcast(F, v[k]), acc);
         for (int i = 0; i < L; i++) out[(t0 + i) * rows + r] = acc.lane(i);
+    }
+
+    // The transposed prompt is kept per calling thread and reused: a prompt multiplies by seven
+    // matrices per layer, and a fresh array each time would be garbage of the prompt's size.
+    private static final ThreadLocal<float[][]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] transposed(int len) {
+        float[][] holder = TRANSPOSED.get();
+        if (holder[0].length < len) holder[0] = new float[len];
+        return holder[0];
     }
 
     private static int[] scratch(int len) {

@@ -39,8 +39,8 @@ public final class Sparsify {
         }
         long total = (long) rows * cols;
         long csrBytes = (zeros >= CSR_MIN_ZERO_FRACTION * total) ? 8L * (total - zeros) + 4L * (rows + 1) : Long.MAX_VALUE;
-        long nm4Bytes = cols % 4 == 0 && max4 <= 2 ? 5L * rows * (cols / 4) * Math.max(1, max4) : Long.MAX_VALUE;
-        long nm8Bytes = cols % 8 == 0 && max8 <= 4 ? 5L * rows * (cols / 8) * Math.max(1, max8) : Long.MAX_VALUE;
+        long nm4Bytes = cols % 4 == 0 && max4 <= 2 ? (5L * rows + 4) * (cols / 4) * Math.max(1, max4) : Long.MAX_VALUE;
+        long nm8Bytes = cols % 8 == 0 && max8 <= 4 ? (5L * rows + 4) * (cols / 8) * Math.max(1, max8) : Long.MAX_VALUE;
         long best = Math.min(csrBytes, Math.min(nm4Bytes, nm8Bytes));
         if (best == Long.MAX_VALUE) return null;
         if (best == nm4Bytes) return NmMatrix.of(src, rows, cols, Math.max(1, max4), 4);

@@ -37,7 +37,8 @@ class SparseMatMulTest {
             dense[2] = 0;
             NmMatrix m = NmMatrix.of(dense, rows, cols, nm[0], nm[1]);
             assertThat(m.toDense()).containsExactly(dense);
-            assertThat(m.byteSize()).isEqualTo(5L * rows * cols / nm[1] * nm[0]);
+            // 4-byte value + 1-byte position per kept weight, plus one int per kept weight of a row (group starts).
+            assertThat(m.byteSize()).isEqualTo(5L * rows * cols / nm[1] * nm[0] + 4L * cols / nm[1] * nm[0]);
             check(m, dense, rnd, "nm " + nm[0] + ":" + nm[1]);
         }
     }
