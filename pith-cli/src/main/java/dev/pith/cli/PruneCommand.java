@@ -69,8 +69,8 @@ final class PruneCommand implements Runnable {
     @Option(names = "--calib-tokens", defaultValue = "8192", description = "Calibration tokens, in sequences of 128 (default ${DEFAULT-VALUE}: 64 sequences).")
     int calibTokens;
 
-    @Option(names = "--eval", paramLabel = "FILE", description = "Text whose perplexity (llama.cpp's method, --eval-ctx) is measured before and after.")
-    Path eval;
+    @Option(names = "--eval", paramLabel = "FILE", description = "Text whose perplexity (llama.cpp's method, --eval-ctx) is measured before and after; may be repeated.")
+    List<Path> eval = new ArrayList<>();
 
     @Option(names = "--eval-ctx", defaultValue = "128", description = "Context of the perplexity chunks (default ${DEFAULT-VALUE}).")
     int evalCtx;
@@ -104,17 +104,17 @@ final class PruneCommand implements Runnable {
             int[][] calibration = needsCalib
                     ? CalibrationText.sequences(calib, requireTokenizer(dense), Math.max(1, (calibTokens + seqLen - 1) / seqLen), seqLen)
                     : null;
-            int[] evalTokens = eval == null ? null : EvalText.tokens(eval, requireTokenizer(dense));
+            PruneEval evals = new PruneEval(eval, eval.isEmpty() ? null : requireTokenizer(dense), common.runtime(), evalCtx, evalChunks);
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("in", common.model.toString());
             o.put("out", out.toString());
-            Double pplBefore = evalTokens == null ? null : EvalText.perplexity(dense, evalTokens, evalCtx, evalChunks);
+            evals.measure(dense, "ppl_before");
             long paramsBefore = dense.parameterCount(), bytesBefore = src.byteSize(), nonzeroBefore = nonZero(dense);
             Model pruned = prune(dense, calibration, arena, o);
-            Double pplAfter = evalTokens == null ? null : EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks);
+            evals.measure(pruned, "ppl_after");
             if (recoverSteps > 0) {
                 pruned = recover(pruned, seqLen, o);
-                if (evalTokens != null) o.put("ppl_after_recovery", EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks));
+                evals.measure(pruned, "ppl_after_recovery");
             }
             ModelWriters.write(pruned, out);
             o.put("layers", perLayer(pruned));
@@ -125,11 +125,7 @@ final class PruneCommand implements Runnable {
             o.put("bytes_before", bytesBefore);
             o.put("bytes_after", pruned.byteSize());
             o.put("file_bytes", size(out));
-            if (pplBefore != null) {
-                o.put("ppl_before", pplBefore);
-                o.put("ppl_after", pplAfter);
-                o.put("eval", eval.toString());
-            }
+            evals.report(o);
             o.put("calib_tokens", calibration == null ? 0 : calibration.length * seqLen);
             o.put("seconds", (System.nanoTime() - t0) / 1e9);
             print(o);
@@ -297,7 +293,7 @@ final class PruneCommand implements Runnable {
         for (Map<String, Object> l : layers) w.printf("  layer %2d: %,d params, sparsity %.2f%%%n", l.get("layer"), l.get("params"), 100 * (Double) l.get("sparsity"));
         w.printf("params %,d -> %,d (non-zero %,d -> %,d), bytes %,d -> %,d (F32 file %,d bytes)%n", o.get("params_before"), o.get("params_after"),
                 o.get("nonzero_before"), o.get("nonzero_after"), o.get("bytes_before"), o.get("bytes_after"), o.get("file_bytes"));
-        if (o.containsKey("ppl_before")) w.printf("perplexity %.4f -> %.4f on %s%n", o.get("ppl_before"), o.get("ppl_after"), eval);
+        if (o.containsKey("ppl_before")) w.printf("perplexity %.4f -> %.4f on %s%n", o.get("ppl_before"), o.get("ppl_after"), o.get("eval"));
         if (o.containsKey("ppl_after_recovery")) w.printf("perplexity after %d recovery steps %.4f%n", recoverSteps, o.get("ppl_after_recovery"));
         w.flush();
     }
