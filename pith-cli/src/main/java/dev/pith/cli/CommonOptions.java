@@ -31,7 +31,7 @@ final class CommonOptions {
     String kvType;
 
     @Option(names = "--sparse", paramLabel = "MODE", defaultValue = "auto",
-            description = "auto: hold pruned F32/F16 block matrices sparsely (N:M, or CSR at 60%% zeros or more) and use sparse kernels; off: multiply densely. Default: ${DEFAULT-VALUE}.")
+            description = "auto: hold pruned F32/F16 block matrices sparsely (N:M, or CSR at 60%% zeros or more) and use sparse kernels; on: every F32/F16 block matrix with zeros, even where dense is faster; off: multiply densely. Default: ${DEFAULT-VALUE}.")
     String sparse;
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of text.")

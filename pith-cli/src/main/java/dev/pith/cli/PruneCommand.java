@@ -9,6 +9,7 @@ import dev.pith.compress.prune.EmbeddingPruner;
 import dev.pith.compress.prune.HeadPruner;
 import dev.pith.compress.prune.MlpWidthPruner;
 import dev.pith.compress.prune.Recovery;
+import dev.pith.compress.prune.TargetParams;
 import dev.pith.train.TokenSource;
 import dev.pith.compress.prune.Pattern;
 import dev.pith.compress.prune.UnstructuredPruner;
@@ -62,6 +63,12 @@ final class PruneCommand implements Runnable {
 
     @Option(names = "--ratio", description = "With --structured mlp, heads or embedding: fraction of MLP neurons, key/value heads or embedding channels to remove, in [0, 1).")
     Double ratio;
+
+    @Option(names = "--target-params", paramLabel = "N", description = "With --structured mlp, heads or embedding, instead of --ratio: remove the fewest units that leave at most N parameters.")
+    Long targetParams;
+
+    @Option(names = "--per-layer", description = "With --structured mlp: choose the neurons to remove across all layers, so each block keeps its own width (GGUF feed_forward_length becomes an array).")
+    boolean perLayer;
 
     @Option(names = "--calib", paramLabel = "FILE", description = "UTF-8 calibration text (not needed for magnitude).")
     Path calib;
@@ -161,6 +168,9 @@ final class PruneCommand implements Runnable {
         if (recoverSteps > 0 && ("heads".equals(structured) || "embedding".equals(structured)))
             throw new PithException("--recover-steps is not available after --structured " + structured
                     + ": the training engine needs heads × head width = embedding width, which that pruning changes.");
+        if (perLayer && !"mlp".equals(structured)) throw new PithException("--per-layer applies to --structured mlp only.");
+        if (perLayer && recoverSteps > 0)
+            throw new PithException("--recover-steps is not available with --per-layer: the training engine needs one MLP width in every layer.");
         if (!ModelWriters.targetFor(out).equals(ModelWriters.Target.GGUF))
             throw new PithException(out + ": pruned models are written as GGUF; give a name ending in .gguf.");
         if (structured == null) {
@@ -174,12 +184,16 @@ final class PruneCommand implements Runnable {
         } else if (structured.equals("layers")) {
             if (remove == null) throw new PithException("--structured layers needs --remove K, the number of blocks to remove.");
             requireCalib();
+        } else if (targetParams != null && List.of("mlp", "heads", "embedding").contains(structured)) {
+            if (ratio != null) throw new PithException("give --ratio or --target-params, not both.");
+            if (targetParams <= 0) throw new PithException("--target-params must be a positive parameter count, not " + targetParams + ".");
+            requireCalib();
         } else if (structured.equals("mlp")) {
-            if (ratio == null) throw new PithException("--structured mlp needs --ratio R, the fraction of MLP neurons to remove.");
+            if (ratio == null) throw new PithException("--structured mlp needs --ratio R, the fraction of MLP neurons to remove (or --target-params N).");
             if (!(ratio >= 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside [0, 1): it is the fraction of MLP neurons to remove.");
             requireCalib();
         } else if (structured.equals("heads") || structured.equals("embedding")) {
-            if (ratio == null) throw new PithException("--structured " + structured + " needs --ratio R, the fraction to remove.");
+            if (ratio == null) throw new PithException("--structured " + structured + " needs --ratio R, the fraction to remove (or --target-params N).");
             if (!(ratio > 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside (0, 1): it is the fraction of " + structured + " to remove.");
             requireCalib();
         } else {
@@ -191,6 +205,7 @@ final class PruneCommand implements Runnable {
     private void checkShapes(Model m) {
         if (structured == null) UnstructuredPruner.checkShapes(m, pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern));
         else if (structured.equals("layers")) LayerRemover.check(m, remove);
+        else if (targetParams != null) ratio = TargetParams.ratio(m, structured, targetParams);
     }
 
     private void requireCalib() {
@@ -212,6 +227,10 @@ final class PruneCommand implements Runnable {
             return dense;
         }
         o.put("structured", structured);
+        if (targetParams != null) {
+            o.put("target_params", targetParams);
+            o.put("ratio", ratio);
+        }
         if (structured.equals("layers")) {
             LayerRemover.Result r = LayerRemover.remove(dense, remove, calibration);
             o.put("block_influence", r.influence());
@@ -222,6 +241,7 @@ final class PruneCommand implements Runnable {
         if (structured.equals("heads")) {
             HeadPruner.Result r = HeadPruner.prune(dense, ratio, calibration);
             o.put("heads_before", dense.config().heads());
+            o.put("kv_heads_before", dense.config().kvHeads());
             o.put("heads_after", r.model().config().heads());
             o.put("kv_heads_after", r.model().config().kvHeads());
             return r.model();
@@ -232,9 +252,10 @@ final class PruneCommand implements Runnable {
             o.put("dim_after", r.model().config().dim());
             return r.model();
         }
-        MlpWidthPruner.Result r = MlpWidthPruner.prune(dense, ratio, calibration, arena);
+        MlpWidthPruner.Result r = MlpWidthPruner.prune(dense, ratio, calibration, arena, perLayer);
         o.put("ffn_before", r.ffnBefore());
-        o.put("ffn_after", r.ffnAfter());
+        o.put("ffn_after", perLayer ? r.ffnAfter() : r.ffnAfter()[0]);
+        if (perLayer) o.put("per_layer", true);
         return r.model();
     }
 

@@ -55,10 +55,10 @@ public final class Transformer {
         this.options = options;
         this.layers = new LayerWeights[c.layers()];
         for (int l = 0; l < c.layers(); l++) layers[l] = LayerWeights.of(model, l);
-        if (options.sparse() == SparseMode.AUTO) {
+        if (options.sparse() != SparseMode.OFF) {
             for (LayerWeights lw : layers) {
                 for (Tensor w : lw.matrices()) {
-                    SparseWeight s = Sparsify.of(w);
+                    SparseWeight s = Sparsify.of(w, options.sparse() == SparseMode.ON);
                     if (s != null) sparse.put(w.name(), s);
                 }
             }
@@ -294,7 +294,7 @@ public final class Transformer {
     }
 
     private void feedForward(LayerWeights lw, int n, Workspace w) {
-        int ffn = c.ffnDim();
+        int ffn = lw.wGate().rows();   // this block's width (widths may differ per block)
         rmsNorm(w.xb, w.x, lw.ffnNorm(), n);
         matmul(lw.wGate(), w.xb, n, w.hb);
         matmul(lw.wUp(), w.xb, n, w.hb2);

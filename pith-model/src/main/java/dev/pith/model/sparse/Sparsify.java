@@ -23,12 +23,17 @@ public final class Sparsify {
 
     /** The sparse form of {@code t}, or null when it should be multiplied densely. */
     public static SparseWeight of(Tensor t) {
+        return of(t, false);
+    }
+
+    /** With {@code always}, any matrix with a zero gets its smallest sparse form, whether or not it pays. */
+    public static SparseWeight of(Tensor t, boolean always) {
         if (t.rank() != 2 || (t.type() != DType.F32 && t.type() != DType.F16)) return null;
         int rows = t.rows(), cols = t.cols();
         RowSource src = (r, dst) -> MatMul.getRow(t, r, dst, 0);
         float[] row = new float[cols];
         src.row(0, row);
-        if (zeros(row) < FIRST_ROW_MIN_ZERO_FRACTION * cols) return null;
+        if (!always && zeros(row) < FIRST_ROW_MIN_ZERO_FRACTION * cols) return null;
         long zeros = 0;
         int max4 = 0, max8 = 0;
         for (int r = 0; r < rows; r++) {
@@ -38,7 +43,8 @@ public final class Sparsify {
             if (cols % 8 == 0) max8 = Math.max(max8, maxPerGroup(row, 8));
         }
         long total = (long) rows * cols;
-        long csrBytes = (zeros >= CSR_MIN_ZERO_FRACTION * total) ? 8L * (total - zeros) + 4L * (rows + 1) : Long.MAX_VALUE;
+        if (zeros == 0) return null;
+        long csrBytes = (always || zeros >= CSR_MIN_ZERO_FRACTION * total) ? 8L * (total - zeros) + 4L * (rows + 1) : Long.MAX_VALUE;
         long nm4Bytes = cols % 4 == 0 && max4 <= 2 ? (5L * rows + 4) * (cols / 4) * Math.max(1, max4) : Long.MAX_VALUE;
         long nm8Bytes = cols % 8 == 0 && max8 <= 4 ? (5L * rows + 4) * (cols / 8) * Math.max(1, max8) : Long.MAX_VALUE;
         long best = Math.min(csrBytes, Math.min(nm4Bytes, nm8Bytes));

@@ -22,6 +22,16 @@ class SparsifyTest {
     }
 
     @Test
+    void alwaysTakesASparseFormForAnyMatrixWithZeros() {
+        Random rnd = new Random(7);
+        float[] half = random(rnd, 0.5);
+        SparseWeight w = Sparsify.of(tensor(half), true);
+        assertThat(w).isInstanceOf(CsrMatrix.class);
+        assertThat(w.toDense()).containsExactly(half);
+        assertThat(Sparsify.of(tensor(random(rnd, 0.0)), true)).as("no zeros at all").isNull();
+    }
+
+    @Test
     void highSparsityBecomesCsr() {
         float[] d = random(new Random(2), 0.9);
         SparseWeight w = Sparsify.of(tensor(d));
