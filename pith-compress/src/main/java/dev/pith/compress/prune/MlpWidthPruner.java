@@ -22,8 +22,8 @@ import java.util.Set;
  * number of the least important neurons goes from every layer (rows of ffn_gate and ffn_up, columns
  * of ffn_down), so the result is a smaller dense model with one width that llama.cpp also loads.
  * Per layer: the same total goes, chosen across all layers at once, so each block keeps its own
- * width; neurons of different blocks are compared by what they add to the residual stream, mean
- * |activation| × the L2 norm of their ffn_down column, and every block keeps at least one.
+ * width; neurons are compared by what they add to the residual stream (mean |activation| × the L2
+ * norm of their ffn_down column) relative to their block's mean, and every block keeps one at least.
  */
 public final class MlpWidthPruner {
     private MlpWidthPruner() {}
@@ -67,19 +67,28 @@ public final class MlpWidthPruner {
         return new Result(new Model(nc, out, m.tokenizer(), F32Model.withConfig(m.metadata(), nc), m.source(), List.of()), ffn, widths, drop);
     }
 
-    /** Marks the {@code total} neurons of lowest mean |activation| × ‖ffn_down column‖ over all layers, at least one kept per layer. */
+    /**
+     * Marks the {@code total} neurons of lowest relative score over all layers, at least one kept per
+     * layer. A neuron's score is mean |activation| × ‖ffn_down column‖ (what it adds to the residual
+     * stream), divided by its layer's mean score. Unnormalised scores, or mean |activation| alone,
+     * strip the first blocks (whose activations are small) to a few dozen neurons: on stories260K at
+     * 25 % that made held-out perplexity 32.9 and 35.2, against 15.6 relative and 14.8 uniform.
+     */
     private static void chooseAcrossLayers(Model m, LinearInputStats stats, long total, boolean[][] drop) {
         int layers = drop.length, ffn = drop[0].length;
         List<double[]> all = new ArrayList<>();   // {score, layer, neuron}
         for (int l = 0; l < layers; l++) {
             Tensor d = m.tensor("blk." + l + ".ffn_down.weight");
             float[] w = F32Model.read(d);
-            double[] act = stats.get(d.name()).abs;
+            double[] act = stats.get(d.name()).abs, score = new double[ffn];
+            double mean = 0;
             for (int i = 0; i < ffn; i++) {
                 double norm = 0;
                 for (int r = 0; r < d.rows(); r++) norm += (double) w[r * ffn + i] * w[r * ffn + i];
-                all.add(new double[] {act[i] * Math.sqrt(norm), l, i});
+                score[i] = act[i] * Math.sqrt(norm);
+                mean += score[i] / ffn;
             }
+            for (int i = 0; i < ffn; i++) all.add(new double[] {score[i] / mean, l, i});
         }
         all.sort((a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : a[1] != b[1] ? Double.compare(a[1], b[1]) : Double.compare(a[2], b[2]));
         int[] left = new int[layers];
