@@ -75,6 +75,9 @@ final class BenchCommand implements Runnable {
             // embedding table, of which only one row is read.
             long embd = m.has("output.weight") && m.has("token_embd.weight") ? m.tensor("token_embd.weight").byteSize() : 0;
             o.put("bytes_per_token", m.byteSize() - embd);
+            // Block matrices as the runtime multiplies them (sparse forms where --sparse auto chose them).
+            o.put("sparse_matrices", t.sparseMatrices());
+            o.put("block_matrix_bytes", t.blockMatrixBytes());
             PrintWriter out = spec.commandLine().getOut();
             if (common.json) Json.print(out, o);
             else out.printf("%s: prompt %.2f tok/s, generation %.2f tok/s (medians of %d, %d threads), load %.2f s, peak RSS %,d bytes%n",

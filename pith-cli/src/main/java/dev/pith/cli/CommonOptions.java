@@ -5,6 +5,7 @@ import dev.pith.core.Parallel;
 import dev.pith.model.Model;
 import dev.pith.model.Models;
 import dev.pith.model.runtime.RuntimeOptions;
+import dev.pith.model.sparse.SparseMode;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -29,6 +30,10 @@ final class CommonOptions {
             description = "KV cache type: f32 (exact) or f16 (half the memory, rounds as llama.cpp's default cache). Default: ${DEFAULT-VALUE}.")
     String kvType;
 
+    @Option(names = "--sparse", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto: hold pruned F32/F16 block matrices sparsely (N:M, or CSR at 60%% zeros or more) and use sparse kernels; on: every F32/F16 block matrix with zeros, even where dense is faster; off: multiply densely. Default: ${DEFAULT-VALUE}.")
+    String sparse;
+
     @Option(names = "--json", description = "Print one JSON object on stdout instead of text.")
     boolean json;
 
@@ -41,6 +46,6 @@ final class CommonOptions {
     }
 
     RuntimeOptions runtime() {
-        return RuntimeOptions.defaults().withKvType(DType.parse(kvType)).withContextLength(ctx);
+        return RuntimeOptions.defaults().withKvType(DType.parse(kvType)).withContextLength(ctx).withSparse(SparseMode.parse(sparse));
     }
 }

@@ -11,12 +11,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.IntConsumer;
 
-/** Perplexity of an in-memory model on a text file, by the same method as {@code pith perplexity}. */
+/**
+ * Perplexity of a text file by llama.cpp's llama-perplexity method, shared by {@code pith perplexity}
+ * and the before/after figures of {@code pith prune --eval}: read, tokenize, score.
+ */
 final class EvalText {
     private EvalText() {}
 
-    static int[] tokens(Path file, Tokenizer tok) {
+    /** The file as UTF-8 text, one trailing newline dropped (as llama.cpp's -f, so token counts agree). */
+    static String read(Path file) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -25,15 +30,27 @@ final class EvalText {
         } catch (IOException e) {
             throw new PithException(file + ": cannot be read (" + e.getMessage() + ").");
         }
-        // as pith perplexity (and llama.cpp's -f): one trailing newline is dropped
-        if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);
+        return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+    }
+
+    static int[] tokens(String text, Tokenizer tok) {
         return tok.encode(text, tok.addBosByDefault(), false);
     }
 
-    static double perplexity(Model m, int[] tokens, int ctx, int chunks) {
-        if (tokens.length < 2 * ctx) throw new PithException("the evaluation text holds " + tokens.length + " tokens, fewer than one chunk of " + ctx + " needs.");
-        Transformer t = new Transformer(m, RuntimeOptions.defaults().withContextLength(ctx));
+    static int[] tokens(Path file, Tokenizer tok) {
+        return tokens(read(file), tok);
+    }
+
+    /** Scores chunks of {@code ctx} tokens (at most {@code chunks}, 0 = all); {@code onChunk} sees the count done. */
+    static Perplexity.Result score(Model m, int[] tokens, RuntimeOptions options, int ctx, int chunks, IntConsumer onChunk) {
+        Transformer t = new Transformer(m, options.withContextLength(ctx));
         int bos = m.tokenizer().addBosByDefault() ? m.tokenizer().bos() : -1;
-        return Perplexity.compute(t, tokens, ctx, bos, chunks, done -> {}).ppl();
+        return Perplexity.compute(t, tokens, ctx, bos, chunks, onChunk);
+    }
+
+    /** The perplexity figure alone, for a report (prune's before and after). */
+    static double perplexity(Model m, int[] tokens, RuntimeOptions options, int ctx, int chunks) {
+        if (tokens.length < 2 * ctx) throw new PithException("the evaluation text holds " + tokens.length + " tokens, fewer than one chunk of " + ctx + " needs.");
+        return score(m, tokens, options, ctx, chunks, done -> {}).ppl();
     }
 }

@@ -3,7 +3,6 @@ package dev.pith.cli;
 import dev.pith.core.PithException;
 import dev.pith.model.Model;
 import dev.pith.model.runtime.Perplexity;
-import dev.pith.model.runtime.Transformer;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,10 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,27 +31,17 @@ final class PerplexityCommand implements Runnable {
 
     @Override
     public void run() {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new PithException(file + " is not valid UTF-8 text.");
-        } catch (IOException e) {
-            throw new PithException(file + ": cannot be read (" + e.getMessage() + ").");
-        }
-        // llama.cpp's -f drops one trailing newline from the file; do the same so token counts agree.
-        if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);
+        String text = EvalText.read(file);
         try (Model m = common.load()) {
             if (m.tokenizer() == null) throw new PithException(common.model + " has no tokenizer.");
             int ctx = common.ctx > 0 ? common.ctx : m.config().contextLength();
-            Transformer t = new Transformer(m, common.runtime().withContextLength(ctx));
-            int[] tokens = m.tokenizer().encode(text, m.tokenizer().addBosByDefault(), false);
+            int[] tokens = EvalText.tokens(text, m.tokenizer());
             int total = tokens.length / ctx;
             if (chunks > 0) total = Math.min(total, chunks);
             long t0 = System.nanoTime();
             Perplexity.Result r;
             try (ProgressBar bar = Progress.bar("perplexity", total)) {
-                r = Perplexity.compute(t, tokens, ctx, m.tokenizer().addBosByDefault() ? m.tokenizer().bos() : -1, chunks, done -> bar.stepTo(done));
+                r = EvalText.score(m, tokens, common.runtime(), ctx, chunks, bar::stepTo);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             PrintWriter out = spec.commandLine().getOut();

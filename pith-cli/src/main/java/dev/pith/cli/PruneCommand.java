@@ -9,6 +9,7 @@ import dev.pith.compress.prune.EmbeddingPruner;
 import dev.pith.compress.prune.HeadPruner;
 import dev.pith.compress.prune.MlpWidthPruner;
 import dev.pith.compress.prune.Recovery;
+import dev.pith.compress.prune.TargetParams;
 import dev.pith.train.TokenSource;
 import dev.pith.compress.prune.Pattern;
 import dev.pith.compress.prune.UnstructuredPruner;
@@ -63,14 +64,20 @@ final class PruneCommand implements Runnable {
     @Option(names = "--ratio", description = "With --structured mlp, heads or embedding: fraction of MLP neurons, key/value heads or embedding channels to remove, in [0, 1).")
     Double ratio;
 
+    @Option(names = "--target-params", paramLabel = "N", description = "With --structured mlp, heads or embedding, instead of --ratio: remove the fewest units that leave at most N parameters.")
+    Long targetParams;
+
+    @Option(names = "--per-layer", description = "With --structured mlp: choose the neurons to remove across all layers, so each block keeps its own width (GGUF feed_forward_length becomes an array).")
+    boolean perLayer;
+
     @Option(names = "--calib", paramLabel = "FILE", description = "UTF-8 calibration text (not needed for magnitude).")
     Path calib;
 
     @Option(names = "--calib-tokens", defaultValue = "8192", description = "Calibration tokens, in sequences of 128 (default ${DEFAULT-VALUE}: 64 sequences).")
     int calibTokens;
 
-    @Option(names = "--eval", paramLabel = "FILE", description = "Text whose perplexity (llama.cpp's method, --eval-ctx) is measured before and after.")
-    Path eval;
+    @Option(names = "--eval", paramLabel = "FILE", description = "Text whose perplexity (llama.cpp's method, --eval-ctx) is measured before and after; may be repeated.")
+    List<Path> eval = new ArrayList<>();
 
     @Option(names = "--eval-ctx", defaultValue = "128", description = "Context of the perplexity chunks (default ${DEFAULT-VALUE}).")
     int evalCtx;
@@ -104,17 +111,17 @@ final class PruneCommand implements Runnable {
             int[][] calibration = needsCalib
                     ? CalibrationText.sequences(calib, requireTokenizer(dense), Math.max(1, (calibTokens + seqLen - 1) / seqLen), seqLen)
                     : null;
-            int[] evalTokens = eval == null ? null : EvalText.tokens(eval, requireTokenizer(dense));
+            PruneEval evals = new PruneEval(eval, eval.isEmpty() ? null : requireTokenizer(dense), common.runtime(), evalCtx, evalChunks);
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("in", common.model.toString());
             o.put("out", out.toString());
-            Double pplBefore = evalTokens == null ? null : EvalText.perplexity(dense, evalTokens, evalCtx, evalChunks);
+            evals.measure(dense, "ppl_before");
             long paramsBefore = dense.parameterCount(), bytesBefore = src.byteSize(), nonzeroBefore = nonZero(dense);
             Model pruned = prune(dense, calibration, arena, o);
-            Double pplAfter = evalTokens == null ? null : EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks);
+            evals.measure(pruned, "ppl_after");
             if (recoverSteps > 0) {
                 pruned = recover(pruned, seqLen, o);
-                if (evalTokens != null) o.put("ppl_after_recovery", EvalText.perplexity(pruned, evalTokens, evalCtx, evalChunks));
+                evals.measure(pruned, "ppl_after_recovery");
             }
             ModelWriters.write(pruned, out);
             o.put("layers", perLayer(pruned));
@@ -125,11 +132,7 @@ final class PruneCommand implements Runnable {
             o.put("bytes_before", bytesBefore);
             o.put("bytes_after", pruned.byteSize());
             o.put("file_bytes", size(out));
-            if (pplBefore != null) {
-                o.put("ppl_before", pplBefore);
-                o.put("ppl_after", pplAfter);
-                o.put("eval", eval.toString());
-            }
+            evals.report(o);
             o.put("calib_tokens", calibration == null ? 0 : calibration.length * seqLen);
             o.put("seconds", (System.nanoTime() - t0) / 1e9);
             print(o);
@@ -165,6 +168,9 @@ final class PruneCommand implements Runnable {
         if (recoverSteps > 0 && ("heads".equals(structured) || "embedding".equals(structured)))
             throw new PithException("--recover-steps is not available after --structured " + structured
                     + ": the training engine needs heads × head width = embedding width, which that pruning changes.");
+        if (perLayer && !"mlp".equals(structured)) throw new PithException("--per-layer applies to --structured mlp only.");
+        if (perLayer && recoverSteps > 0)
+            throw new PithException("--recover-steps is not available with --per-layer: the training engine needs one MLP width in every layer.");
         if (!ModelWriters.targetFor(out).equals(ModelWriters.Target.GGUF))
             throw new PithException(out + ": pruned models are written as GGUF; give a name ending in .gguf.");
         if (structured == null) {
@@ -178,12 +184,16 @@ final class PruneCommand implements Runnable {
         } else if (structured.equals("layers")) {
             if (remove == null) throw new PithException("--structured layers needs --remove K, the number of blocks to remove.");
             requireCalib();
+        } else if (targetParams != null && List.of("mlp", "heads", "embedding").contains(structured)) {
+            if (ratio != null) throw new PithException("give --ratio or --target-params, not both.");
+            if (targetParams <= 0) throw new PithException("--target-params must be a positive parameter count, not " + targetParams + ".");
+            requireCalib();
         } else if (structured.equals("mlp")) {
-            if (ratio == null) throw new PithException("--structured mlp needs --ratio R, the fraction of MLP neurons to remove.");
+            if (ratio == null) throw new PithException("--structured mlp needs --ratio R, the fraction of MLP neurons to remove (or --target-params N).");
             if (!(ratio >= 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside [0, 1): it is the fraction of MLP neurons to remove.");
             requireCalib();
         } else if (structured.equals("heads") || structured.equals("embedding")) {
-            if (ratio == null) throw new PithException("--structured " + structured + " needs --ratio R, the fraction to remove.");
+            if (ratio == null) throw new PithException("--structured " + structured + " needs --ratio R, the fraction to remove (or --target-params N).");
             if (!(ratio > 0 && ratio < 1)) throw new PithException("the ratio " + ratio + " is outside (0, 1): it is the fraction of " + structured + " to remove.");
             requireCalib();
         } else {
@@ -195,6 +205,7 @@ final class PruneCommand implements Runnable {
     private void checkShapes(Model m) {
         if (structured == null) UnstructuredPruner.checkShapes(m, pattern == null ? Pattern.unstructured(sparsity) : Pattern.parse(pattern));
         else if (structured.equals("layers")) LayerRemover.check(m, remove);
+        else if (targetParams != null) ratio = TargetParams.ratio(m, structured, targetParams);
     }
 
     private void requireCalib() {
@@ -216,6 +227,10 @@ final class PruneCommand implements Runnable {
             return dense;
         }
         o.put("structured", structured);
+        if (targetParams != null) {
+            o.put("target_params", targetParams);
+            o.put("ratio", ratio);
+        }
         if (structured.equals("layers")) {
             LayerRemover.Result r = LayerRemover.remove(dense, remove, calibration);
             o.put("block_influence", r.influence());
@@ -226,6 +241,7 @@ final class PruneCommand implements Runnable {
         if (structured.equals("heads")) {
             HeadPruner.Result r = HeadPruner.prune(dense, ratio, calibration);
             o.put("heads_before", dense.config().heads());
+            o.put("kv_heads_before", dense.config().kvHeads());
             o.put("heads_after", r.model().config().heads());
             o.put("kv_heads_after", r.model().config().kvHeads());
             return r.model();
@@ -236,9 +252,10 @@ final class PruneCommand implements Runnable {
             o.put("dim_after", r.model().config().dim());
             return r.model();
         }
-        MlpWidthPruner.Result r = MlpWidthPruner.prune(dense, ratio, calibration, arena);
+        MlpWidthPruner.Result r = MlpWidthPruner.prune(dense, ratio, calibration, arena, perLayer);
         o.put("ffn_before", r.ffnBefore());
-        o.put("ffn_after", r.ffnAfter());
+        o.put("ffn_after", perLayer ? r.ffnAfter() : r.ffnAfter()[0]);
+        if (perLayer) o.put("per_layer", true);
         return r.model();
     }
 
@@ -297,7 +314,7 @@ final class PruneCommand implements Runnable {
         for (Map<String, Object> l : layers) w.printf("  layer %2d: %,d params, sparsity %.2f%%%n", l.get("layer"), l.get("params"), 100 * (Double) l.get("sparsity"));
         w.printf("params %,d -> %,d (non-zero %,d -> %,d), bytes %,d -> %,d (F32 file %,d bytes)%n", o.get("params_before"), o.get("params_after"),
                 o.get("nonzero_before"), o.get("nonzero_after"), o.get("bytes_before"), o.get("bytes_after"), o.get("file_bytes"));
-        if (o.containsKey("ppl_before")) w.printf("perplexity %.4f -> %.4f on %s%n", o.get("ppl_before"), o.get("ppl_after"), eval);
+        if (o.containsKey("ppl_before")) w.printf("perplexity %.4f -> %.4f on %s%n", o.get("ppl_before"), o.get("ppl_after"), o.get("eval"));
         if (o.containsKey("ppl_after_recovery")) w.printf("perplexity after %d recovery steps %.4f%n", recoverSteps, o.get("ppl_after_recovery"));
         w.flush();
     }

@@ -19,6 +19,8 @@ package dev.pith.model;
  * @param ropeNeox       true: rotate pairs (i, i + ropeDim/2) as NeoX/HF do; false: adjacent pairs (2i, 2i+1)
  * @param ropeScaling    Llama-3 style frequency scaling, or null
  * @param tiedEmbeddings the output head reuses token_embd.weight
+ * @param ffnDims        each block's SwiGLU width when they differ (per-layer width pruning), else
+ *                       null; ffnDim is then the widest, which sizes the runtime's buffers
  */
 public record ModelConfig(
         String architecture,
@@ -35,7 +37,36 @@ public record ModelConfig(
         int ropeDim,
         boolean ropeNeox,
         RopeScaling ropeScaling,
-        boolean tiedEmbeddings) {
+        boolean tiedEmbeddings,
+        java.util.List<Integer> ffnDims) {
+
+    public ModelConfig(String architecture, int dim, int layers, int heads, int kvHeads, int headDim, int ffnDim, int vocabSize,
+                       int contextLength, float rmsEps, float ropeTheta, int ropeDim, boolean ropeNeox, RopeScaling ropeScaling,
+                       boolean tiedEmbeddings) {
+        this(architecture, dim, layers, heads, kvHeads, headDim, ffnDim, vocabSize, contextLength, rmsEps, ropeTheta, ropeDim,
+                ropeNeox, ropeScaling, tiedEmbeddings, null);
+    }
+
+    public ModelConfig {
+        if (ffnDims != null) {
+            ffnDims = java.util.List.copyOf(ffnDims);
+            if (ffnDims.size() != layers)
+                throw new IllegalArgumentException(ffnDims.size() + " per-layer MLP widths for " + layers + " layers");
+            if (ffnDim != ffnDims.stream().mapToInt(Integer::intValue).max().orElse(0))
+                throw new IllegalArgumentException("ffnDim " + ffnDim + " must be the widest of the per-layer widths " + ffnDims);
+        }
+    }
+
+    /** SwiGLU width of block {@code layer}. */
+    public int ffnDim(int layer) { return ffnDims == null ? ffnDim : ffnDims.get(layer); }
+
+    /** This configuration with one MLP width per block (null or all equal: uniform). */
+    public ModelConfig withFfnDims(java.util.List<Integer> widths) {
+        boolean uniform = widths == null || widths.stream().distinct().count() == 1;
+        int max = widths == null ? ffnDim : widths.stream().mapToInt(Integer::intValue).max().orElse(0);
+        return new ModelConfig(architecture, dim, layers, heads, kvHeads, headDim, max, vocabSize, contextLength,
+                rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tiedEmbeddings, uniform ? null : widths);
+    }
 
     /** Llama 3.x "llama3" rope scaling (HF config.json rope_scaling). */
     public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalContextLength) {}
@@ -46,11 +77,11 @@ public record ModelConfig(
 
     public ModelConfig withTiedEmbeddings(boolean tied) {
         return new ModelConfig(architecture, dim, layers, heads, kvHeads, headDim, ffnDim, vocabSize, contextLength,
-                rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tied);
+                rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tied, ffnDims);
     }
 
     public ModelConfig withContextLength(int ctx) {
         return new ModelConfig(architecture, dim, layers, heads, kvHeads, headDim, ffnDim, vocabSize, ctx,
-                rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tiedEmbeddings);
+                rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tiedEmbeddings, ffnDims);
     }
 }

@@ -74,7 +74,7 @@ public final class F32Model {
         Map<String, GgufValue> out = new LinkedHashMap<>(md);
         String a = c.architecture();
         out.put(a + ".block_count", GgufValue.u32(c.layers()));
-        out.put(a + ".feed_forward_length", GgufValue.u32(c.ffnDim()));
+        out.put(a + ".feed_forward_length", dev.pith.model.gguf.GgufModelConfig.feedForwardLength(c));
         if (out.containsKey("general.file_type")) out.put("general.file_type", GgufValue.u32(0));
         return out;
     }

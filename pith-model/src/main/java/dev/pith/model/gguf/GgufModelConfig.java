@@ -27,7 +27,9 @@ public final class GgufModelConfig {
         int layers = required(f, arch + ".block_count");
         int heads = required(f, arch + ".attention.head_count");
         int kvHeads = (int) f.getLong(arch + ".attention.head_count_kv", heads);
-        int ffn = required(f, arch + ".feed_forward_length");
+        // llama.cpp allows one width per block here (an array); Pith's runtime does too.
+        java.util.List<Integer> ffnDims = perLayer(f, arch + ".feed_forward_length", layers);
+        int ffn = ffnDims != null ? ffnDims.stream().mapToInt(Integer::intValue).max().orElse(0) : required(f, arch + ".feed_forward_length");
         int headDim = (int) f.getLong(arch + ".attention.key_length", heads == 0 ? 0 : dim / heads);
         int ctx = (int) f.getLong(arch + ".context_length", 2048);
         float eps = (float) f.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
@@ -42,7 +44,8 @@ public final class GgufModelConfig {
             throw new PithException(f.path() + " rotates " + ropeDim + " dimensions of heads " + headDim + " wide.");
         boolean tied = f.tensor("output.weight") == null;
         boolean neox = arch.equals("qwen2");
-        return new ModelConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, eps, theta, ropeDim, neox, null, tied);
+        return new ModelConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, eps, theta, ropeDim, neox, null, tied)
+                .withFfnDims(ffnDims);
     }
 
     /** The architecture keys llama.cpp needs to load a model of this shape. */
@@ -53,7 +56,7 @@ public final class GgufModelConfig {
         m.put(a + ".context_length", GgufValue.u32(c.contextLength()));
         m.put(a + ".embedding_length", GgufValue.u32(c.dim()));
         m.put(a + ".block_count", GgufValue.u32(c.layers()));
-        m.put(a + ".feed_forward_length", GgufValue.u32(c.ffnDim()));
+        m.put(a + ".feed_forward_length", feedForwardLength(c));
         m.put(a + ".attention.head_count", GgufValue.u32(c.heads()));
         m.put(a + ".attention.head_count_kv", GgufValue.u32(c.kvHeads()));
         m.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.f32(c.rmsEps()));
@@ -64,6 +67,26 @@ public final class GgufModelConfig {
             m.put(a + ".attention.value_length", GgufValue.u32(c.headDim()));
         }
         return m;
+    }
+
+    /** feed_forward_length: one integer, or an array of one per block when the widths differ. */
+    public static GgufValue feedForwardLength(ModelConfig c) {
+        if (c.ffnDims() == null) return GgufValue.u32(c.ffnDim());
+        return GgufValue.array(GgufValueType.UINT32, c.ffnDims().stream().map(Integer::longValue).toList());
+    }
+
+    private static java.util.List<Integer> perLayer(GgufFile f, String key, int layers) {
+        GgufValue v = f.get(key);
+        if (v == null || !v.isArray()) return null;
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (Object o : v.list()) {
+            if (!(o instanceof Number n) || n.longValue() <= 0 || n.longValue() > Integer.MAX_VALUE)
+                throw new PithException(f.path() + " has " + key + " with an entry " + o + " that is not a positive width.");
+            out.add(n.intValue());
+        }
+        if (out.size() != layers)
+            throw new PithException(f.path() + " has " + out.size() + " entries in " + key + " for " + layers + " blocks.");
+        return out;
     }
 
     private static int required(GgufFile f, String key) {

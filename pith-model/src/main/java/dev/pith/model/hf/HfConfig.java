@@ -110,6 +110,8 @@ public record HfConfig(ModelConfig model, String hfArchitecture, String torchDty
         j.put("hidden_act", "silu");
         j.put("hidden_size", m.dim());
         j.put("initializer_range", 0.02);
+        if (m.ffnDims() != null)
+            throw new dev.pith.core.PithException("a model with per-layer MLP widths " + m.ffnDims() + " cannot be written as a Hugging Face config (intermediate_size is one number); write GGUF.");
         j.put("intermediate_size", m.ffnDim());
         j.put("max_position_embeddings", m.contextLength());
         j.put("num_attention_heads", m.heads());

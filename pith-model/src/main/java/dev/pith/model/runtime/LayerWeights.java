@@ -28,10 +28,13 @@ record LayerWeights(
                 optionalVector(m, p + "attn_k.bias", c.kvDim()),
                 optionalVector(m, p + "attn_v.bias", c.kvDim()),
                 vector(m, p + "ffn_norm.weight", c.dim()),
-                matrix(m, p + "ffn_gate.weight", c.dim(), c.ffnDim()),
-                matrix(m, p + "ffn_up.weight", c.dim(), c.ffnDim()),
-                matrix(m, p + "ffn_down.weight", c.ffnDim(), c.dim()));
+                matrix(m, p + "ffn_gate.weight", c.dim(), c.ffnDim(layer)),
+                matrix(m, p + "ffn_up.weight", c.dim(), c.ffnDim(layer)),
+                matrix(m, p + "ffn_down.weight", c.ffnDim(layer), c.dim()));
     }
+
+    /** The seven projection matrices. */
+    Tensor[] matrices() { return new Tensor[] {wq, wk, wv, wo, wGate, wUp, wDown}; }
 
     static Tensor matrix(Model m, String name, int cols, int rows) {
         Tensor t = m.tensor(name);

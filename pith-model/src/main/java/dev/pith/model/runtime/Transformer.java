@@ -8,6 +8,14 @@ import dev.pith.core.kernel.MatMul;
 import dev.pith.core.kernel.MatMulScalar;
 import dev.pith.model.Model;
 import dev.pith.model.ModelConfig;
+import dev.pith.model.sparse.SparseMatMul;
+import dev.pith.model.sparse.SparseMatMulScalar;
+import dev.pith.model.sparse.SparseMode;
+import dev.pith.model.sparse.SparseWeight;
+import dev.pith.model.sparse.Sparsify;
+
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The Llama-family forward pass (Llama 1-3, Mistral, Qwen2, SmolLM, TinyLlama, llama2.c models) with
@@ -24,6 +32,8 @@ public final class Transformer {
     private final ModelConfig c;
     private final RuntimeOptions options;
     private final LayerWeights[] layers;
+    // Block matrices held sparsely (by tensor name), multiplied by the sparse kernels instead.
+    private final Map<String, SparseWeight> sparse = new HashMap<>();
     private final float[] outputNorm;
     private final Tensor embedding;
     private final Tensor output;
@@ -49,6 +59,14 @@ public final class Transformer {
         this.options = options;
         this.layers = new LayerWeights[c.layers()];
         for (int l = 0; l < c.layers(); l++) layers[l] = LayerWeights.of(model, l);
+        if (options.sparse() != SparseMode.OFF) {
+            for (LayerWeights lw : layers) {
+                for (Tensor w : lw.matrices()) {
+                    SparseWeight s = Sparsify.of(w, options.sparse() == SparseMode.ON);
+                    if (s != null) sparse.put(w.name(), s);
+                }
+            }
+        }
         this.outputNorm = LayerWeights.vector(model, "output_norm.weight", c.dim());
         this.embedding = LayerWeights.matrix(model, "token_embd.weight", c.dim(), c.vocabSize());
         this.output = model.has("output.weight")
@@ -69,6 +87,24 @@ public final class Transformer {
     public Model model() { return model; }
     public ModelConfig config() { return c; }
     public RuntimeOptions options() { return options; }
+
+    /** Block matrices the runtime holds in a sparse form. */
+    public int sparseMatrices() { return sparse.size(); }
+
+    /**
+     * Bytes of the block matrices as the runtime multiplies them: a sparse form's own size, else the
+     * tensor's (a mapped dense tensor stays mapped but is not read once its sparse form exists).
+     */
+    public long blockMatrixBytes() {
+        long b = 0;
+        for (LayerWeights lw : layers) {
+            for (Tensor w : lw.matrices()) {
+                SparseWeight s = sparse.get(w.name());
+                b += s != null ? s.byteSize() : w.byteSize();
+            }
+        }
+        return b;
+    }
 
     /** Shows every later forward pass's activations to {@code o} (null: to nobody). */
     public void observe(ActivationObserver o) { this.observer = o; }
@@ -180,6 +216,12 @@ public final class Transformer {
     }
 
     private void product(Tensor weight, float[] x, int n, float[] out) {
+        SparseWeight s = sparse.isEmpty() ? null : sparse.get(weight.name());
+        if (s != null) {
+            if (options.reference()) SparseMatMulScalar.matmul(s, x, n, out);
+            else SparseMatMul.matmul(s, x, n, out);
+            return;
+        }
         if (options.reference()) MatMulScalar.matmul(weight, x, n, out);
         else MatMul.matmul(weight, x, n, out);
     }
@@ -299,7 +341,7 @@ public final class Transformer {
     }
 
     private void feedForward(LayerWeights lw, int n, Workspace w) {
-        int ffn = c.ffnDim();
+        int ffn = lw.wGate().rows();   // this block's width (widths may differ per block)
         rmsNorm(w.xb, w.x, lw.ffnNorm(), n);
         matmul(lw.wGate(), w.xb, n, w.hb);
         matmul(lw.wUp(), w.xb, n, w.hb2);

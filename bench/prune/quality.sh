@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pruning quality table: perplexity (ctx 128, first 100 chunks, llama.cpp's method) of dense and pruned models
 # on WikiText-2 test and on held-out TinyStories (the last 10% of tinystories-sample.txt, cut at a line).
-# Usage: bench/pruning/run.sh MODEL NAME LAYERS_TO_REMOVE   (outputs under /work/models/prune2/)
+# Usage: bench/prune/quality.sh MODEL NAME LAYERS_TO_REMOVE   (outputs under /work/models/prune2/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 M=$1; NAME=$2; K=$3

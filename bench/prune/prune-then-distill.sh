@@ -3,7 +3,7 @@
 # MLP width, then recover for 150 steps x 8 x 128 tokens either by plain training on the data or by
 # distilling from the unpruned model (forward KL, alpha 0.5, tau 1); perplexity (ctx 128, 100 chunks)
 # on the held-out last 10% of the TinyStories sample.
-#   bench/pruning/prune-then-distill.sh [OUTDIR]     (needs /work/models/ts-5m, see bench/trained/README.md)
+#   bench/prune/prune-then-distill.sh [OUTDIR]     (needs /work/models/ts-5m, see bench/trained/README.md)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"; cd "$ROOT"
 P="${1:-/work/models/ptd}"; T=/work/models/ts-5m/model.gguf; TOK=/work/models/ts-bpe2048.json
