@@ -23,13 +23,28 @@ final class RowProducts {
     /** Below this many multiply-adds a product runs on the calling thread: a fork costs more. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
 
+    /**
+     * From this many activation vectors on, {@link PackedGemm} replaces the bit-exact tiles (its
+     * packing costs are amortised over the vectors; measured with MatMulBench, see bench/RESULTS.md).
+     */
+    static final int GEMM_MIN_VECTORS = 8;
+    /**
+     * {@code -Dpith.matmul.exact=true} keeps prompts on the tiles whose results are bit-identical
+     * to one vector at a time (the behaviour before issue 4), for a test or investigation that
+     * needs it.
+     */
+    static final boolean EXACT_BATCHES = Boolean.getBoolean("pith.matmul.exact");
+
     private RowProducts() {}
 
     static void run(Tensor w, float[] x, int n, float[] out, RowDot kernel) {
         run(w, x, n, out, kernel, false);
     }
 
-    /** As {@link #run(Tensor, float[], int, float[], RowDot)}; {@code tiled}: use {@link TiledMatMul} where it applies. */
+    /**
+     * As {@link #run(Tensor, float[], int, float[], RowDot)}; {@code tiled}: use {@link PackedGemm}
+     * for {@link #GEMM_MIN_VECTORS} vectors or more, {@link TiledMatMul} for fewer, where they apply.
+     */
     static void run(Tensor w, float[] x, int n, float[] out, RowDot kernel, boolean tiled) {
         DType type = w.type();
         if (!Dequantizer.supports(type)) {
@@ -44,9 +59,16 @@ final class RowProducts {
         if (out.length < (long) n * rows) {
             throw new IllegalArgumentException(n + " results of " + rows + " rows need " + (long) n * rows + " floats, out has " + out.length);
         }
-        Activations a = Activations.forThread().prepare(type, x, n, cols);
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        if (tiled && !EXACT_BATCHES && n >= GEMM_MIN_VECTORS && PackedGemm.supports(type)) {
+            // Float weights meet the activations that the single-vector kernels see (fp16/bf16-rounded
+            // for F16/BF16); dequantized weights meet the float activations themselves.
+            float[] xs = type == DType.F16 || type == DType.BF16 ? Activations.forThread().prepare(type, x, n, cols).values : x;
+            PackedGemm.run(type, data, rowBytes, rows, cols, xs, n, out);
+            return;
+        }
+        Activations a = Activations.forThread().prepare(type, x, n, cols);
         if (tiled && TiledMatMul.supports(type, n) && (long) rows * cols * n >= PARALLEL_THRESHOLD) {
             TiledMatMul.run(type, data, rowBytes, rows, cols, a, n, out);
             return;
