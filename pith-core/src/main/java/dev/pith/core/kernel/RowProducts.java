@@ -62,9 +62,9 @@ final class RowProducts {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         if (tiled && !EXACT_BATCHES && n >= GEMM_MIN_VECTORS && PackedGemm.supports(type)) {
-            // Float weights meet the activations that the single-vector kernels see (fp16/bf16-rounded
-            // for F16/BF16); dequantized weights meet the float activations themselves.
-            float[] xs = type == DType.F16 || type == DType.BF16 ? Activations.forThread().prepare(type, x, n, cols).values : x;
+            // The GEMM meets the activations the single-vector kernels see (fp16/bf16-rounded for
+            // F16/BF16 weights, Q8-quantized for quantized weights, as llama.cpp does), as floats.
+            float[] xs = Activations.forThread().prepare(type, x, n, cols).asFloats(n);
             PackedGemm.run(type, data, rowBytes, rows, cols, xs, n, out);
             return;
         }

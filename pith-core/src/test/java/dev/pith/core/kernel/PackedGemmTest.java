@@ -49,29 +49,37 @@ class PackedGemmTest {
     }
 
     /**
-     * How far a prompt product ({@link PackedGemm}) may be from the single-vector one ({@link MatMulScalar})
-     * for row r and vector t. Both sum cols products in float in different orders, so each is within
-     * cols·u·Σ|w·x| of the exact sum (the standard bound for recursive summation, u = 2^-24; ×2 for
-     * the two sides). For quantized weights the single-vector product also quantizes x to Q8 blocks
-     * (vec_dot_type) with step d = amax(block)/127 and rounding error at most d/2 (plus the fp16
-     * rounding of d, under d/16): allow Σ|w_i|·d(block of i).
+     * How far a prompt product ({@link MatMul} through {@link PackedGemm}) may be from the
+     * single-vector one ({@link MatMulScalar}) for row r and vector t. Both multiply the same
+     * weights with the same (fp16/bf16-rounded or Q8-quantized) activations x̂ and sum cols products
+     * in float in different orders, so each is within cols·u·Σ|w·x̂| of the exact sum (the standard
+     * bound for recursive summation, u = 2^-24; ×2 for the two sides). A Q8 quant moves x by at
+     * most 0.56·d with d = amax(block)/127 (half a step plus the fp16 rounding of d), so
+     * Σ|w·x̂| ≤ Σ|w·x| + Σ|w_i|·d. Q8_1 (for Q4_1/Q5_1) also stores the block sum s = d·Σq as fp16:
+     * the single-vector product's min term m·s is off by up to |m|·|s|·2^-11, with |m| ≤ max|w| of
+     * the block and |s| ≤ Σ|x| + 32·d.
      */
     static double batchTolerance(DType type, float[] wf, float[] x, int r, int t, int cols) {
         double mag = 0;
         for (int i = 0; i < cols; i++) mag += Math.abs(wf[r * cols + i] * x[t * cols + i]);
-        double tol = 2 * cols * U * mag + 1e-6;
+        double minTerm = 0;
         if (type.isQuantized()) {
-            int qb = ActivationQuantizer.vecDotType(type).blockSize();
+            DType act = ActivationQuantizer.vecDotType(type);
+            int qb = act.blockSize();
             for (int b = 0; b < cols; b += qb) {
-                double amax = 0, wsum = 0;
+                double amax = 0, wsum = 0, wmax = 0, xsum = 0;
                 for (int i = b; i < b + qb; i++) {
                     amax = Math.max(amax, Math.abs(x[t * cols + i]));
+                    xsum += Math.abs(x[t * cols + i]);
                     wsum += Math.abs(wf[r * cols + i]);
+                    wmax = Math.max(wmax, Math.abs(wf[r * cols + i]));
                 }
-                tol += wsum * amax / 127;
+                double d = amax / 127;
+                mag += wsum * d;
+                if (act == DType.Q8_1) minTerm += wmax * (xsum + qb * d) * 0x1p-11;
             }
         }
-        return tol;
+        return 2 * cols * U * mag + minTerm + 1e-6;
     }
 
     private static void twin(DType type, int rows, int cols, int n, long seed) {
