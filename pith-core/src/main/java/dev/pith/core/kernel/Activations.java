@@ -23,6 +23,7 @@ final class Activations {
     int cols;
     float[] values;
     private float[] buffer = new float[0];
+    private float[] dequantized = new float[0];
     byte[] qs = new byte[0];
     float[] d = new float[0];
     float[] s = new float[0];
@@ -69,6 +70,22 @@ final class Activations {
             default -> throw new IllegalStateException();
         }
         for (int i = 0; i < len; i++) values[i] = qs[i];
+    }
+
+    /**
+     * The prepared activations as the floats they stand for: {@code values} for F32/F16/BF16, each
+     * Q8 quant times its block scale otherwise. A float product of these with dequantized weights
+     * is, in exact arithmetic, what ggml's vec_dot computes from the quants (the Q8_1 sums and Q8_K
+     * block sums are sums of these same values), so prompt products through {@link PackedGemm}
+     * differ from the single-vector ones by float rounding only.
+     */
+    float[] asFloats(int n) {
+        if (values == null || !type.isQuantized()) return values;
+        int len = n * cols;
+        if (dequantized.length < len) dequantized = new float[len];
+        int bs = type.blockSize();
+        for (int i = 0; i < len; i++) dequantized[i] = values[i] * d[i / bs];
+        return dequantized;
     }
 
     /** Points {@code values} at this instance's own buffer (never at the caller's x), grown to {@code len}. */

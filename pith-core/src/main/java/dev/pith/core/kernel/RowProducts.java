@@ -23,13 +23,40 @@ final class RowProducts {
     /** Below this many multiply-adds a product runs on the calling thread: a fork costs more. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
 
+    /**
+     * From this many activation vectors on, {@link PackedGemm} replaces the bit-exact tiles (its
+     * packing costs are amortised over the vectors; measured with MatMulBench, see bench/RESULTS.md).
+     */
+    static final int GEMM_MIN_VECTORS = 8;
+    /**
+     * Which prompt products go through {@link PackedGemm}: {@code -Dpith.matmul.gemm=float} (the
+     * default) for F32/F16/BF16 weights; {@code all} for the quantized types too (2–7× faster
+     * prompts, but Q8-quantized activations turn the GEMM's other summation order into last-bit
+     * differences that move downstream activation quants by a step: Q8_0 perplexity then differs
+     * from llama.cpp's by 0.106 % where LlamaCppParityTest allows 0.1 %, so it stays opt-in until
+     * that is understood); {@code off} keeps every prompt on the tiles whose results are
+     * bit-identical to one vector at a time (the behaviour before issue 4).
+     */
+    static final String GEMM_TYPES = System.getProperty("pith.matmul.gemm", "float");
+
+    private static boolean useGemm(DType type) {
+        return switch (GEMM_TYPES) {
+            case "off" -> false;
+            case "all" -> PackedGemm.supports(type);
+            default -> (type == DType.F32 || type == DType.F16 || type == DType.BF16) && PackedGemm.supports(type);
+        };
+    }
+
     private RowProducts() {}
 
     static void run(Tensor w, float[] x, int n, float[] out, RowDot kernel) {
         run(w, x, n, out, kernel, false);
     }
 
-    /** As {@link #run(Tensor, float[], int, float[], RowDot)}; {@code tiled}: use {@link TiledMatMul} where it applies. */
+    /**
+     * As {@link #run(Tensor, float[], int, float[], RowDot)}; {@code tiled}: use {@link PackedGemm}
+     * for {@link #GEMM_MIN_VECTORS} vectors or more, {@link TiledMatMul} for fewer, where they apply.
+     */
     static void run(Tensor w, float[] x, int n, float[] out, RowDot kernel, boolean tiled) {
         DType type = w.type();
         if (!Dequantizer.supports(type)) {
@@ -44,9 +71,16 @@ final class RowProducts {
         if (out.length < (long) n * rows) {
             throw new IllegalArgumentException(n + " results of " + rows + " rows need " + (long) n * rows + " floats, out has " + out.length);
         }
-        Activations a = Activations.forThread().prepare(type, x, n, cols);
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        if (tiled && n >= GEMM_MIN_VECTORS && useGemm(type)) {
+            // The GEMM meets the activations the single-vector kernels see (fp16/bf16-rounded for
+            // F16/BF16 weights, Q8-quantized for quantized weights, as llama.cpp does), as floats.
+            float[] xs = Activations.forThread().prepare(type, x, n, cols).asFloats(n);
+            PackedGemm.run(type, data, rowBytes, rows, cols, xs, n, out);
+            return;
+        }
+        Activations a = Activations.forThread().prepare(type, x, n, cols);
         if (tiled && TiledMatMul.supports(type, n) && (long) rows * cols * n >= PARALLEL_THRESHOLD) {
             TiledMatMul.run(type, data, rowBytes, rows, cols, a, n, out);
             return;

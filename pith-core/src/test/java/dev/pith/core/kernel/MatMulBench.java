@@ -5,8 +5,11 @@ import dev.pith.core.Parallel;
 import dev.pith.core.Tensor;
 
 /**
- * A rough prompt-processing (matrix × many vectors) throughput check, not a unit test: the tiled
- * product against one dot product per (row, vector). Run from pith-core after {@code mvn test-compile}:
+ * A rough prompt-processing (matrix × many vectors) throughput check, not a unit test: the packed
+ * GEMM ({@link PackedGemm}, what {@link MatMul} uses for prompts) against the bit-exact register
+ * tiles ({@link TiledMatMul}/{@link KQuantTiles}) and one dot product per (row, vector), timed in
+ * alternating rounds in the same run (the machine is shared: compare the ratios, medians of rounds).
+ * Run from pith-core after {@code mvn test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.pith.core.kernel.MatMulBench [threads] [rows] [cols] [n] [types...]
  * </pre>
@@ -23,13 +26,45 @@ public final class MatMulBench {
         float[] out = new float[n * rows];
         System.out.printf("threads=%d rows=%d cols=%d n=%d%n", threads, rows, cols, n);
         for (String name : types) {
-            Tensor w = RandomTensors.matrix(DType.parse(name), rows, cols, 2);
-            double tiled = MatVecBench.time(() -> MatMul.matmul(w, x, n, out));
-            double perDot = MatVecBench.time(() -> RowProducts.run(w, x, n, out, DotVector::dot, false));
+            DType type = DType.parse(name);
+            Tensor w = RandomTensors.matrix(type, rows, cols, 2);
+            Runnable gemm = () -> PackedGemm.run(type, w.data(), w.rowBytes(), rows, cols,
+                    type == DType.F16 || type == DType.BF16 ? Activations.forThread().prepare(type, x, n, cols).values : x, n, out);
+            Runnable tiles = () -> {
+                if (TiledMatMul.supports(type, n)) TiledMatMul.run(type, w.data(), w.rowBytes(), rows, cols, Activations.forThread().prepare(type, x, n, cols), n, out);
+                else RowProducts.run(w, x, n, out, DotVector::dot, false);
+            };
+            Runnable perDot = () -> RowProducts.run(w, x, n, out, DotVector::dot, false);
+            double[] g = new double[5], t = new double[5], d = new double[5];
+            for (int round = 0; round < 5; round++) {
+                g[round] = time(gemm);
+                t[round] = time(tiles);
+                d[round] = time(perDot);
+            }
             double flops = 2.0 * rows * cols * n;
-            System.out.printf("%-5s tiled %8.2f ms %6.1f GFLOP/s | per-dot %8.2f ms %6.1f GFLOP/s%n",
-                    name, tiled * 1e3, flops / tiled / 1e9, perDot * 1e3, flops / perDot / 1e9);
+            double gm = median(g), tm = median(t), dm = median(d);
+            System.out.printf("%-5s gemm %7.2f ms %6.1f GFLOP/s | tiles %7.2f ms %6.1f GFLOP/s | per-dot %7.2f ms %6.1f GFLOP/s | gemm/tiles %.2fx%n",
+                    name, gm * 1e3, flops / gm / 1e9, tm * 1e3, flops / tm / 1e9, dm * 1e3, flops / dm / 1e9, tm / gm);
         }
         System.exit(0);
+    }
+
+    /** Fastest of 8 timed runs after a short warm-up, in seconds. */
+    private static double time(Runnable r) {
+        long warmUntil = System.nanoTime() + 300_000_000L;
+        while (System.nanoTime() < warmUntil) r.run();
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 8; i++) {
+            long s = System.nanoTime();
+            r.run();
+            best = Math.min(best, (System.nanoTime() - s) / 1e9);
+        }
+        return best;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
     }
 }

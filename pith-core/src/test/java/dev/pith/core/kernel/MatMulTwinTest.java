@@ -27,7 +27,7 @@ class MatMulTwinTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void matmulEqualsOneMatvecPerVector(DType type) {
-        // 45 rows and 11 vectors: whole 4×4 tiles plus leftover rows and vectors (TiledMatMul's edges).
+        // 45 rows and 3 vectors: TiledMatMul (bit-identical); 11 and 8 vectors: PackedGemm (within tolerance).
         matmulEqualsOneMatvecPerVector(type, 45, 768, 3);
         matmulEqualsOneMatvecPerVector(type, 45, 768, 11);
         matmulEqualsOneMatvecPerVector(type, 64, 1024, 8);
@@ -36,7 +36,8 @@ class MatMulTwinTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
     void tiledFloatProductsHandleColumnsThatAreNoMultipleOfTheLaneCount(DType type) {
-        matmulEqualsOneMatvecPerVector(type, 13, 777, 9);
+        matmulEqualsOneMatvecPerVector(type, 13, 777, 5); // TiledMatMul
+        matmulEqualsOneMatvecPerVector(type, 13, 777, 9); // PackedGemm
         check(type, 13, 777, 9, 7);
     }
 
@@ -49,7 +50,17 @@ class MatMulTwinTest {
             float[] xt = java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols);
             float[] one = new float[rows];
             MatMul.matvec(w, xt, one);
-            assertThat(java.util.Arrays.copyOfRange(all, t * rows, (t + 1) * rows)).as("vector %d", t).containsExactly(one);
+            if (n < RowProducts.GEMM_MIN_VECTORS) {
+                assertThat(java.util.Arrays.copyOfRange(all, t * rows, (t + 1) * rows)).as("vector %d", t).containsExactly(one);
+                continue;
+            }
+            // Issue 4's decision: a prompt (PackedGemm) need not be bit-identical to one vector at a
+            // time, only within float tolerance (plus the activation quantization the single vector applies).
+            float[] wf = Dequantizer.dequantize(w);
+            for (int r = 0; r < rows; r++) {
+                assertThat((double) all[t * rows + r]).as("vector %d row %d", t, r)
+                        .isCloseTo(one[r], org.assertj.core.api.Assertions.within(PackedGemmTest.batchTolerance(type, wf, x, r, t, cols)));
+            }
         }
     }
 
@@ -77,7 +88,8 @@ class MatMulTwinTest {
             for (int r = 0; r < rows; r++) {
                 double mag = 0;
                 for (int i = 0; i < cols; i++) mag += Math.abs(wf[r * cols + i] * x[t * cols + i]);
-                double tol = 2e-6 * mag + 1e-6;
+                // Prompts of GEMM_MIN_VECTORS or more go through PackedGemm: see PackedGemmTest.batchTolerance.
+                double tol = n >= RowProducts.GEMM_MIN_VECTORS ? PackedGemmTest.batchTolerance(type, wf, x, r, t, cols) : 2e-6 * mag + 1e-6;
                 assertThat((double) vec[t * rows + r]).as("%s rows=%d n=%d row %d vector %d", type, rows, n, r, t)
                         .isCloseTo(ref[t * rows + r], org.assertj.core.api.Assertions.within(tol));
             }

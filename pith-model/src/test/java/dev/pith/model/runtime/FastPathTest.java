@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * The vectorised runtime (tiled matrix products, vector attention, norms, SwiGLU, worker pool)
+ * The vectorised runtime (packed and tiled matrix products, vector attention, norms, SwiGLU, worker pool)
  * against the plain scalar reference path on the shared stories260K files: the same greedy tokens,
  * and logits within float rounding.
  */
@@ -27,12 +27,14 @@ class FastPathTest {
                 // stories260K's context is 128 tokens: the prompt plus 100 fills most of it.
                 int[] a = generate(m, fast, 100);
                 int[] b = generate(m, fast.withReference(true), 100);
-                if (file.contains("q4_0") && kv == DType.F32) {
+                if (file.contains("q4_0")) {
                     // The one known split, and it comes from the quantized matrix kernels alone (with
                     // the vector products on both paths all 100 tokens agree): ggml's generic C sums a
                     // Q4_0 row block after block in one float, SIMD code (Pith's vector kernels, like
                     // ggml's AVX ones) in lanes. At step 70 the scalar path's two best logits are 0.053
-                    // apart (of ~15), a near tie that the last-bit differences flip.
+                    // apart (of ~15), a near tie that the last-bit differences flip. Since the prompt
+                    // goes through PackedGemm (issue 4: float-tolerance, not bit-identical, prompt
+                    // products) the F16 KV cache run flips at the same step 70 too.
                     assertNearTieWhereTheyDiverge(m, fast, a, b);
                 } else {
                     assertThat(a).as("%s kv %s", file, kv).hasSize(100).containsExactly(b);
@@ -91,17 +93,22 @@ class FastPathTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"stories260K-f32.gguf", "stories260K-q8_0.gguf"})
-    void batchedPromptIsBitIdenticalToOneTokenAtATime(String file) {
-        // TiledMatMul's tiles sum exactly as the single-vector kernels do, and attention per token
-        // does not depend on the batch, so the fast path gives the same floats either way.
+    void batchedPromptAgreesWithOneTokenAtATime(String file) {
+        // Issue 4's decision: a prompt's matrix products (PackedGemm) need not be bit-identical to
+        // one token at a time (llama.cpp's are not either), only equal within float rounding: the
+        // same weights meet the same (for Q8_0, Q8-quantized) activations, summed in another order.
+        // A last-bit difference can move an activation quant by one step downstream, so the Q8_0
+        // model gets a looser bound; the predicted token must be the same at every position.
         try (Model m = Models.load(TestData.model(file))) {
             int[] prompt = m.tokenizer().encode(PROMPT, true, false);
             float[] batched = new Transformer(m).forwardAll(prompt);
             Transformer step = new Transformer(m);
             int vocab = m.config().vocabSize();
+            float tol = file.contains("q8_0") ? 2e-2f : 1e-4f;
             for (int i = 0; i < prompt.length; i++) {
                 float[] one = step.forward(new int[]{prompt[i]});
-                assertThat(java.util.Arrays.copyOfRange(batched, i * vocab, (i + 1) * vocab)).as("token %d", i).containsExactly(one);
+                assertThat(argmax(batched, i * vocab, vocab)).as("token %d", i).isEqualTo(argmax(one, 0, vocab));
+                for (int v = 0; v < vocab; v++) assertThat(batched[i * vocab + v]).as("token %d logit %d", i, v).isCloseTo(one[v], within(tol));
             }
         }
     }
