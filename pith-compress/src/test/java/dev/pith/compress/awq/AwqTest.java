@@ -47,10 +47,16 @@ class AwqTest {
             int[] prompt = src.tokenizer().encode("Once upon a time there was a little girl named Lily.", true, false);
             float[] before = new Transformer(src, RuntimeOptions.defaults().withContextLength(64)).forwardAll(prompt);
             float[] after = new Transformer(f32, RuntimeOptions.defaults().withContextLength(64)).forwardAll(prompt);
-            double max = 0;
-            for (int i = 0; i < before.length; i++) max = Math.max(max, Math.abs(before[i] - after[i]));
-            System.out.printf("AWQ folding: max |logit difference| = %.3g over %d logits%n", max, before.length);
-            assertThat(max).isLessThanOrEqualTo(1e-5);
+            double max = 0, scale = 0;
+            for (int i = 0; i < before.length; i++) {
+                max = Math.max(max, Math.abs(before[i] - after[i]));
+                scale = Math.max(scale, Math.abs(before[i]));
+            }
+            System.out.printf("AWQ folding: max |logit difference| = %.3g over %d logits (largest |logit| %.3g)%n", max, before.length, scale);
+            // Folding is exact in real numbers; in float every folded weight and norm gain is rounded
+            // once more, and the prompt's products sum in the GEMM's order: differences of a few ulps
+            // of the largest logit (here ~1e-5 absolute), far from what quantization moves (~1e-1).
+            assertThat(max).isLessThanOrEqualTo(1e-6 * Math.max(1, scale) * 4);
         }
     }
 
