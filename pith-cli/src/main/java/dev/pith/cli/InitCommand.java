@@ -127,7 +127,6 @@ final class InitCommand implements Runnable {
 
     /** The same shape with the tokenizer's vocabulary size: llama.cpp needs the embedding to have one row per token. */
     static ModelConfig withVocab(ModelConfig c, int vocab) {
-        return new ModelConfig(c.architecture(), c.dim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), vocab,
-                c.contextLength(), c.rmsEps(), c.ropeTheta(), c.ropeDim(), c.ropeNeox(), c.ropeScaling(), c.tiedEmbeddings());
+        return c.withVocabSize(vocab);
     }
 }

@@ -84,4 +84,39 @@ public record ModelConfig(
         return new ModelConfig(architecture, dim, layers, heads, kvHeads, headDim, ffnDim, vocabSize, ctx,
                 rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tiedEmbeddings, ffnDims);
     }
+
+    // The editors below (pruning, presets, rope detection) change one aspect and must carry every other
+    // field, per-layer MLP widths included: rebuilding a config field by field is how widths got lost.
+
+    /** Only the blocks {@code kept} (old indices, in their new order); per-layer widths follow their blocks. */
+    public ModelConfig withBlocks(java.util.List<Integer> kept) {
+        java.util.List<Integer> widths = ffnDims == null ? null : kept.stream().map(ffnDims::get).toList();
+        ModelConfig fewer = new ModelConfig(architecture, dim, kept.size(), heads, kvHeads, headDim, ffnDim, vocabSize,
+                contextLength, rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tiedEmbeddings, null);
+        return fewer.withFfnDims(widths);
+    }
+
+    /** A narrower (or wider) residual stream. */
+    public ModelConfig withDim(int width) {
+        return new ModelConfig(architecture, width, layers, heads, kvHeads, headDim, ffnDim, vocabSize, contextLength,
+                rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tiedEmbeddings, ffnDims);
+    }
+
+    /** Other attention head counts and head width. */
+    public ModelConfig withHeads(int queryHeads, int keyValueHeads, int headWidth) {
+        return new ModelConfig(architecture, dim, layers, queryHeads, keyValueHeads, headWidth, ffnDim, vocabSize, contextLength,
+                rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tiedEmbeddings, ffnDims);
+    }
+
+    /** One embedding row per token of another vocabulary. */
+    public ModelConfig withVocabSize(int vocab) {
+        return new ModelConfig(architecture, dim, layers, heads, kvHeads, headDim, ffnDim, vocab, contextLength,
+                rmsEps, ropeTheta, ropeDim, ropeNeox, ropeScaling, tiedEmbeddings, ffnDims);
+    }
+
+    /** Another rope frequency scaling (null: none). */
+    public ModelConfig withRopeScaling(RopeScaling scaling) {
+        return new ModelConfig(architecture, dim, layers, heads, kvHeads, headDim, ffnDim, vocabSize, contextLength,
+                rmsEps, ropeTheta, ropeDim, ropeNeox, scaling, tiedEmbeddings, ffnDims);
+    }
 }

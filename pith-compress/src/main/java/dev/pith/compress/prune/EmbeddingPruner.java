@@ -48,8 +48,7 @@ public final class EmbeddingPruner {
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Tensor t : model.tensors().values()) tensors.put(t.name(), cut(t, kept, dim));
-        ModelConfig out = new ModelConfig(c.architecture(), keep, c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), c.vocabSize(),
-                c.contextLength(), c.rmsEps(), c.ropeTheta(), c.ropeDim(), c.ropeNeox(), c.ropeScaling(), c.tiedEmbeddings());
+        ModelConfig out = c.withDim(keep);
         return new Result(ModelEdit.with(model, out, tensors), kept);
     }
 

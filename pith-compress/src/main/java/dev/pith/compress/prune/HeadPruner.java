@@ -59,8 +59,7 @@ public final class HeadPruner {
             keepBias(model, tensors, p + "attn_k.bias", kvRows);
             keepBias(model, tensors, p + "attn_v.bias", kvRows);
         }
-        ModelConfig out = new ModelConfig(c.architecture(), c.dim(), c.layers(), keep * perGroup, keep, hd, c.ffnDim(), c.vocabSize(),
-                c.contextLength(), c.rmsEps(), c.ropeTheta(), c.ropeDim(), c.ropeNeox(), c.ropeScaling(), c.tiedEmbeddings());
+        ModelConfig out = c.withHeads(keep * perGroup, keep, hd);
         return new Result(ModelEdit.with(model, out, tensors), kept);
     }
 

@@ -52,8 +52,7 @@ public final class LayerRemover {
             }
         }
         ModelConfig c = m.config();
-        ModelConfig nc = new ModelConfig(c.architecture(), c.dim(), layers - k, c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), c.vocabSize(),
-                c.contextLength(), c.rmsEps(), c.ropeTheta(), c.ropeDim(), c.ropeNeox(), c.ropeScaling(), c.tiedEmbeddings());
+        ModelConfig nc = c.withBlocks(kept);
         return new Result(new Model(nc, out, m.tokenizer(), F32Model.withConfig(m.metadata(), nc), m.source(), List.of()), score, removed);
     }
 }

@@ -62,8 +62,7 @@ public final class MlpWidthPruner {
         int[] widths = new int[layers];
         for (int l = 0; l < layers; l++) widths[l] = removeNeurons(m, l, drop[l], arena, out);
         List<Integer> w = Arrays.stream(widths).boxed().toList();
-        ModelConfig nc = new ModelConfig(c.architecture(), c.dim(), layers, c.heads(), c.kvHeads(), c.headDim(), ffn, c.vocabSize(),
-                c.contextLength(), c.rmsEps(), c.ropeTheta(), c.ropeDim(), c.ropeNeox(), c.ropeScaling(), c.tiedEmbeddings()).withFfnDims(w);
+        ModelConfig nc = c.withFfnDims(w);
         return new Result(new Model(nc, out, m.tokenizer(), F32Model.withConfig(m.metadata(), nc), m.source(), List.of()), ffn, widths, drop);
     }
 

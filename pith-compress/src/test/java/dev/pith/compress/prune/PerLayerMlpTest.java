@@ -70,4 +70,30 @@ class PerLayerMlpTest {
             assertThat(r.model().config().ffnDim()).isEqualTo(MlpWidthPruner.keptWidth(m, 0.25));
         }
     }
+
+    /** Depth, head and embedding pruning of a per-layer-width model keep each surviving block's own width. */
+    @Test
+    void laterStructuredPruningKeepsPerLayerWidths() {
+        try (Model m = PruneFixtures.stories260k(); Arena arena = Arena.ofShared()) {
+            MlpWidthPruner.Result r = MlpWidthPruner.prune(m, 0.25, PruneFixtures.calibration(m, 4, 32), arena, true);
+            Model perLayer = r.model();
+            int[][] calib = PruneFixtures.calibration(perLayer, 4, 32);
+            int[] prompt = {1, 400, 37, 90, 211};
+
+            LayerRemover.Result depth = LayerRemover.remove(perLayer, 1, calib);
+            var kept = new java.util.ArrayList<Integer>();
+            for (int l = 0; l < perLayer.config().layers(); l++) if (!depth.removed().contains(l)) kept.add(r.ffnAfter()[l]);
+            assertThat(depth.model().config().ffnDims()).containsExactlyElementsOf(kept);
+            assertFinite(new Transformer(depth.model()).forward(prompt));
+
+            for (Model edited : new Model[] {HeadPruner.prune(perLayer, 0.25, calib).model(), EmbeddingPruner.prune(perLayer, 0.25, calib).model()}) {
+                assertThat(edited.config().ffnDims()).containsExactlyElementsOf(Arrays.stream(r.ffnAfter()).boxed().toList());
+                assertFinite(new Transformer(edited).forward(prompt));
+            }
+        }
+    }
+
+    private static void assertFinite(float[] logits) {
+        for (int i = 0; i < logits.length; i++) assertThat(Float.isFinite(logits[i])).as("logit %d = %s", i, logits[i]).isTrue();
+    }
 }

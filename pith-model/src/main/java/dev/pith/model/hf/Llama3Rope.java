@@ -111,7 +111,6 @@ public final class Llama3Rope {
     }
 
     static ModelConfig with(ModelConfig c, ModelConfig.RopeScaling s) {
-        return new ModelConfig(c.architecture(), c.dim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(),
-                c.vocabSize(), c.contextLength(), c.rmsEps(), c.ropeTheta(), c.ropeDim(), c.ropeNeox(), s, c.tiedEmbeddings());
+        return c.withRopeScaling(s);
     }
 }
