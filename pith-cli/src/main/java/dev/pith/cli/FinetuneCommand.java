@@ -76,8 +76,6 @@ final class FinetuneCommand implements Runnable {
             throw new PithException(out + " already holds a run (checkpoint.bin); pass --resume to continue it or choose another --out.");
         if (resume && !Files.exists(out.resolve(TrainRun.CHECKPOINT)))
             throw new PithException(out.resolve(TrainRun.CHECKPOINT) + ": no checkpoint to resume from.");
-        if (resume && adalora)
-            throw new PithException("--resume cannot continue an AdaLoRA run: its importance averages are not in checkpoint.bin; start it again.");
         if (!Files.exists(data)) throw new PithException(data + ": no such file or folder (--data).");
         boolean adapters = method == Method.LORA || method == Method.QLORA;
         LoraConfig lora = adapters && !adalora ? new LoraConfig(rank, alpha != null ? alpha : 2.0 * rank, dropout, LoraTarget.parse(targets)) : null;
