@@ -90,6 +90,7 @@ final class FinetuneCommand implements Runnable {
             try (TrainingData td = data(tok)) {
                 Trainer trainer = new Trainer(setup.model(), o, td.train(), td.val());
                 if (setup.adaLora() != null) trainer.setHook(setup.adaLora());
+                if (setup.lora() != null) trainer.setHook(setup.lora()); // its dropout generators go into checkpoints
                 createOut();
                 TrainRun.Settings s = flags.settings(none, out);
                 TrainRun run = new TrainRun(trainer, s);

@@ -4,6 +4,8 @@ import dev.pith.core.PithException;
 import dev.pith.train.lora.AdaLora;
 import dev.pith.train.lora.AdaLoraAdapter;
 import dev.pith.train.lora.AdaLoraConfig;
+import dev.pith.train.lora.Lora;
+import dev.pith.train.lora.LoraConfig;
 import dev.pith.train.lora.LoraTarget;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,9 +23,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * An AdaLoRA run killed after a checkpoint and resumed ends exactly where the uninterrupted run
  * does: the checkpoint carries the importance averages, the masks, the final pattern and the
- * dropout generators, so the allocations after resuming are the same.
+ * dropout generators, so the allocations after resuming are the same. A LoRA run with dropout
+ * likewise (its dropout generators).
  */
-class AdaLoraResumeTest {
+class AdapterResumeTest {
     private static final int STEPS = 24;
     private static final TrainRun.Listener QUIET = (s, l, tps) -> {};
 
@@ -84,5 +87,33 @@ class AdaLoraResumeTest {
         plain.setHook(null);
         assertThatThrownBy(() -> new TrainRun(plain, new TrainRun.Settings(0, 1, 2, dir)).resume())
                 .isInstanceOf(PithException.class).hasMessageContaining("holds a state this run does not keep");
+    }
+
+    private static Trainer loraRun() {
+        LlamaTrainModel m = new LlamaTrainModel(ResumeTest.CONFIG, n -> LlamaTrainModel.Storage.FROZEN);
+        m.initialize(new Rng(11));
+        Lora lora = Lora.attach(m, new LoraConfig(2, 4.0, 0.2, EnumSet.of(LoraTarget.Q, LoraTarget.DOWN)), 5);
+        TrainOptions o = new TrainOptions(12, 3, 12, 5e-3, 5e-4, 2, LrSchedule.Decay.COSINE, 0.0, 0.9, 0.95, 1e-8, 1.0, 1, 21);
+        int[] all = ResumeTest.tokens(3000, ResumeTest.CONFIG.vocabSize());
+        Trainer t = new Trainer(m, o, TokenSource.of(java.util.Arrays.copyOf(all, 2700)), TokenSource.of(java.util.Arrays.copyOfRange(all, 2700, 3000)));
+        t.setHook(lora);
+        return t;
+    }
+
+    @Test
+    void loraWithDropoutResumesExactly(@TempDir Path dir) throws Exception {
+        Path a = Files.createDirectories(dir.resolve("a")), b = Files.createDirectories(dir.resolve("b"));
+        Trainer full = loraRun();
+        new TrainRun(full, new TrainRun.Settings(0, 2, 4, a)).run(QUIET);
+        Trainer first = loraRun();
+        assertThatThrownBy(() -> new TrainRun(first, new TrainRun.Settings(0, 2, 4, b)).run((s, l, tps) -> {
+            if (s == 7) throw new IllegalStateException("killed");
+        })).hasMessage("killed");
+        Trainer second = loraRun();
+        TrainRun resumed = new TrainRun(second, new TrainRun.Settings(0, 2, 4, b));
+        assertThat(resumed.resume()).isEqualTo(4);
+        resumed.run(QUIET);
+        List<Param> pa = full.model().trainableParams(), pb = second.model().trainableParams();
+        for (int i = 0; i < pa.size(); i++) assertThat(pb.get(i).w).as(pa.get(i).name()).containsExactly(pa.get(i).w);
     }
 }
