@@ -76,8 +76,6 @@ final class FinetuneCommand implements Runnable {
             throw new PithException(out + " already holds a run (checkpoint.bin); pass --resume to continue it or choose another --out.");
         if (resume && !Files.exists(out.resolve(TrainRun.CHECKPOINT)))
             throw new PithException(out.resolve(TrainRun.CHECKPOINT) + ": no checkpoint to resume from.");
-        if (resume && adalora)
-            throw new PithException("--resume cannot continue an AdaLoRA run: its importance averages are not in checkpoint.bin; start it again.");
         if (!Files.exists(data)) throw new PithException(data + ": no such file or folder (--data).");
         boolean adapters = method == Method.LORA || method == Method.QLORA;
         LoraConfig lora = adapters && !adalora ? new LoraConfig(rank, alpha != null ? alpha : 2.0 * rank, dropout, LoraTarget.parse(targets)) : null;
@@ -92,6 +90,7 @@ final class FinetuneCommand implements Runnable {
             try (TrainingData td = data(tok)) {
                 Trainer trainer = new Trainer(setup.model(), o, td.train(), td.val());
                 if (setup.adaLora() != null) trainer.setHook(setup.adaLora());
+                if (setup.lora() != null) trainer.setHook(setup.lora()); // its dropout generators go into checkpoints
                 createOut();
                 TrainRun.Settings s = flags.settings(none, out);
                 TrainRun run = new TrainRun(trainer, s);

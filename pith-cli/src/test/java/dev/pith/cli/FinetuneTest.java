@@ -145,6 +145,22 @@ class FinetuneTest {
     }
 
     @Test
+    void adaLoraRunsResumeWithTheirAllocationState() throws IOException {
+        Path out = dir.resolve("ada-resume");
+        String[] ada = {"finetune", "--model", BASE, "--data", TEXT, "--adalora", "--init-rank", "4", "--target-rank", "2", "--tfinal", "1", "--lora-dropout", "0.1", "--out", out.toString()};
+        assertThat(run(ada).code()).isZero();
+        byte[] adapterBefore = Files.readAllBytes(out.resolve("adapter_model.safetensors"));
+        // resuming the finished run restores weights, masks and averages: nothing left to train, the same adapter again
+        CliRunner r = run(concat(ada, new String[] {"--resume"}));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(new ObjectMapper().readTree(r.out()).path("rank_in_use").asInt()).isEqualTo(2 * 7 * 5);
+        assertThat(Files.readAllBytes(out.resolve("adapter_model.safetensors"))).isEqualTo(adapterBefore);
+        // a plain LoRA checkpoint is not an AdaLoRA run's: refused with one sentence (AdaLoraResumeTest: one without the allocation state)
+        assertCleanFailure(run("finetune", "--model", BASE, "--data", TEXT, "--adalora", "--init-rank", "2", "--target-rank", "1", "--out", adapter.toString(), "--resume"),
+                null, "not a checkpoint of this run");
+    }
+
+    @Test
     void generateRunsSeveralAdaptersUnmergedAndUsesTheChosenOne() throws IOException {
         Path two = dir.resolve("lora-two");
         CliRunner t = run("finetune", "--model", BASE, "--data", TEXT, "--lora-rank", "4", "--targets", "o,down", "--lr", "5e-2", "--out", two.toString());

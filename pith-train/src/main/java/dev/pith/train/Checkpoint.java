@@ -22,7 +22,9 @@ import java.util.zip.CRC32;
  * Everything a run needs to continue exactly: model configuration, weights, AdamW moments and step
  * count, the optimizer step, the batch sampler's generator state, and the run's own JSON extras.
  * Layout: "PITHCKPT", int32 version, int32 header length, header JSON, then per parameter its
- * weights, first and second moments (float32 LE), and a CRC-32 of all preceding bytes. Written
+ * weights, first and second moments (float32 LE), then the state of the trainer's step hook when it
+ * keeps one (AdaLoRA's importance averages and masks; its length is the header's
+ * {@code hook_state_bytes}), and a CRC-32 of all preceding bytes. Written
  * through {@link AtomicFile}, so a crash leaves the previous checkpoint intact; a torn or edited
  * file fails its checksum and is refused with one sentence.
  */
@@ -43,6 +45,8 @@ public final class Checkpoint {
         ArrayNode ps = h.putArray("params");
         for (Param p : m.trainableParams()) ps.addArray().add(p.name()).add(p.rows()).add(p.cols());
         if (extra != null) h.set("extra", extra);
+        byte[] hookState = trainer.hook().stateName() != null ? trainer.hook().saveState() : null;
+        if (hookState != null) h.put("hook_state_bytes", hookState.length);
         byte[] header;
         try {
             header = JSON.writeValueAsBytes(h);
@@ -64,6 +68,7 @@ public final class Checkpoint {
                 writeFloats(out, buf, a.m[i]);
                 writeFloats(out, buf, a.v[i]);
             }
+            if (hookState != null) out.write(hookState);
             out.flush();
             new DataOutputStream(os).writeLong(crc.getValue());
         });
@@ -101,10 +106,23 @@ public final class Checkpoint {
                 readFloats(b, a.m[i]);
                 readFloats(b, a.v[i]);
             }
+            restoreHookState(trainer.hook(), b);
             if (b.remaining() != 0) throw corrupt("has " + b.remaining() + " bytes more than its parameters need");
             a.t = header.get("adam_t").asLong();
             trainer.setStep(step());
             trainer.sampleRng().setState(header.get("rng_state").asLong());
+        }
+
+        private void restoreHookState(Trainer.StepHook hook, ByteBuffer b) {
+            long n = header.path("hook_state_bytes").asLong(-1);
+            if (hook.stateName() == null) {
+                if (n >= 0) throw new PithException(file + " holds a state this run does not keep (" + n + " bytes after the parameters); resume with the run's own flags or choose another --out.");
+                return;
+            }
+            if (n < 0) throw new PithException(file + " holds no " + hook.stateName() + "; it was written by another kind of run (or an older Pith), so it cannot be resumed with these flags.");
+            if (n > b.remaining()) throw corrupt("is shorter than its " + hook.stateName() + " needs");
+            hook.restoreState(b.slice(b.position(), (int) n).order(ByteOrder.LITTLE_ENDIAN), file);
+            b.position(b.position() + (int) n);
         }
 
         private void readFloats(ByteBuffer b, float[] a) {

@@ -91,8 +91,9 @@ public final class LlamaTrainModel {
 
     private Param add(String name, int rows, int cols, boolean decay) {
         Storage s = storage.apply(name);
-        // vectors and the embedding table are read as floats by their layers: never stored elsewhere
-        if (s == Storage.ELSEWHERE && (rows == 1 || name.equals("token_embd.weight"))) s = Storage.FROZEN;
+        // vectors are read as floats by their layers: never stored elsewhere (the embedding table
+        // may be: it is then read through Embedding.Rows and, tied, through the head's FrozenBase)
+        if (s == Storage.ELSEWHERE && rows == 1) s = Storage.FROZEN;
         Param p = s == Storage.ELSEWHERE ? Param.storedElsewhere(name, rows, cols) : new Param(name, rows, cols, decay, s == Storage.TRAINABLE);
         params.add(p);
         return p;
@@ -121,6 +122,9 @@ public final class LlamaTrainModel {
         if (l == null) throw new IllegalArgumentException("no projection " + weightName);
         return l;
     }
+
+    /** The token embedding (a table stored elsewhere needs its {@link Embedding#setRows row source}). */
+    public Embedding embedding() { return embedding; }
 
     public java.util.Set<String> linearNames() { return java.util.Collections.unmodifiableSet(linears.keySet()); }
 

@@ -35,6 +35,12 @@ public final class Trainer {
         default void afterBackward() {}
         /** After the optimizer update of step {@code step} (0-based), before the gradients are cleared. */
         default void afterUpdate(long step) {}
+        /** What the hook's state is, in errors (null: it keeps none, and checkpoints carry nothing for it). */
+        default String stateName() { return null; }
+        /** The hook's own state, which a checkpoint carries so that a resumed run continues exactly (only with a {@link #stateName}). */
+        default byte[] saveState() { throw new UnsupportedOperationException("no state"); }
+        /** Restores what {@link #saveState} wrote; a state of another shape is refused with a {@link dev.pith.core.PithException} naming {@code file}. */
+        default void restoreState(java.nio.ByteBuffer state, java.nio.file.Path file) { throw new UnsupportedOperationException("no state"); }
     }
 
     public Trainer(LlamaTrainModel model, TrainOptions options, TokenSource train, TokenSource val) {
@@ -64,6 +70,7 @@ public final class Trainer {
     public double learningRate() { return schedule.at(step); }
     AdamW adam() { return adam; }
     public void setHook(StepHook h) { this.hook = h == null ? StepHook.NONE : h; }
+    StepHook hook() { return hook; }
     Rng sampleRng() { return train.rng(); }
     void setStep(long s) { step = s; }
 

@@ -79,6 +79,47 @@ public final class AdaLora implements Trainer.StepHook {
     @Override
     public void afterUpdate(long step) { allocator.afterUpdate(step); }
 
+    @Override
+    public String stateName() { return "AdaLoRA rank-allocation state (importance averages and masks)"; }
+
+    /**
+     * What a resumed run needs beyond the weights: per projection its shape, dropout generator and
+     * kept triplets, then the allocator's averages and final pattern (little-endian).
+     */
+    @Override
+    public byte[] saveState() {
+        int size = 4;
+        for (Slot s : slots) size += 12 + 8 + s.module.rank();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size + allocator.stateBytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(slots.size());
+        for (Slot s : slots) {
+            AdaLoraLinear l = s.module;
+            b.putInt(l.rank()).putInt(l.a().cols()).putInt(l.b().rows()).putLong(l.dropoutRng().state());
+            for (boolean k : l.keep()) b.put((byte) (k ? 1 : 0));
+        }
+        allocator.writeState(b);
+        return java.util.Arrays.copyOf(b.array(), b.position()); // the final pattern may not exist yet
+    }
+
+    @Override
+    public void restoreState(java.nio.ByteBuffer b, java.nio.file.Path file) {
+        try {
+            if (b.getInt() != slots.size()) throw new java.nio.BufferUnderflowException();
+            for (Slot s : slots) {
+                AdaLoraLinear l = s.module;
+                if (b.getInt() != l.rank() || b.getInt() != l.a().cols() || b.getInt() != l.b().rows()) throw new java.nio.BufferUnderflowException();
+                l.dropoutRng().setState(b.getLong());
+                boolean[] keep = new boolean[l.rank()];
+                for (int k = 0; k < keep.length; k++) keep[k] = b.get() != 0;
+                l.restoreKeep(keep);
+            }
+            allocator.readState(b);
+            if (b.hasRemaining()) throw new java.nio.BufferUnderflowException();
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new PithException(file + " holds AdaLoRA state for other projections or ranks than this run's; resume with the same --targets and --init-rank or choose another --out.");
+        }
+    }
+
     /** Re-applies the last allocation (λ of masked triplets may have moved since it was made), so the model is what is exported. */
     public void finish() {
         for (Slot s : slots) s.module.mask(s.module.keep().clone());

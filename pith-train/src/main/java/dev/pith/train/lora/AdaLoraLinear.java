@@ -56,6 +56,12 @@ public final class AdaLoraLinear implements Linear.Adapter {
         for (int k = 0; k < keep.length; k++) if (!keep[k]) e.w[k] = 0f;
     }
 
+    /** Sets which triplets are kept without touching λ (restoring a checkpoint, whose λ are already as trained). */
+    void restoreKeep(boolean[] kept) { System.arraycopy(kept, 0, keep, 0, keep.length); }
+
+    /** The dropout mask generator. */
+    Rng dropoutRng() { return dropout.rng(); }
+
     /** PEFT's AdaLoRA initialisation: λ = 0, Q and P ~ N(0, 0.02²). */
     public static void initialize(Param a, Param e, Param b, Rng rng) {
         for (int i = 0; i < a.w.length; i++) a.w[i] = (float) (0.02 * rng.nextGaussian());

@@ -17,8 +17,9 @@ import java.util.regex.PatternSyntaxException;
  *   <li>freeze PATTERN: parameters whose GGUF name matches the regular expression are frozen;</li>
  *   <li>train-last N: only the last N blocks (and the final norm) are trained;</li>
  *   <li>LoRA: the whole base frozen, adapters on the targeted projections;</li>
- *   <li>QLoRA: LoRA with the targeted and other block matrices left in the base's own tensors
- *       (quantized blocks, memory-mapped) and read through {@link QuantizedBase}.</li>
+ *   <li>QLoRA: LoRA with every matrix of the base — block projections, token embedding, output
+ *       head — left in the base's own tensors (quantized blocks, memory-mapped) and read through
+ *       {@link QuantizedBase}; only the norm vectors are float copies.</li>
  * </ul>
  * Frozen parameters never get gradient buffers. For QLoRA the base {@link Model} must stay open
  * while the result is used.
@@ -56,7 +57,8 @@ public final class FineTuneSetup {
                 yield n -> n.equals("output_norm.weight") || layerOf(n) >= layers - trainLast ? Storage.TRAINABLE : Storage.FROZEN;
             }
             case LORA -> n -> Storage.FROZEN;
-            case QLORA -> n -> n.startsWith("blk.") ? Storage.ELSEWHERE : Storage.FROZEN;
+            // every matrix (the embedding and an untied head included) stays in the base's blocks; vectors become floats
+            case QLORA -> n -> Storage.ELSEWHERE;
         };
         LlamaTrainModel m = ModelBridge.fromModel(base, storage);
         if (method == Method.QLORA) {
@@ -64,6 +66,8 @@ public final class FineTuneSetup {
                 var lin = m.linear(name);
                 if (!lin.weight().inHeap()) lin.setFrozenBase(new QuantizedBase(base.tensor(name)));
             }
+            var table = m.embedding().table();
+            if (!table.inHeap()) m.embedding().setRows(new QuantizedBase(base.tensor(table.name())));
         }
         if (method == Method.FREEZE && m.trainableParams().size() == m.params().size())
             throw new PithException("--freeze '" + freeze + "' matches no tensor of " + base.source() + " (patterns match GGUF names such as blk.0.attn_q.weight).");

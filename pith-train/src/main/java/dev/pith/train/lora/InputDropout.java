@@ -38,6 +38,9 @@ final class InputDropout {
 
     boolean dropped() { return dropped; }
 
+    /** The mask generator (its state goes into checkpoints so that a resumed run draws the same masks). */
+    Rng rng() { return rng; }
+
     /** A scratch for the gradient with respect to the dropped input (only when {@link #dropped()}). */
     float[] scratch(int len) { return dxd = grow(dxd, len); }
 

@@ -5,6 +5,7 @@ import dev.pith.train.Linear;
 import dev.pith.train.LlamaTrainModel;
 import dev.pith.train.Param;
 import dev.pith.train.Rng;
+import dev.pith.train.Trainer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,12 +14,15 @@ import java.util.List;
  * Puts LoRA adapters on a {@link LlamaTrainModel}'s projections: fresh ones for training
  * ({@link #attach(LlamaTrainModel, LoraConfig, long)}), or a trained {@link LoraAdapter} to run
  * the base with it unmerged ({@link #apply}). Attach before building the Trainer: the optimizer
- * takes the model's trainable parameters when it is created.
+ * takes the model's trainable parameters when it is created. As the trainer's step hook it only
+ * puts its dropout generators into checkpoints (with dropout on), so a resumed run draws the masks
+ * the uninterrupted one would have.
  */
-public final class Lora {
+public final class Lora implements Trainer.StepHook {
     private final LlamaTrainModel model;
     private final double alpha;
     private final List<Slot> slots;
+    private double dropout;
 
     private record Slot(int layer, LoraTarget target, LoraLinear lora) {}
 
@@ -47,7 +51,9 @@ public final class Lora {
             }
         }
         if (slots.isEmpty()) throw new PithException("--targets matches no projection of the model.");
-        return new Lora(m, cfg.alpha(), slots);
+        Lora lora = new Lora(m, cfg.alpha(), slots);
+        lora.dropout = cfg.dropout();
+        return lora;
     }
 
     /** A trained adapter on the model's projections (no dropout): the base plus the adapter, unmerged. */
@@ -72,6 +78,24 @@ public final class Lora {
         m.addTrainable(a);
         m.addTrainable(b);
         return lora;
+    }
+
+    @Override
+    public String stateName() { return dropout > 0 ? "LoRA dropout generator state" : null; }
+
+    @Override
+    public byte[] saveState() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 8 * slots.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(slots.size());
+        for (Slot s : slots) b.putLong(s.lora.dropoutRng().state());
+        return b.array();
+    }
+
+    @Override
+    public void restoreState(java.nio.ByteBuffer b, java.nio.file.Path file) {
+        if (b.remaining() != 4 + 8 * slots.size() || b.getInt() != slots.size())
+            throw new PithException(file + " holds LoRA dropout state for other projections than this run's; resume with the same --targets or choose another --out.");
+        for (Slot s : slots) s.lora.dropoutRng().setState(b.getLong());
     }
 
     public long trainableParameters() {

@@ -35,6 +35,8 @@ public final class LoraLinear implements Linear.Adapter {
     public Param b() { return b; }
     public int rank() { return a.rows(); }
     public double scale() { return scale; }
+    /** The dropout mask generator (checkpointed so that a resumed run draws the same masks). */
+    Rng dropoutRng() { return dropout.rng(); }
 
     /** PEFT's default initialisation: A ~ U(−1/√in, 1/√in), B = 0. */
     public static void initialize(Param a, Param b, Rng rng) {

@@ -3,6 +3,7 @@ package dev.pith.train.lora;
 import dev.pith.core.Parallel;
 import dev.pith.core.Tensor;
 import dev.pith.core.kernel.MatMul;
+import dev.pith.train.Embedding;
 import dev.pith.train.Gemm;
 import dev.pith.train.Linear;
 
@@ -13,8 +14,11 @@ import dev.pith.train.Linear;
  * dequantized a tile of {@value #TILE} rows at a time into a small scratch, and each tile adds
  * dy[:, tile]·W[tile, :] into dx (a {@link Gemm} product), so the extra memory is TILE × (in + n)
  * floats, not out × in.
+ *
+ * <p>The token embedding stays in its blocks too: as {@link Embedding.Rows} it dequantizes only the
+ * rows a batch looks up, and a tied output head is the same tensor read as a {@link Linear.FrozenBase}.
  */
-public final class QuantizedBase implements Linear.FrozenBase {
+public final class QuantizedBase implements Linear.FrozenBase, Embedding.Rows {
     static final int TILE = 64;
     private final Tensor w;
     private final int in, out;
@@ -27,6 +31,9 @@ public final class QuantizedBase implements Linear.FrozenBase {
     }
 
     public Tensor tensor() { return w; }
+
+    @Override
+    public void row(int row, float[] dst, int off) { MatMul.getRow(w, row, dst, off); }
 
     @Override
     public void forward(float[] x, float[] y, int n) { MatMul.matmul(w, x, n, y); }

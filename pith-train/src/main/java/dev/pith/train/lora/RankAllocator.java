@@ -139,6 +139,43 @@ public final class RankAllocator {
         for (int i = 0; i < modules.size(); i++) modules.get(i).mask(keep[i]);
     }
 
+    /** Bytes {@link #writeState} takes at most: both averages of every entry, and the final pattern when there is one. */
+    int stateBytes() {
+        int n = 1;
+        for (AdaLoraLinear m : modules) n += 8 * (m.a().size() + m.e().size() + m.b().size()) + m.rank();
+        return n;
+    }
+
+    /** The averages Ī and Ū of every entry, then the final pattern (a flag, then one byte per triplet) — what a checkpoint keeps. */
+    void writeState(java.nio.ByteBuffer b) {
+        for (int i = 0; i < modules.size(); i++)
+            for (int j = 0; j < 3; j++) {
+                for (float v : emaIpt.get(i)[j]) b.putFloat(v);
+                for (float v : emaUnc.get(i)[j]) b.putFloat(v);
+            }
+        b.put((byte) (finalPattern != null ? 1 : 0));
+        if (finalPattern != null) for (boolean[] keep : finalPattern) for (boolean k : keep) b.put((byte) (k ? 1 : 0));
+    }
+
+    /** Reads what {@link #writeState} wrote (shapes already checked by the caller; a short buffer underflows). */
+    void readState(java.nio.ByteBuffer b) {
+        for (int i = 0; i < modules.size(); i++)
+            for (int j = 0; j < 3; j++) {
+                float[] ipt = emaIpt.get(i)[j], unc = emaUnc.get(i)[j];
+                for (int k = 0; k < ipt.length; k++) ipt[k] = b.getFloat();
+                for (int k = 0; k < unc.length; k++) unc[k] = b.getFloat();
+            }
+        if (b.get() == 0) {
+            finalPattern = null;
+            return;
+        }
+        finalPattern = new boolean[modules.size()][];
+        for (int i = 0; i < modules.size(); i++) {
+            finalPattern[i] = new boolean[modules.get(i).rank()];
+            for (int k = 0; k < finalPattern[i].length; k++) finalPattern[i][k] = b.get() != 0;
+        }
+    }
+
     /** The rank in use: triplets kept over all projections. */
     public int rankInUse() {
         int k = 0;
