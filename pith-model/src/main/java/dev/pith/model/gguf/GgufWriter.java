@@ -79,9 +79,9 @@ public final class GgufWriter {
         }
         out.pad(alignment);
         long start = out.written;
+        byte[] chunk = new byte[1 << 20]; // one staging buffer for all tensors: a model has hundreds
         for (Tensor t : tensors.values()) {
             MemorySegment data = t.data();
-            byte[] chunk = new byte[1 << 20];
             for (long p = 0; p < data.byteSize(); p += chunk.length) {
                 int n = (int) Math.min(chunk.length, data.byteSize() - p);
                 MemorySegment.copy(data, ValueLayout.JAVA_BYTE, p, chunk, 0, n);
