@@ -5,52 +5,61 @@ import dev.pith.core.Parallel;
 import java.util.List;
 
 /**
- * Batch-parallel training: the sequences of a micro-batch are split into one contiguous share per
- * worker, and each worker runs forward and backward for its share on its own thread, start to end,
- * with its own activation and gradient buffers (a {@link LlamaTrainModel#replica replica} sharing
- * the weights). The per-operation scheme instead splits every matrix product and element-wise pass
+ * Batch-parallel training: the sequences of a micro-batch are split into contiguous shares, and a
+ * thread runs forward and backward for a whole share, start to end, with the share's own activation
+ * and gradient buffers (a {@link LlamaTrainModel#replica replica} sharing the weights). There are a
+ * few shares per thread ({@link #SHARES_PER_THREAD}), taken from a counter as threads come free:
+ * on a machine shared with other work a thread that loses its core for a while holds up the step
+ * by one small share, not by half the batch. The per-operation scheme instead splits every matrix product and element-wise pass
  * over the threads: on a small model (nanoGPT's 128-wide shakespeare-char) each of those loops is a
  * few microseconds of work, so the hand-offs between threads cost more than they save; here a step
  * has two hand-offs (the shares, then the gradient sum) whatever the depth of the model.
  *
- * <p>Worker 0 is the model itself (its share's gradient adds straight into its buffers); the
- * others' gradients are then added into the model's in worker order, element by element, so the
- * result is the same bit for bit on every run with the same number of workers (which thread runs
- * which share does not matter: a share's arithmetic is serial). A different number of workers sums
- * in a different order and so differs within float rounding, as it would with another batch split.
+ * <p>Share 0 is the model itself (its gradient adds straight into the model's buffers); the others'
+ * gradients are then added into the model's in share order, element by element, so the result is
+ * the same bit for bit on every run with the same number of threads (which thread runs which share
+ * does not matter: a share's arithmetic is serial, and the split depends only on the batch and the
+ * thread count). Another thread count splits and sums differently and so differs within float
+ * rounding, as any other batch split would.
  *
  * <p>Inside a share the layers still call {@link Parallel}; the pool is busy with the shares, so
  * those nested loops run on the calling thread (WorkerPool's documented behaviour), and every
  * kernel computes each element in the same order whether split or not.
  */
 final class BatchSplit {
+    /** Shares per thread: enough to rebalance when a thread stalls, few enough that each share's products stay efficient and the extra gradient buffers small. */
+    static final int SHARES_PER_THREAD = 3;
+
     private final LlamaTrainModel main;
     private final LlamaTrainModel[] replicas;
-    private final int workers;
+    private final int shares;
     private int[][] inputs = new int[0][], targets = new int[0][];
 
-    BatchSplit(LlamaTrainModel main, int workers) {
+    /** The number of shares for b sequences on this many threads. */
+    static int sharesFor(int b, int threads) { return Math.min(b, SHARES_PER_THREAD * threads); }
+
+    BatchSplit(LlamaTrainModel main, int shares) {
         this.main = main;
-        this.workers = workers;
-        this.replicas = new LlamaTrainModel[workers - 1];
+        this.shares = shares;
+        this.replicas = new LlamaTrainModel[shares - 1];
         for (int i = 0; i < replicas.length; i++) replicas[i] = main.replica();
     }
 
-    int workers() { return workers; }
+    int shares() { return shares; }
 
     LlamaTrainModel[] replicas() { return replicas; }
 
     private LlamaTrainModel model(int share) { return share == 0 ? main : replicas[share - 1]; }
 
     /** First sequence of share {@code s} of {@code b} (contiguous shares, sizes differing by at most one). */
-    private int start(int s, int b) { return (int) ((long) b * s / workers); }
+    private int start(int s, int b) { return (int) ((long) b * s / shares); }
 
     private void slice(int[] in, int[] tg, int b, int t) {
-        if (inputs.length != workers || inputs[0].length != (b / workers + 1) * t) {
-            inputs = new int[workers][(b / workers + 1) * t];
-            targets = new int[workers][(b / workers + 1) * t];
+        if (inputs.length != shares || inputs[0].length != (b / shares + 1) * t) {
+            inputs = new int[shares][(b / shares + 1) * t];
+            targets = new int[shares][(b / shares + 1) * t];
         }
-        for (int s = 0; s < workers; s++) {
+        for (int s = 0; s < shares; s++) {
             int from = start(s, b) * t, len = start(s + 1, b) * t - from;
             System.arraycopy(in, from, inputs[s], 0, len);
             System.arraycopy(tg, from, targets[s], 0, len);
@@ -64,15 +73,15 @@ final class BatchSplit {
     }
 
     /**
-     * Cross-entropy forward and backward of b sequences split over the workers; gradients of
+     * Cross-entropy forward and backward of b sequences split into the shares; gradients of
      * loss·scale add to the model's. Each share's mean is weighted by its counted targets, so the
      * loss and gradients are those of the whole batch's mean (ignored targets included).
      */
     double forwardBackward(int[] in, int[] tg, int b, int t, float scale) {
         slice(in, tg, b, t);
         int total = counted(tg, 0, b * t);
-        double[] loss = new double[workers];
-        Parallel.forChunks(workers, workers, (lo, hi) -> {
+        double[] loss = new double[shares];
+        Parallel.forChunks(shares, shares, (lo, hi) -> {
             for (int s = lo; s < hi; s++) {
                 int bs = start(s + 1, b) - start(s, b);
                 int c = counted(tg, start(s, b) * t, start(s + 1, b) * t);
@@ -88,12 +97,12 @@ final class BatchSplit {
         return total == 0 ? 0 : sum / total;
     }
 
-    /** Mean cross-entropy of b sequences split over the workers (evaluation, no gradients). */
+    /** Mean cross-entropy of b sequences split into the shares (evaluation, no gradients). */
     double loss(int[] in, int[] tg, int b, int t) {
         slice(in, tg, b, t);
         int total = counted(tg, 0, b * t);
-        double[] loss = new double[workers];
-        Parallel.forChunks(workers, workers, (lo, hi) -> {
+        double[] loss = new double[shares];
+        Parallel.forChunks(shares, shares, (lo, hi) -> {
             for (int s = lo; s < hi; s++) {
                 int bs = start(s + 1, b) - start(s, b);
                 int c = counted(tg, start(s, b) * t, start(s + 1, b) * t);

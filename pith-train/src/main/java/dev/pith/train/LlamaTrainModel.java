@@ -253,8 +253,8 @@ public final class LlamaTrainModel {
     }
 
     private BatchSplit split(int b) {
-        int workers = Math.min(dev.pith.core.Parallel.threads(), b);
-        if (split == null || split.workers() != workers) split = new BatchSplit(this, workers);
+        int shares = BatchSplit.sharesFor(b, dev.pith.core.Parallel.threads());
+        if (split == null || split.shares() != shares) split = new BatchSplit(this, shares);
         return split;
     }
 
