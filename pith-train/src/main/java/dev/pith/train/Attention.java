@@ -15,7 +15,7 @@ public final class Attention {
     private final RopeTable rope;
     private int batch, seq;
     private float[] q, k, v, att, out, dq, dk, dv, dout;
-    private Activations acts = new Activations();
+    private Activations acts = new Activations(), scratch = new Activations();
 
     /** Rows of the causal score matrix computed per product: a multiple of the GEMM tile height. */
     private static final int ROW_BLOCK = 64;
@@ -79,8 +79,11 @@ public final class Attention {
 
     java.util.List<Linear> linears() { return java.util.List.of(wq, wk, wv, wo); }
 
-    /** Where the saved activations live (shared between blocks under activation recomputation). */
-    void useActivations(Activations a) { acts = a; }
+    /** Where the saved activations live (shared between blocks under activation recomputation) and the backward-only gradients (always shared). */
+    void useActivations(Activations saved, Activations scratch) {
+        acts = saved;
+        this.scratch = scratch;
+    }
 
     private void ensure(int b, int t) {
         int n = b * t;
@@ -92,10 +95,10 @@ public final class Attention {
         v = acts.get("attn.v", n * kd);
         att = acts.get("attn.att", b * heads * t * t);
         out = acts.get("attn.out", n * qd);
-        dq = acts.get("attn.dq", n * qd);
-        dk = acts.get("attn.dk", n * kd);
-        dv = acts.get("attn.dv", n * kd);
-        dout = acts.get("attn.dout", n * qd);
+        dq = scratch.get("attn.dq", n * qd);
+        dk = scratch.get("attn.dk", n * kd);
+        dv = scratch.get("attn.dv", n * kd);
+        dout = scratch.get("attn.dout", n * qd);
     }
 
     /** y = attention(x) for b sequences of t positions; x stays referenced until backward. */

@@ -261,11 +261,11 @@ public final class LlamaTrainModel {
     public boolean recompute() { return recompute; }
 
     private void assignActivations() {
-        Activations shared = new Activations();
-        for (Block b : blocks) b.useActivations(recompute ? shared : new Activations());
+        Activations shared = new Activations(), scratch = new Activations();
+        for (Block b : blocks) b.useActivations(recompute ? shared : new Activations(), scratch);
     }
 
-    /** Floats of activation buffers the blocks hold (each shared set counted once). */
+    /** Floats of the saved activation buffers the blocks hold (each shared set counted once; not the backward scratch all blocks share). */
     long activationFloats() {
         java.util.Set<Activations> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         long n = 0;
