@@ -1,7 +1,5 @@
 package dev.pith.train;
 
-import dev.pith.core.Parallel;
-
 /**
  * Causal self-attention with RoPE and grouped-query heads: q, k, v projections, rotary positions on
  * q and k, softmax(q·kᵀ/√d) over earlier positions, the output projection. Saves the rotated q and
@@ -108,7 +106,7 @@ public final class Attention {
         wq.forward(x, q, n);
         wk.forward(x, k, n);
         wv.forward(x, v, n);
-        Parallel.forRange(n, 16, (from, to) -> {
+        ShareThreads.forRange(n, 16, (from, to) -> {
             for (int i = from; i < to; i++) {
                 rope.rotate(q, i * qd, heads, i % t, false);
                 rope.rotate(k, i * kd, kvHeads, i % t, false);
@@ -116,7 +114,7 @@ public final class Attention {
         });
         int group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        Parallel.forEach(b * kvHeads, task -> {
+        ShareThreads.forEach(b * kvHeads, task -> {
             int s = task / kvHeads, kvh = task % kvHeads;
             int ko = s * t * kd + kvh * headDim;
             for (int h = kvh * group; h < (kvh + 1) * group; h++) {
@@ -143,7 +141,7 @@ public final class Attention {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         java.util.Arrays.fill(dk, 0f);
         java.util.Arrays.fill(dv, 0f);
-        Parallel.forEach(b * kvHeads, task -> {
+        ShareThreads.forEach(b * kvHeads, task -> {
             int s = task / kvHeads, kvh = task % kvHeads;
             int ko = s * t * kd + kvh * headDim;
             float[] ds = scratch(t * t);
@@ -167,7 +165,7 @@ public final class Attention {
                 }
             }
         });
-        Parallel.forRange(n, 16, (from, to) -> {
+        ShareThreads.forRange(n, 16, (from, to) -> {
             for (int i = from; i < to; i++) {
                 rope.rotate(dq, i * qd, heads, i % t, true);
                 rope.rotate(dk, i * kd, kvHeads, i % t, true);

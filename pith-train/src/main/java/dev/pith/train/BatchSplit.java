@@ -22,9 +22,9 @@ import java.util.List;
  * thread count). Another thread count splits and sums differently and so differs within float
  * rounding, as any other batch split would.
  *
- * <p>Inside a share the layers still call {@link Parallel}; the pool is busy with the shares, so
- * those nested loops run on the calling thread (WorkerPool's documented behaviour), and every
- * kernel computes each element in the same order whether split or not.
+ * <p>Shares run on {@link ShareThreads}, which wait parked rather than spinning; the layers' loops
+ * run serially there ({@link ShareThreads#forRange}), and every kernel computes each element in the
+ * same order whether split or not.
  */
 final class BatchSplit {
     /** Shares per thread: enough to rebalance when a thread stalls, few enough that each share's products stay efficient and the extra gradient buffers small. */
@@ -81,15 +81,13 @@ final class BatchSplit {
         slice(in, tg, b, t);
         int total = counted(tg, 0, b * t);
         double[] loss = new double[shares];
-        Parallel.forChunks(shares, shares, (lo, hi) -> {
-            for (int s = lo; s < hi; s++) {
-                int bs = start(s + 1, b) - start(s, b);
-                int c = counted(tg, start(s, b) * t, start(s + 1, b) * t);
-                LlamaTrainModel m = model(s);
-                if (s > 0) m.zeroGrad();
-                float shareScale = total == 0 ? 0f : scale * c / total;
-                loss[s] = m.forwardBackwardOps(inputs[s], targets[s], bs, t, shareScale, LossFunction.CROSS_ENTROPY) * c;
-            }
+        ShareThreads.get().run(shares, s -> {
+            int bs = start(s + 1, b) - start(s, b);
+            int c = counted(tg, start(s, b) * t, start(s + 1, b) * t);
+            LlamaTrainModel m = model(s);
+            if (s > 0) m.zeroGrad();
+            float shareScale = total == 0 ? 0f : scale * c / total;
+            loss[s] = m.forwardBackwardOps(inputs[s], targets[s], bs, t, shareScale, LossFunction.CROSS_ENTROPY) * c;
         });
         sumGradients();
         double sum = 0;
@@ -102,12 +100,10 @@ final class BatchSplit {
         slice(in, tg, b, t);
         int total = counted(tg, 0, b * t);
         double[] loss = new double[shares];
-        Parallel.forChunks(shares, shares, (lo, hi) -> {
-            for (int s = lo; s < hi; s++) {
-                int bs = start(s + 1, b) - start(s, b);
-                int c = counted(tg, start(s, b) * t, start(s + 1, b) * t);
-                loss[s] = model(s).lossOps(inputs[s], targets[s], bs, t) * c;
-            }
+        ShareThreads.get().run(shares, s -> {
+            int bs = start(s + 1, b) - start(s, b);
+            int c = counted(tg, start(s, b) * t, start(s + 1, b) * t);
+            loss[s] = model(s).lossOps(inputs[s], targets[s], bs, t) * c;
         });
         double sum = 0;
         for (double l : loss) sum += l;

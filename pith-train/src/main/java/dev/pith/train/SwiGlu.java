@@ -1,7 +1,5 @@
 package dev.pith.train;
 
-import dev.pith.core.Parallel;
-
 /**
  * The Llama MLP: down( silu(gate(x)) ⊙ up(x) ), silu(g) = g·σ(g). Saves the gate and up
  * projections and their product. silu'(g) = σ(g)·(1 + g·(1 − σ(g))).
@@ -37,7 +35,7 @@ public final class SwiGlu {
         du = scratch.get("mlp.du", n * f);
         gate.forward(x, g, n);
         up.forward(x, u, n);
-        Parallel.forRange(n * f, 4096, (from, to) -> {
+        ShareThreads.forRange(n * f, 4096, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float s = sigmoid(g[i]);
                 h[i] = g[i] * s * u[i];
@@ -49,7 +47,7 @@ public final class SwiGlu {
     public void backward(float[] dy, float[] dx, boolean accumulateDx) {
         int f = gate.out();
         down.backward(dy, dh, n, false);
-        Parallel.forRange(n * f, 4096, (from, to) -> {
+        ShareThreads.forRange(n * f, 4096, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float s = sigmoid(g[i]);
                 float silu = g[i] * s;
