@@ -5,7 +5,8 @@
 # Pith then PyTorch. Steady state only: the first steps of every process (JIT, allocator) are
 # dropped by table.py. Output: JSON lines on stdout (feed them to table.py).
 # Usage: bench/train-speed/run.sh THREADS ROUNDS [recompute|ops|batch]
-# CONFIGS="a" (or "b") runs one configuration; A_STEPS / B_STEPS set the steps per process.
+# CONFIGS="a" (or "b") runs one configuration; A_STEPS / B_STEPS set the steps per process; GEMM=0
+# skips the GEMM rounds.
 #   (no mode: Pith chooses per-operation or batch parallelism itself; ops/batch force one, as --parallel)
 # Each process runs under the shared benchmark lock (flock /tmp/pith-bench.lock), taken per process
 # so another engineer's benchmark can run between ours; PITH_JAVA_OPTS as for the pith launcher.
@@ -46,8 +47,10 @@ for l in sys.stdin:
     if l.startswith('{'): d=json.loads(l); d['round']=$1; d['mode']='$MODE'; d['threads']=$THREADS; print(json.dumps(d), flush=True)"; }
 for r in $(seq 1 "$ROUNDS"); do
   echo "{\"round\":$r,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
-  "${JAVA[@]}" GemmBench "$THREADS" 2048 7 2>/dev/null | tag "$r"
-  "${TORCH[@]}" "$HERE/torch_gemm.py" "$THREADS" 2048 7 | tag "$r"
+  if [ "${GEMM:-1}" = 1 ]; then
+    "${JAVA[@]}" GemmBench "$THREADS" 2048 7 2>/dev/null | tag "$r"
+    "${TORCH[@]}" "$HERE/torch_gemm.py" "$THREADS" 2048 7 | tag "$r"
+  fi
   for cfg in ${CONFIGS:-a b}; do
     steps=$A_STEPS; [ "$cfg" = b ] && steps=$B_STEPS
     "${JAVA[@]}" TrainSpeed "$cfg" "$THREADS" "$steps" $MODE 2>/dev/null | tag "$r"
