@@ -30,6 +30,9 @@ BIN="$(mktemp -d)"; trap 'rm -rf "$BIN"' EXIT
 "$JAVA_HOME/bin/javac" --add-modules jdk.incubator.vector -nowarn -cp "$CP" -d "$BIN" \
   "$ROOT/bench/train-speed/TrainSpeed.java" "$ROOT/bench/train-speed/GemmBench.java" 2>/dev/null
 LOCK=(flock /tmp/pith-bench.lock)
+# BENCH_LOCK=held: the caller already holds the lock for the whole (short) run, e.g.
+#   flock /tmp/pith-bench.lock env BENCH_LOCK=held CONFIGS=a GEMM=0 bench/train-speed/run.sh 2 3
+[ "${BENCH_LOCK:-each}" = held ] && LOCK=()
 # The pith launcher's flags, with the serial collector (PITH_GC to change): training keeps a fixed
 # set of large buffers and makes little garbage, so a parallel collector's large, growing young
 # generation only adds resident memory (config a, 2 threads: peak RSS 549 MB with -XX:+UseParallelGC,
