@@ -102,14 +102,14 @@ def main():
     for s in range(steps):
         idx = torch.randint(0, vocab, (batch, block))
         tgt = torch.randint(0, vocab, (batch, block))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
         loss = model(idx, tgt)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        sec = time.perf_counter() - t0
-        print(json.dumps({"engine": "torch", "config": cfg, "step": s, "seconds": round(sec, 5),
+        sec, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(json.dumps({"engine": "torch", "config": cfg, "step": s, "seconds": round(sec, 5), "cpu_seconds": round(cpu, 5),
                           "tokens_per_s": round(n / sec, 1), "loss": round(loss.item(), 4)}), flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"engine": "torch", "config": cfg, "peak_rss_mb": round(peak, 1),

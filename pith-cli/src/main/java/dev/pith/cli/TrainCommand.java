@@ -34,11 +34,12 @@ final class TrainCommand implements Runnable {
     @Option(names = "--preset", paramLabel = "NAME", description = "A fresh model of a named shape: tiny, nanogpt-char, demo, small.") String preset;
     @Option(names = "--model-config", paramLabel = "FILE", description = "A fresh model shaped by this JSON (dim, layers, heads, kv_heads, ffn_dim, context, tied).") String modelConfig;
     @Option(names = "--recompute", description = "Keep only each block's input in forward and recompute its activations in backward: less memory, about one more forward per step, same results.") Boolean recompute;
+    @Option(names = "--parallel", paramLabel = "MODE", description = "How a step uses the threads: auto (default), ops (split each matrix product), batch (each thread trains whole sequences; for small models).") String parallel;
     @Mixin TrainFlags flags;
 
     @Override
     public void run() {
-        flags.start(Set.of("model", "preset", "model_config", "recompute"));
+        flags.start(Set.of("model", "preset", "model_config", "recompute", "parallel"));
         Path outDir = flags.outDir();
         Path ckpt = flags.checkRunFolder();
 
@@ -51,6 +52,7 @@ final class TrainCommand implements Runnable {
         // The model.
         LlamaTrainModel m = buildModel(flags.resuming() ? Checkpoint.load(ckpt).config() : null, tok, flags.seedValue());
         m.setRecompute(flags.bool(recompute, "recompute"));
+        m.setParallelism(parallelism(flags.string(parallel, "parallel", "auto")));
         ModelConfig c = m.config();
         if (tok.vocabSize() > c.vocabSize())
             throw new PithException("the tokenizer " + tokFile + " has " + tok.vocabSize() + " tokens, more than the model's vocabulary of " + c.vocabSize() + ".");
@@ -67,6 +69,15 @@ final class TrainCommand implements Runnable {
             Path[] written = flags.export(m, tok, tokOut, tokBytes);
             report(r, written[0], written[1], m);
         }
+    }
+
+    private static LlamaTrainModel.Parallelism parallelism(String mode) {
+        return switch (mode) {
+            case "auto" -> LlamaTrainModel.Parallelism.AUTO;
+            case "ops" -> LlamaTrainModel.Parallelism.OPS;
+            case "batch" -> LlamaTrainModel.Parallelism.BATCH;
+            default -> throw new PithException("--parallel must be auto, ops or batch, not '" + mode + "'.");
+        };
     }
 
     private void report(TrainRun.Result r, Path gguf, Path hf, LlamaTrainModel m) {

@@ -10,7 +10,10 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** pith train --recompute (and the "recompute" config field) trains to the same weights as a plain run. */
+/**
+ * pith train --recompute (and the "recompute" config field) trains to the same weights as a plain run;
+ * --parallel batch repeats itself bit for bit and follows --parallel ops within rounding.
+ */
 class TrainCommandTest {
     static final String TEXT = CliRunner.shared("text/tinyshakespeare.txt").toString();
     @TempDir Path dir;
@@ -35,5 +38,19 @@ class TrainCommandTest {
         byte[] a = Files.readAllBytes(dir.resolve("plain/model.gguf"));
         assertThat(Files.readAllBytes(dir.resolve("flag/model.gguf"))).isEqualTo(a);
         assertThat(Files.readAllBytes(dir.resolve("file/model.gguf"))).isEqualTo(a);
+    }
+
+    @Test
+    void batchParallelRepeatsItselfAndFollowsPerOperation() throws Exception {
+        JsonNode ops = train("ops", "--parallel", "ops");
+        JsonNode batch = train("batch", "--parallel", "batch");
+        train("again", "--parallel", "batch");
+        assertThat(Files.readAllBytes(dir.resolve("again/model.gguf"))).isEqualTo(Files.readAllBytes(dir.resolve("batch/model.gguf")));
+        assertThat(batch.get("train_loss").asDouble()).isCloseTo(ops.get("train_loss").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+        CliRunner bad = CliRunner.run("train", "--preset", "tiny", "--data", TEXT, "--tokenizer", "char", "--steps", "1",
+                "--parallel", "sideways", "--out", dir.resolve("bad").toString());
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--parallel must be auto, ops or batch");
+        assertThat(dir.resolve("bad")).doesNotExist();
     }
 }

@@ -1,7 +1,5 @@
 package dev.pith.train;
 
-import dev.pith.core.Parallel;
-
 /**
  * Causal self-attention with RoPE and grouped-query heads: q, k, v projections, rotary positions on
  * q and k, softmax(q·kᵀ/√d) over earlier positions, the output projection. Saves the rotated q and
@@ -15,7 +13,7 @@ public final class Attention {
     private final RopeTable rope;
     private int batch, seq;
     private float[] q, k, v, att, out, dq, dk, dv, dout;
-    private Activations acts = new Activations();
+    private Activations acts = new Activations(), scratch = new Activations();
 
     /** Rows of the causal score matrix computed per product: a multiple of the GEMM tile height. */
     private static final int ROW_BLOCK = 64;
@@ -79,8 +77,11 @@ public final class Attention {
 
     java.util.List<Linear> linears() { return java.util.List.of(wq, wk, wv, wo); }
 
-    /** Where the saved activations live (shared between blocks under activation recomputation). */
-    void useActivations(Activations a) { acts = a; }
+    /** Where the saved activations live (shared between blocks under activation recomputation) and the backward-only gradients (always shared). */
+    void useActivations(Activations saved, Activations scratch) {
+        acts = saved;
+        this.scratch = scratch;
+    }
 
     private void ensure(int b, int t) {
         int n = b * t;
@@ -92,10 +93,10 @@ public final class Attention {
         v = acts.get("attn.v", n * kd);
         att = acts.get("attn.att", b * heads * t * t);
         out = acts.get("attn.out", n * qd);
-        dq = acts.get("attn.dq", n * qd);
-        dk = acts.get("attn.dk", n * kd);
-        dv = acts.get("attn.dv", n * kd);
-        dout = acts.get("attn.dout", n * qd);
+        dq = scratch.get("attn.dq", n * qd);
+        dk = scratch.get("attn.dk", n * kd);
+        dv = scratch.get("attn.dv", n * kd);
+        dout = scratch.get("attn.dout", n * qd);
     }
 
     /** y = attention(x) for b sequences of t positions; x stays referenced until backward. */
@@ -105,7 +106,7 @@ public final class Attention {
         wq.forward(x, q, n);
         wk.forward(x, k, n);
         wv.forward(x, v, n);
-        Parallel.forRange(n, 16, (from, to) -> {
+        ShareThreads.forRange(n, 16, (from, to) -> {
             for (int i = from; i < to; i++) {
                 rope.rotate(q, i * qd, heads, i % t, false);
                 rope.rotate(k, i * kd, kvHeads, i % t, false);
@@ -113,7 +114,7 @@ public final class Attention {
         });
         int group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        Parallel.forEach(b * kvHeads, task -> {
+        ShareThreads.forEach(b * kvHeads, task -> {
             int s = task / kvHeads, kvh = task % kvHeads;
             int ko = s * t * kd + kvh * headDim;
             for (int h = kvh * group; h < (kvh + 1) * group; h++) {
@@ -140,7 +141,7 @@ public final class Attention {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         java.util.Arrays.fill(dk, 0f);
         java.util.Arrays.fill(dv, 0f);
-        Parallel.forEach(b * kvHeads, task -> {
+        ShareThreads.forEach(b * kvHeads, task -> {
             int s = task / kvHeads, kvh = task % kvHeads;
             int ko = s * t * kd + kvh * headDim;
             float[] ds = scratch(t * t);
@@ -164,7 +165,7 @@ public final class Attention {
                 }
             }
         });
-        Parallel.forRange(n, 16, (from, to) -> {
+        ShareThreads.forRange(n, 16, (from, to) -> {
             for (int i = from; i < to; i++) {
                 rope.rotate(dq, i * qd, heads, i % t, true);
                 rope.rotate(dk, i * kd, kvHeads, i % t, true);

@@ -10,7 +10,7 @@ public final class Block {
     final SwiGlu mlp;
     private int n;
     private float[] xn1, a, h, xn2, m, dxn;
-    private Activations acts = new Activations();
+    private Activations acts = new Activations(), scratch = new Activations();
 
     Block(RmsNorm attnNorm, Attention attention, RmsNorm ffnNorm, SwiGlu mlp) {
         this.attnNorm = attnNorm;
@@ -19,11 +19,17 @@ public final class Block {
         this.mlp = mlp;
     }
 
-    /** Keeps this block's activations in {@code a}: its own, or one set every block shares (recomputation). */
-    void useActivations(Activations shared) {
-        acts = shared;
-        attention.useActivations(shared);
-        mlp.useActivations(shared);
+    /**
+     * Keeps this block's activations in {@code saved}: its own, or one set every block shares
+     * (recomputation); and the gradients that live only inside one block's backward (the input
+     * gradients of its layers) in {@code scratch}, one set the whole model shares: backward runs one
+     * block at a time, so a set per block would only hold stale numbers.
+     */
+    void useActivations(Activations saved, Activations scratch) {
+        acts = saved;
+        this.scratch = scratch;
+        attention.useActivations(saved, scratch);
+        mlp.useActivations(saved, scratch);
     }
 
     Activations activations() { return acts; }
@@ -32,11 +38,12 @@ public final class Block {
         int n = b * t;
         this.n = n;
         xn1 = acts.get("block.xn1", n * dim);
-        a = acts.get("block.a", n * dim);
+        // the attention and MLP outputs only live until they join the residual stream: scratch
+        a = scratch.get("block.a", n * dim);
         h = acts.get("block.h", n * dim);
         xn2 = acts.get("block.xn2", n * dim);
-        m = acts.get("block.m", n * dim);
-        dxn = acts.get("block.dxn", n * dim);
+        m = scratch.get("block.m", n * dim);
+        dxn = scratch.get("block.dxn", n * dim);
         attnNorm.forward(x, xn1, n);
         attention.forward(xn1, a, b, t);
         for (int i = 0; i < n * dim; i++) h[i] = x[i] + a[i];

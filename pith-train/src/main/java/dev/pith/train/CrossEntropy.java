@@ -1,7 +1,5 @@
 package dev.pith.train;
 
-import dev.pith.core.Parallel;
-
 /**
  * Softmax and cross-entropy fused: from logits (n × vocab) and targets, the mean negative log
  * probability of the targets, and in the same pass the logit gradient (softmax − one-hot) · scale / n
@@ -25,7 +23,7 @@ public final class CrossEntropy {
         }
         float gradScale = scale / counted;
         final int valid = counted;
-        Parallel.forRange(n, 4, (from, to) -> {
+        ShareThreads.forRange(n, 4, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int o = i * vocab;
                 if (targets[i] == IGNORE) {

@@ -81,7 +81,8 @@ public final class Gemm {
             return;
         }
         int nBlocks = (n + NC - 1) / NC;
-        boolean fork = parallel && Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_THRESHOLD;
+        // on a batch-parallel share thread the product stays on it (the threads already split the batch)
+        boolean fork = parallel && Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_THRESHOLD && !ShareThreads.onShareThread();
         // A task is one column block × a band of rows: it packs its B block once per k block and
         // reuses it for every row block of the band (packing B per row block cost a quarter of the
         // time on the 4096-wide head). Enough bands for every thread, twice over for balance.
@@ -98,8 +99,16 @@ public final class Gemm {
                         r0, Math.min(bandRows, m - r0), jc, Math.min(NC, n - jc), k, acc);
             }
         };
-        if (fork && tasks > 1) Parallel.forRange(tasks, 1, body);
-        else body.run(0, tasks);
+        if (fork && tasks > 1) {
+            Parallel.forRange(tasks, 1, body);
+            return;
+        }
+        Packs packs = PACKS.get();
+        for (int t = 0; t < tasks; t++) {
+            int r0 = (t / nBlocks) * bandRows, jc = (t % nBlocks) * NC;
+            block(packs, a, aOff, ars, aps, b, bOff, brs, bcs, c, cOff, ldc,
+                    r0, Math.min(bandRows, m - r0), jc, Math.min(NC, n - jc), k, acc);
+        }
     }
 
     /** C rows [r0, r0+rows) × columns [jc, jc+nc): per k block, pack B once, then each MC-row block of A. */

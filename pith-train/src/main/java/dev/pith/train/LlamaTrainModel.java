@@ -26,12 +26,33 @@ public final class LlamaTrainModel {
     /** How a parameter of the base model is held: trained, frozen in float32, or frozen outside the heap (matrices only). */
     public enum Storage { TRAINABLE, FROZEN, ELSEWHERE }
 
+    /**
+     * How a micro-batch uses the threads: {@code OPS} splits each matrix product and element-wise
+     * pass over them; {@code BATCH} gives each thread whole sequences to run forward and backward
+     * alone (see {@link BatchSplit}); {@code AUTO} picks BATCH when each product's share of work is
+     * small (hand-offs would dominate) and OPS otherwise.
+     */
+    public enum Parallelism { AUTO, OPS, BATCH }
+
+    /**
+     * AUTO's threshold: multiply-adds of one dim×dim projection over a thread's share of the tokens.
+     * Below it a product takes well under a millisecond and a step has hundreds of them, so the
+     * per-operation hand-offs cost more than batch parallelism's extra gradient buffers and final sum.
+     * nanoGPT's shakespeare-char shape (384 tokens × 128² per thread at 2 threads, 6.3 M) falls below;
+     * the 6×384 model at block 256 (1,024 × 384², 151 M) above.
+     */
+    static final long AUTO_BATCH_MAX_WORK = 1L << 25;
+
     private final List<Param> params = new ArrayList<>();
     private final List<Param> extra = new ArrayList<>();
     private final Map<String, Linear> linears = new java.util.LinkedHashMap<>();
     private final Function<String, Storage> storage;
     private boolean training;
     private boolean recompute;
+    private Parallelism parallelism = Parallelism.AUTO;
+    private BatchSplit split;
+    /** The model this one is a replica of (shares its weights), or null. */
+    private final LlamaTrainModel source;
     private final Embedding embedding;
     private final Block[] blocks;
     private final RmsNorm finalNorm;
@@ -44,10 +65,13 @@ public final class LlamaTrainModel {
 
     public LlamaTrainModel(ModelConfig c) { this(c, name -> Storage.TRAINABLE); }
 
-    public LlamaTrainModel(ModelConfig c, Function<String, Storage> storage) {
+    public LlamaTrainModel(ModelConfig c, Function<String, Storage> storage) { this(c, storage, null); }
+
+    private LlamaTrainModel(ModelConfig c, Function<String, Storage> storage, LlamaTrainModel source) {
         validate(c);
         this.config = c;
         this.storage = storage;
+        this.source = source;
         int dim = c.dim(), hd = c.headDim();
         embedding = new Embedding(add("token_embd.weight", c.vocabSize(), dim, false));
         blocks = new Block[c.layers()];
@@ -90,6 +114,11 @@ public final class LlamaTrainModel {
     }
 
     private Param add(String name, int rows, int cols, boolean decay) {
+        if (source != null) {
+            Param p = Param.sharingWeights(source.param(name));
+            params.add(p);
+            return p;
+        }
         Storage s = storage.apply(name);
         // vectors are read as floats by their layers: never stored elsewhere (the embedding table
         // may be: it is then read through Embedding.Rows and, tied, through the head's FrozenBase)
@@ -196,16 +225,51 @@ public final class LlamaTrainModel {
     public void setRecompute(boolean on) {
         recompute = on;
         assignActivations();
+        if (split != null) for (LlamaTrainModel r : split.replicas()) r.setRecompute(on);
+    }
+
+    /** Chooses how micro-batches use the threads (default AUTO); BATCH falls back to OPS where the model cannot be split (see {@link #batchParallel}). */
+    public void setParallelism(Parallelism p) { parallelism = p; }
+
+    public Parallelism parallelism() { return parallelism; }
+
+    /** A model with the same weights (the same arrays), its own gradients and activations: one batch-parallel worker. */
+    LlamaTrainModel replica() {
+        LlamaTrainModel r = new LlamaTrainModel(config, storage, this);
+        r.parallelism = Parallelism.OPS;
+        r.setRecompute(recompute);
+        return r;
+    }
+
+    /**
+     * Whether a cross-entropy micro-batch of b sequences of t tokens runs batch-parallel: more than
+     * one thread and sequence, a model whose layers hold all their state in {@link Param}s (no
+     * adapters, nothing stored elsewhere), and BATCH chosen, or AUTO with little work per product.
+     */
+    public boolean batchParallel(int b, int t) {
+        int threads = dev.pith.core.Parallel.threads();
+        if (parallelism == Parallelism.OPS || threads < 2 || b < 2 || !extra.isEmpty()) return false;
+        for (Param p : params) if (!p.inHeap()) return false;
+        for (Linear l : linears.values()) if (l.adapter() != null) return false;
+        if (parallelism == Parallelism.BATCH) return true;
+        int workers = Math.min(threads, b);
+        return (long) (b * t / workers) * config.dim() * config.dim() < AUTO_BATCH_MAX_WORK;
+    }
+
+    private BatchSplit split(int b) {
+        int shares = BatchSplit.sharesFor(b, dev.pith.core.Parallel.threads());
+        if (split == null || split.shares() != shares) split = new BatchSplit(this, shares);
+        return split;
     }
 
     public boolean recompute() { return recompute; }
 
     private void assignActivations() {
-        Activations shared = new Activations();
-        for (Block b : blocks) b.useActivations(recompute ? shared : new Activations());
+        Activations shared = new Activations(), scratch = new Activations();
+        for (Block b : blocks) b.useActivations(recompute ? shared : new Activations(), scratch);
     }
 
-    /** Floats of activation buffers the blocks hold (each shared set counted once). */
+    /** Floats of the saved activation buffers the blocks hold (each shared set counted once; not the backward scratch all blocks share). */
     long activationFloats() {
         java.util.Set<Activations> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         long n = 0;
@@ -239,7 +303,10 @@ public final class LlamaTrainModel {
         head.forward(xf, logits, n);
     }
 
-    /** Logits of the last forward (b·t × vocab), valid until the next call. */
+    /**
+     * Logits of the last {@link #forward} (b·t × vocab), valid until the next call. A batch-parallel
+     * {@link #forwardBackward} or {@link #loss} leaves here only the first worker's share.
+     */
     public float[] logits() { return logits; }
 
     /**
@@ -252,6 +319,23 @@ public final class LlamaTrainModel {
 
     /** As {@link #forwardBackward(int[], int[], int, int, float)} with another loss on the logits (distillation); returns its mean. */
     public double forwardBackward(int[] inputs, int[] targets, int b, int t, float scale, LossFunction lossFunction) {
+        if (lossFunction == LossFunction.CROSS_ENTROPY && batchParallel(b, t)) {
+            checkShape(inputs, targets, b, t);
+            return split(b).forwardBackward(inputs, targets, b, t, scale);
+        }
+        return forwardBackwardOps(inputs, targets, b, t, scale, lossFunction);
+    }
+
+    /** Token ids and length checked up front, so a bad batch fails before any worker starts. */
+    private void checkShape(int[] inputs, int[] targets, int b, int t) {
+        if (t > config.contextLength())
+            throw new PithException("a sequence of " + t + " tokens is longer than the model's context of " + config.contextLength() + ".");
+        checkTokens(inputs, b * t);
+        checkTokens(targets, b * t, true);
+    }
+
+    /** The per-operation path of {@link #forwardBackward}: this model's own buffers, the threads inside each operation. */
+    double forwardBackwardOps(int[] inputs, int[] targets, int b, int t, float scale, LossFunction lossFunction) {
         if (recompute) checkRecomputable();
         training = true;
         try {
@@ -306,6 +390,14 @@ public final class LlamaTrainModel {
 
     /** Mean cross-entropy without gradients (evaluation). */
     public double loss(int[] inputs, int[] targets, int b, int t) {
+        if (batchParallel(b, t)) {
+            checkShape(inputs, targets, b, t);
+            return split(b).loss(inputs, targets, b, t);
+        }
+        return lossOps(inputs, targets, b, t);
+    }
+
+    double lossOps(int[] inputs, int[] targets, int b, int t) {
         forward(inputs, b, t);
         checkTokens(targets, b * t, true);
         return CrossEntropy.loss(logits, targets, b * t, config.vocabSize());

@@ -30,6 +30,22 @@ public final class Param {
         this.decay = decay;
     }
 
+    private Param(Param shared) {
+        this.name = shared.name;
+        this.rows = shared.rows;
+        this.cols = shared.cols;
+        this.w = shared.w;
+        this.g = shared.g == null ? null : new float[shared.g.length];
+        this.decay = shared.decay;
+    }
+
+    /**
+     * The same weights (one array, not a copy) with a gradient buffer of its own: what a replica of
+     * the model for batch-parallel training holds, so each worker accumulates its share's gradient
+     * without touching another's.
+     */
+    static Param sharingWeights(Param p) { return new Param(p); }
+
     /** A frozen matrix whose weights live outside the Java heap (no float copy at all). */
     public static Param storedElsewhere(String name, int rows, int cols) { return new Param(name, rows, cols, true, false, false); }
 

@@ -1,7 +1,5 @@
 package dev.pith.train;
 
-import dev.pith.core.Parallel;
-
 /**
  * y = x · r · w with r = 1/sqrt(mean(x²) + eps), per row of width {@code dim}. Saves r per row and
  * reads the input again in backward (the caller keeps it alive):
@@ -25,7 +23,7 @@ public final class RmsNorm {
         if (rstd.length < n) rstd = new float[n];
         this.x = x;
         float[] w = weight.w;
-        Parallel.forRange(n, 8, (from, to) -> {
+        ShareThreads.forRange(n, 8, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int o = i * dim;
                 double ss = 0;
@@ -41,7 +39,7 @@ public final class RmsNorm {
     public void backward(float[] dy, float[] dx, int n) {
         int dim = weight.cols();
         float[] w = weight.w;
-        Parallel.forRange(n, 8, (from, to) -> {
+        ShareThreads.forRange(n, 8, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int o = i * dim;
                 float r = rstd[i];
@@ -54,7 +52,7 @@ public final class RmsNorm {
         // The weight gradient sums over rows: one pass per column block keeps it race-free.
         float[] g = weight.g;
         if (g == null) return; // frozen
-        Parallel.forRange(dim, 16, (from, to) -> {
+        ShareThreads.forRange(dim, 16, (from, to) -> {
             for (int i = 0; i < n; i++) {
                 int o = i * dim;
                 float r = rstd[i];

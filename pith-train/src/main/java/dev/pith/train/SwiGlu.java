@@ -1,7 +1,5 @@
 package dev.pith.train;
 
-import dev.pith.core.Parallel;
-
 /**
  * The Llama MLP: down( silu(gate(x)) ⊙ up(x) ), silu(g) = g·σ(g). Saves the gate and up
  * projections and their product. silu'(g) = σ(g)·(1 + g·(1 − σ(g))).
@@ -10,7 +8,7 @@ public final class SwiGlu {
     private final Linear gate, up, down;
     private int n;
     private float[] g, u, h, dh, dg, du;
-    private Activations acts = new Activations();
+    private Activations acts = new Activations(), scratch = new Activations();
 
     public SwiGlu(Param gate, Param up, Param down) {
         this.gate = new Linear(gate);
@@ -18,8 +16,11 @@ public final class SwiGlu {
         this.down = new Linear(down);
     }
 
-    /** Where the saved activations live (shared between blocks under activation recomputation). */
-    void useActivations(Activations a) { acts = a; }
+    /** Where the saved activations live (shared between blocks under activation recomputation) and the backward-only gradients (always shared). */
+    void useActivations(Activations saved, Activations scratch) {
+        acts = saved;
+        this.scratch = scratch;
+    }
 
     java.util.List<Linear> linears() { return java.util.List.of(gate, up, down); }
 
@@ -29,12 +30,12 @@ public final class SwiGlu {
         g = acts.get("mlp.g", n * f);
         u = acts.get("mlp.u", n * f);
         h = acts.get("mlp.h", n * f);
-        dh = acts.get("mlp.dh", n * f);
-        dg = acts.get("mlp.dg", n * f);
-        du = acts.get("mlp.du", n * f);
+        dh = scratch.get("mlp.dh", n * f);
+        dg = scratch.get("mlp.dg", n * f);
+        du = scratch.get("mlp.du", n * f);
         gate.forward(x, g, n);
         up.forward(x, u, n);
-        Parallel.forRange(n * f, 4096, (from, to) -> {
+        ShareThreads.forRange(n * f, 4096, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float s = sigmoid(g[i]);
                 h[i] = g[i] * s * u[i];
@@ -46,7 +47,7 @@ public final class SwiGlu {
     public void backward(float[] dy, float[] dx, boolean accumulateDx) {
         int f = gate.out();
         down.backward(dy, dh, n, false);
-        Parallel.forRange(n * f, 4096, (from, to) -> {
+        ShareThreads.forRange(n * f, 4096, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float s = sigmoid(g[i]);
                 float silu = g[i] * s;

@@ -16,14 +16,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TorchParityTest {
 
     @Test
-    void lossAndEveryGradientMatchTorchUntiedGqa() { gradients("grad_untied"); }
+    void lossAndEveryGradientMatchTorchUntiedGqa() { gradients("grad_untied", LlamaTrainModel.Parallelism.OPS); }
 
     @Test
-    void lossAndEveryGradientMatchTorchTied() { gradients("grad_tied"); }
+    void lossAndEveryGradientMatchTorchTied() { gradients("grad_tied", LlamaTrainModel.Parallelism.OPS); }
 
-    private void gradients(String name) {
+    /** The same fixtures with each thread running whole sequences (3 sequences over two threads: shares of 1 and 2). */
+    @Test
+    void batchParallelGradientsMatchTorchToo() {
+        int before = dev.pith.core.Parallel.threads();
+        dev.pith.core.Parallel.setThreads(2);
+        try {
+            gradients("grad_untied", LlamaTrainModel.Parallelism.BATCH);
+            gradients("grad_tied", LlamaTrainModel.Parallelism.BATCH);
+        } finally {
+            dev.pith.core.Parallel.setThreads(before);
+        }
+    }
+
+    private void gradients(String name, LlamaTrainModel.Parallelism parallelism) {
         TorchFixture f = new TorchFixture(name);
         LlamaTrainModel m = f.model(name + ".weights.bin");
+        m.setParallelism(parallelism);
+        assertThat(m.batchParallel(f.json.get("batch").asInt(), f.json.get("seq").asInt()))
+                .isEqualTo(parallelism == LlamaTrainModel.Parallelism.BATCH);
         int b = f.json.get("batch").asInt(), t = f.json.get("seq").asInt();
         m.zeroGrad();
         double loss = m.forwardBackward(TorchFixture.ints(f.json.get("inputs")), TorchFixture.ints(f.json.get("targets")), b, t, 1f);
