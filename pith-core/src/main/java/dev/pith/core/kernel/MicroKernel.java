@@ -83,68 +83,77 @@ public final class MicroKernel {
      * steps the tile's block sums Σ q_a·q_b start from zero and stay exact (every product and
      * partial sum of int8 values is an integer below 2^24), then each is scaled by
      * {@code d_b(row) · d_a(vector)} (exact: two fp16 values) and added to C with one FMA, in block
-     * order, which is ggml's {@code acc = fma(d_x·d_w, sumi, acc)}. {@code first}: C holds no sum yet
-     * (its first block is a plain product). a's scales for block i of vector m are at
-     * {@code ad[ado + i·lda + m]}, b's for row j at {@code bd[bdo + i·NR + j]}; kc a multiple of QK.
+     * order, which is ggml's {@code acc = fma(d_x·d_w, sumi, acc)}. C must hold the sum so far (zeros
+     * before the first block). a's scales for block i of vector m are at {@code ad[ado + i·lda + m]},
+     * b's for row j at {@code bd[bdo + i·NR + j]}; kc a multiple of QK.
      */
     public static void blockKernel(float[] ap, int ao, float[] ad, int ado, int lda, float[] bp, int bo, float[] bd, int bdo,
-                                   int kc, float[] c, int co, int ldc, boolean first) {
-        for (int blk = 0, p0 = 0; p0 < kc; blk++, p0 += QK) {
-            FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = FloatVector.zero(F);
-            for (int p = p0; p < p0 + QK; p++) {
-                int bi = bo + p * NR, ai = ao + p * MR;
-                FloatVector b0 = FloatVector.fromArray(F, bp, bi);
-                FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
-                FloatVector x = FloatVector.broadcast(F, ap[ai]);
-                c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(F, ap[ai + 1]);
-                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(F, ap[ai + 2]);
-                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(F, ap[ai + 3]);
-                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-                x = FloatVector.broadcast(F, ap[ai + 4]);
-                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-                x = FloatVector.broadcast(F, ap[ai + 5]);
-                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-                x = FloatVector.broadcast(F, ap[ai + 6]);
-                c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                x = FloatVector.broadcast(F, ap[ai + 7]);
-                c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-            }
-            boolean f = first && blk == 0;
-            FloatVector s0 = FloatVector.fromArray(F, bd, bdo + blk * NR), s1 = FloatVector.fromArray(F, bd, bdo + blk * NR + L);
-            int a = ado + blk * lda;
-            scaleAdd(c00, c01, s0, s1, ad[a], c, co, f);
-            scaleAdd(c10, c11, s0, s1, ad[a + 1], c, co + ldc, f);
-            scaleAdd(c20, c21, s0, s1, ad[a + 2], c, co + 2 * ldc, f);
-            scaleAdd(c30, c31, s0, s1, ad[a + 3], c, co + 3 * ldc, f);
-            scaleAdd(c40, c41, s0, s1, ad[a + 4], c, co + 4 * ldc, f);
-            scaleAdd(c50, c51, s0, s1, ad[a + 5], c, co + 5 * ldc, f);
-            scaleAdd(c60, c61, s0, s1, ad[a + 6], c, co + 6 * ldc, f);
-            scaleAdd(c70, c71, s0, s1, ad[a + 7], c, co + 7 * ldc, f);
+                                   int kc, float[] c, int co, int ldc) {
+        // One call per block keeps each compiled body as small as kernel()'s: C2 stops inlining
+        // Vector API calls in large methods, and a vector that is not inlined is boxed (25× slower).
+        for (int blk = 0; blk * QK < kc; blk++) {
+            block(ap, ao + blk * QK * MR, ad, ado + blk * lda, bp, bo + blk * QK * NR, bd, bdo + blk * NR, c, co, ldc);
         }
     }
 
-    /** One tile row: C[o .. o+NR) = fma(block sums, d_b · d_a, C) (or the plain product when first). */
-    private static void scaleAdd(FloatVector sum0, FloatVector sum1, FloatVector s0, FloatVector s1, float da, float[] c, int o, boolean first) {
-        FloatVector d0 = s0.mul(da), d1 = s1.mul(da);
-        if (first) {
-            sum0.mul(d0).intoArray(c, o);
-            sum1.mul(d1).intoArray(c, o + L);
-        } else {
-            sum0.fma(d0, FloatVector.fromArray(F, c, o)).intoArray(c, o);
-            sum1.fma(d1, FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+    /** One block of QK steps: exact block sums in registers, then C += sums · (d_b · d_a), row by row. */
+    private static void block(float[] ap, int ao, float[] ad, int a, float[] bp, int bo, float[] bd, int bdo, float[] c, int co, int ldc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = FloatVector.zero(F);
+        for (int p = 0; p < QK; p++) {
+            int bi = bo + p * NR, ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(F, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, ap[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, ap[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, ap[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, ap[ai + 6]);
+            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, ap[ai + 7]);
+            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
+        FloatVector s0 = FloatVector.fromArray(F, bd, bdo), s1 = FloatVector.fromArray(F, bd, bdo + L);
+        int o = co;
+        c00.fma(s0.mul(ad[a]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+        c01.fma(s1.mul(ad[a]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c10.fma(s0.mul(ad[a + 1]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+        c11.fma(s1.mul(ad[a + 1]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c20.fma(s0.mul(ad[a + 2]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+        c21.fma(s1.mul(ad[a + 2]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c30.fma(s0.mul(ad[a + 3]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+        c31.fma(s1.mul(ad[a + 3]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c40.fma(s0.mul(ad[a + 4]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+        c41.fma(s1.mul(ad[a + 4]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c50.fma(s0.mul(ad[a + 5]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+        c51.fma(s1.mul(ad[a + 5]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c60.fma(s0.mul(ad[a + 6]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+        c61.fma(s1.mul(ad[a + 6]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c70.fma(s0.mul(ad[a + 7]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+        c71.fma(s1.mul(ad[a + 7]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
     }
 
     /** {@link #blockKernel} for a partial tile, through the scratch tile; only the mr × nr corner goes back to c. */
     public static void blockEdge(float[] tile, float[] ap, int ao, float[] ad, int ado, int lda, float[] bp, int bo, float[] bd, int bdo,
-                                 int kc, float[] c, int co, int ldc, boolean first, int mr, int nr) {
+                                 int kc, float[] c, int co, int ldc, int mr, int nr) {
         java.util.Arrays.fill(tile, 0f);
-        if (!first) for (int i = 0; i < mr; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, nr);
-        blockKernel(ap, ao, ad, ado, lda, bp, bo, bd, bdo, kc, tile, 0, NR, first);
+        for (int i = 0; i < mr; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, nr);
+        blockKernel(ap, ao, ad, ado, lda, bp, bo, bd, bdo, kc, tile, 0, NR);
         for (int i = 0; i < mr; i++) System.arraycopy(tile, i * NR, c, co + i * ldc, nr);
     }
 }

@@ -180,6 +180,7 @@ final class PackedGemm {
     private static void blockProducts(Packs packs, float[] xp, float[] dxp, int npad, int n, float[] out, int rows,
                                       int r0, int nr, int t0, int tn, int pc, int kc) {
         int xBase = pc * npad, dBase = pc / MicroKernel.QK * npad, blocks = kc / MicroKernel.QK;
+        if (pc == 0) for (int t = t0; t < t0 + tn; t++) java.util.Arrays.fill(out, t * rows + r0, t * rows + r0 + nr, 0f);
         for (int jr = 0; jr < nr; jr += NR) {
             int nrr = Math.min(NR, nr - jr);
             int bo = (jr / NR) * kc * NR, bdo = (jr / NR) * blocks * NR;
@@ -188,9 +189,9 @@ final class PackedGemm {
                 int ao = xBase + (ir / MR) * kc * MR, ado = dBase + ir;
                 int co = ir * rows + r0 + jr;
                 if (mr == MR && nrr == NR) {
-                    MicroKernel.blockKernel(xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, pc == 0);
+                    MicroKernel.blockKernel(xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows);
                 } else {
-                    MicroKernel.blockEdge(packs.tile, xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, pc == 0, mr, nrr);
+                    MicroKernel.blockEdge(packs.tile, xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, mr, nrr);
                 }
             }
         }
@@ -350,7 +351,7 @@ final class PackedGemm {
                         isum += q * qx[t * cols + 32 * b + k];
                     }
                     float d = Bytes.f16(w, p) * dx[t * nb + b];
-                    s = b == 0 ? isum * d : Math.fma((float) isum, d, s);
+                    s = Math.fma((float) isum, d, s);
                 }
                 out[t * rows + r] = s;
             }
