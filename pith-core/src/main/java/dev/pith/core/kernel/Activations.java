@@ -1,6 +1,7 @@
 package dev.pith.core.kernel;
 
 import dev.pith.core.DType;
+import dev.pith.core.Parallel;
 import dev.pith.core.quant.ActivationQuantizer;
 import dev.pith.core.quant.Bf16;
 
@@ -52,24 +53,32 @@ final class Activations {
         return this;
     }
 
+    /** Below this many values the quantization stays on the calling thread (a fork costs more). */
+    private static final int PARALLEL_VALUES = 1 << 14;
+
     private void quantize(float[] x, int n, int cols, int len) {
         ensureValues(len);
         if (qs.length < len) qs = new byte[len];
         int blocks = len / type.blockSize();
         if (d.length < blocks) d = new float[blocks];
+        if (type == DType.Q8_1 && s.length < blocks) s = new float[blocks];
+        if (type == DType.Q8_K && bsums.length < len / 16) bsums = new short[len / 16];
+        // Vectors are quantized independently: a prompt's are split over the threads (serial, this
+        // was a fixed share of every prompt product that a second thread could not shorten).
+        if (len >= PARALLEL_VALUES && n > 1) Parallel.forRange(n, 1, (a, b) -> quantizeVectors(x, a, b, cols));
+        else quantizeVectors(x, 0, n, cols);
+    }
+
+    /** Vectors [from, to) of x into qs/d (and s or bsums) and their quants as floats into values. */
+    private void quantizeVectors(float[] x, int from, int to, int cols) {
+        int o = from * cols, count = (to - from) * cols, bs = type.blockSize();
         switch (type) {
-            case Q8_0 -> ActivationQuantizer.q8_0(x, 0, len, qs, 0, d, 0);
-            case Q8_1 -> {
-                if (s.length < blocks) s = new float[blocks];
-                ActivationQuantizer.q8_1(x, 0, len, qs, 0, d, s, 0);
-            }
-            case Q8_K -> {
-                if (bsums.length < len / 16) bsums = new short[len / 16];
-                ActivationQuantizer.q8_K(x, 0, len, qs, 0, d, 0, bsums, 0);
-            }
+            case Q8_0 -> ActivationQuantizer.q8_0(x, o, count, qs, o, d, o / bs);
+            case Q8_1 -> ActivationQuantizer.q8_1(x, o, count, qs, o, d, s, o / bs);
+            case Q8_K -> ActivationQuantizer.q8_K(x, o, count, qs, o, d, o / bs, bsums, o / 16);
             default -> throw new IllegalStateException();
         }
-        for (int i = 0; i < len; i++) values[i] = qs[i];
+        for (int i = o; i < o + count; i++) values[i] = qs[i];
     }
 
     /**

@@ -109,7 +109,10 @@ final class PackedGemm {
         float[][] holder = X_PACK.get();
         if (holder[0].length < (long) npad * cols) holder[0] = new float[npad * cols];
         float[] xp = holder[0];
-        packActivations(x, n, cols, npad, xp);
+        boolean fork = Parallel.threads() > 1 && (long) rows * cols * n >= PARALLEL_THRESHOLD;
+        // Vectors pack independently: split over the threads when the product forks anyway.
+        if (fork && npad > MR) Parallel.forRange(npad / MR, 1, (a, b) -> packActivations(x, n, cols, npad, xp, a * MR, b * MR));
+        else packActivations(x, n, cols, npad, xp, 0, npad);
         float[] dxp = null;
         if (dx != null) {
             int nb = cols / MicroKernel.QK;
@@ -122,7 +125,6 @@ final class PackedGemm {
         }
         float[] finalDxp = dxp;
 
-        boolean fork = Parallel.threads() > 1 && (long) rows * cols * n >= PARALLEL_THRESHOLD;
         // Split the weight rows first (each weight is then decoded once); only when there are too few
         // row blocks for the threads also split the activation vectors into bands.
         int want = fork ? 2 * Parallel.threads() : 1;
@@ -238,12 +240,12 @@ final class PackedGemm {
         return Bytes.f16(w, p);
     }
 
-    /** x (n vectors of cols) → per KC block, panels of MR vectors, k-major (MR floats per column); vectors past n are zeros. */
-    private static void packActivations(float[] x, int n, int cols, int npad, float[] xp) {
+    /** Vectors [from, to) of x (n vectors of cols) → per KC block, panels of MR vectors, k-major (MR floats per column); vectors past n are zeros. */
+    private static void packActivations(float[] x, int n, int cols, int npad, float[] xp, int from, int to) {
         for (int pc = 0; pc < cols; pc += KC) {
             int kc = Math.min(KC, cols - pc);
             int base = pc * npad;
-            for (int t = 0; t < npad; t++) {
+            for (int t = from; t < to; t++) {
                 int d = base + (t / MR) * kc * MR + t % MR;
                 if (t < n) {
                     int s = t * cols + pc;
