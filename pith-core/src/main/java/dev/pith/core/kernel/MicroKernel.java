@@ -88,72 +88,26 @@ public final class MicroKernel {
      * b's for row j at {@code bd[bdo + i·NR + j]}; kc a multiple of QK.
      */
     public static void blockKernel(float[] ap, int ao, float[] ad, int ado, int lda, float[] bp, int bo, float[] bd, int bdo,
-                                   int kc, float[] c, int co, int ldc) {
-        // One call per block keeps each compiled body as small as kernel()'s: C2 stops inlining
-        // Vector API calls in large methods, and a vector that is not inlined is boxed (25× slower).
+                                   int kc, float[] c, int co, int ldc, float[] sums) {
         for (int blk = 0; blk * QK < kc; blk++) {
-            block(ap, ao + blk * QK * MR, ad, ado + blk * lda, bp, bo + blk * QK * NR, bd, bdo + blk * NR, c, co, ldc);
+            // The block's sums by the float tile itself (exact here: int8 values), into the scratch tile.
+            kernel(ap, ao + blk * QK * MR, bp, bo + blk * QK * NR, QK, sums, 0, NR, false);
+            FloatVector s0 = FloatVector.fromArray(F, bd, bdo + blk * NR), s1 = FloatVector.fromArray(F, bd, bdo + blk * NR + L);
+            int a = ado + blk * lda;
+            for (int i = 0, o = co; i < MR; i++, o += ldc) {
+                float da = ad[a + i];
+                FloatVector.fromArray(F, sums, i * NR).fma(s0.mul(da), FloatVector.fromArray(F, c, o)).intoArray(c, o);
+                FloatVector.fromArray(F, sums, i * NR + L).fma(s1.mul(da), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
+            }
         }
-    }
-
-    /** One block of QK steps: exact block sums in registers, then C += sums · (d_b · d_a), row by row. */
-    private static void block(float[] ap, int ao, float[] ad, int a, float[] bp, int bo, float[] bd, int bdo, float[] c, int co, int ldc) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = FloatVector.zero(F);
-        for (int p = 0; p < QK; p++) {
-            int bi = bo + p * NR, ai = ao + p * MR;
-            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
-            FloatVector x = FloatVector.broadcast(F, ap[ai]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, ap[ai + 1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, ap[ai + 2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, ap[ai + 3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, ap[ai + 4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, ap[ai + 5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(F, ap[ai + 6]);
-            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(F, ap[ai + 7]);
-            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-        }
-        FloatVector s0 = FloatVector.fromArray(F, bd, bdo), s1 = FloatVector.fromArray(F, bd, bdo + L);
-        int o = co;
-        c00.fma(s0.mul(ad[a]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        c01.fma(s1.mul(ad[a]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
-        o += ldc;
-        c10.fma(s0.mul(ad[a + 1]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        c11.fma(s1.mul(ad[a + 1]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
-        o += ldc;
-        c20.fma(s0.mul(ad[a + 2]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        c21.fma(s1.mul(ad[a + 2]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
-        o += ldc;
-        c30.fma(s0.mul(ad[a + 3]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        c31.fma(s1.mul(ad[a + 3]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
-        o += ldc;
-        c40.fma(s0.mul(ad[a + 4]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        c41.fma(s1.mul(ad[a + 4]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
-        o += ldc;
-        c50.fma(s0.mul(ad[a + 5]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        c51.fma(s1.mul(ad[a + 5]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
-        o += ldc;
-        c60.fma(s0.mul(ad[a + 6]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        c61.fma(s1.mul(ad[a + 6]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
-        o += ldc;
-        c70.fma(s0.mul(ad[a + 7]), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        c71.fma(s1.mul(ad[a + 7]), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
     }
 
     /** {@link #blockKernel} for a partial tile, through the scratch tile; only the mr × nr corner goes back to c. */
-    public static void blockEdge(float[] tile, float[] ap, int ao, float[] ad, int ado, int lda, float[] bp, int bo, float[] bd, int bdo,
+    public static void blockEdge(float[] tile, float[] sums, float[] ap, int ao, float[] ad, int ado, int lda, float[] bp, int bo, float[] bd, int bdo,
                                  int kc, float[] c, int co, int ldc, int mr, int nr) {
         java.util.Arrays.fill(tile, 0f);
         for (int i = 0; i < mr; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, nr);
-        blockKernel(ap, ao, ad, ado, lda, bp, bo, bd, bdo, kc, tile, 0, NR);
+        blockKernel(ap, ao, ad, ado, lda, bp, bo, bd, bdo, kc, tile, 0, NR, sums);
         for (int i = 0; i < mr; i++) System.arraycopy(tile, i * NR, c, co + i * ldc, nr);
     }
 }
