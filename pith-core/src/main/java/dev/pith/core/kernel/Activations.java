@@ -39,13 +39,10 @@ final class Activations {
         int len = n * cols;
         switch (type) {
             case F32 -> values = x;
-            case F16 -> {
+            case F16, BF16 -> {
                 ensureValues(len);
-                for (int i = 0; i < len; i++) values[i] = ActivationQuantizer.roundToHalf(x[i]);
-            }
-            case BF16 -> {
-                ensureValues(len);
-                for (int i = 0; i < len; i++) values[i] = Bf16.round(x[i]);
+                if (len >= PARALLEL_VALUES && n > 1) Parallel.forRange(n, 1, (a, b) -> round(x, a * cols, b * cols));
+                else round(x, 0, len);
             }
             case Q8_0, Q8_1, Q8_K -> quantize(x, n, cols, len);
             default -> throw new IllegalStateException("unexpected activation type " + type);
@@ -67,6 +64,12 @@ final class Activations {
         // was a fixed share of every prompt product that a second thread could not shorten).
         if (len >= PARALLEL_VALUES && n > 1) Parallel.forRange(n, 1, (a, b) -> quantizeVectors(x, a, b, cols));
         else quantizeVectors(x, 0, n, cols);
+    }
+
+    /** x[from, to) rounded to fp16 or bf16 into values. */
+    private void round(float[] x, int from, int to) {
+        if (type == DType.F16) for (int i = from; i < to; i++) values[i] = ActivationQuantizer.roundToHalf(x[i]);
+        else for (int i = from; i < to; i++) values[i] = Bf16.round(x[i]);
     }
 
     /** Vectors [from, to) of x into qs/d (and s or bsums) and their quants as floats into values. */
