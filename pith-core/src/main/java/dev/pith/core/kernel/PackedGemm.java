@@ -125,9 +125,14 @@ final class PackedGemm {
             if (holder[1].length < npad * nb) holder[1] = new float[npad * nb];
             dxp = holder[1];
             // Block b's scales of every vector side by side (vectors past n: 0), so a tile reads 8 in a row.
-            for (int b = 0; b < nb; b++) {
-                for (int t = 0; t < npad; t++) dxp[b * npad + t] = t < n ? dx[t * nb + b] : 0f;
-            }
+            float[] dst = dxp;
+            Parallel.RangeBody scales = (from, to) -> {
+                for (int b = from; b < to; b++) {
+                    for (int t = 0; t < npad; t++) dst[b * npad + t] = t < n ? dx[t * nb + b] : 0f;
+                }
+            };
+            if (fork) Parallel.forRange(nb, 1, scales);
+            else scales.run(0, nb);
         }
         float[] finalDxp = dxp;
 
