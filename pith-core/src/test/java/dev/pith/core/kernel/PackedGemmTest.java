@@ -39,6 +39,12 @@ class PackedGemmTest {
         float[] ref = new float[n * rows];
         MatMul.matmul(w, x, n, fast);
         MatMulScalar.matmul(w, x, n, ref);
+        assertWithinBatchTolerance(type, w, x, n, fast, ref);
+    }
+
+    /** Every fast[t·rows + r] within {@link #batchTolerance} of ref[t·rows + r]. */
+    private static void assertWithinBatchTolerance(DType type, Tensor w, float[] x, int n, float[] fast, float[] ref) {
+        int rows = w.rows(), cols = w.cols();
         float[] wf = Dequantizer.dequantize(w);
         for (int t = 0; t < n; t++) {
             for (int r = 0; r < rows; r++) {
@@ -125,13 +131,7 @@ class PackedGemmTest {
         float[] gemm = new float[n * rows], single = new float[n * rows];
         PackedGemm.runBlocks(type, w.data(), w.rowBytes(), rows, cols, Activations.forThread().prepare(type, x, n, cols), n, gemm);
         MatMulScalar.matmul(w, x, n, single);
-        float[] wf = Dequantizer.dequantize(w);
-        for (int t = 0; t < n; t++) {
-            for (int r = 0; r < rows; r++) {
-                assertThat((double) gemm[t * rows + r]).as("%s row %d vector %d", type, r, t)
-                        .isCloseTo(single[t * rows + r], within(batchTolerance(type, wf, x, r, t, cols)));
-            }
-        }
+        assertWithinBatchTolerance(type, w, x, n, gemm, single);
     }
 
     private static void blockTwin(DType type, int rows, int cols, int n, long seed) {
