@@ -11,6 +11,12 @@
 # repeats; the figures are medians over rounds. Before each run the script waits (up to --wait
 # seconds) for the 1-minute load average to fall below --max-load and records the load it saw.
 # Needs node-llama-cpp: NODE_LLAMA_CPP_DIR (default /tmp/oracle/node_modules) must hold it.
+# PITH_BIN: the pith launcher to time (default ./pith; a frozen copy keeps edits in the tree from
+# triggering a rebuild between runs).
+# Generation is also compared with the memory-bandwidth bound: bytes of weights read per token
+# (`pith bench`'s bytes_per_token) over the streaming-read bandwidth measured twice: over 1 GiB
+# (DRAM) and over a buffer of the model's own size (the bound that applies when the weights fit in
+# a large last-level cache; on a 480 MiB-L3 machine the small models do). pct = tg / bound.
 # --jlama adds Jlama (Maven com.github.tjake:jlama-core 0.8.4, the Java peer; harness in jlama/) as a
 # third engine, alternated in the same rounds, on the types both support: F32 and F16 (the same
 # weights exported by `pith convert` as a Hugging Face folder) and Q4_0 (Jlama's own block-32 Q4 of
@@ -32,6 +38,7 @@ done
 export NODE_LLAMA_CPP_DIR="${NODE_LLAMA_CPP_DIR:-/tmp/oracle/node_modules}"
 JAVA="${PITH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 OUT="$ROOT/bench/models"; mkdir -p "$OUT"
+PITH_BIN="${PITH_BIN:-$ROOT/pith}"
 LOG="$HERE/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 
 if [ "$JLAMA" = 1 ]; then
@@ -66,15 +73,20 @@ BW=$("$JAVA" --add-modules jdk.incubator.vector "$HERE/Bandwidth.java" 1024 "$TH
 echo "{\"bandwidth\": $BW, \"load\": $(load1)}" | tee -a "$LOG"
 BWB=$(echo "$BW" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_per_second"])')
 
-printf "%-14s %-5s %10s %10s %6s %9s %9s %6s %9s %6s %5s %9s %6s %9s %6s\n" model type pith_pp llama_pp ratio pith_tg llama_tg ratio bound_tg pct load jlama_pp ratio jlama_tg ratio
+printf "%-14s %-6s %10s %10s %6s %9s %9s %6s %9s %6s %9s %6s %5s %9s %6s %9s %6s\n" model type pith_pp llama_pp ratio pith_tg llama_tg ratio dram_bnd pct ws_bnd pct load jlama_pp ratio jlama_tg ratio
 for m in $MODELS; do
   for t in $TYPES; do
     f="$OUT/$m-$(echo "$t" | tr 'A-Z' 'a-z').gguf"
     [ -f "$f" ] || "$ROOT/pith" init --preset "$m" --seed 1 --type "$t" --out "$f" >&2
     for r in $(seq "$ROUNDS"); do
       wait_idle; l=$(load1)
-      p=$("$ROOT/pith" bench -m "$f" --threads "$THREADS" --prompt-tokens "$PROMPT" --gen-tokens "$GEN" --repeats "$REPEATS" --json)
+      p=$("$PITH_BIN" bench -m "$f" --threads "$THREADS" --prompt-tokens "$PROMPT" --gen-tokens "$GEN" --repeats "$REPEATS" --json)
       echo "{\"engine\":\"pith\",\"model\":\"$m\",\"type\":\"$t\",\"round\":$r,\"load\":$l,\"result\":$p}" >> "$LOG"
+      if [ "$r" = 1 ]; then
+        mib=$(echo "$p" | python3 -c 'import json,sys; print(max(64, json.load(sys.stdin)["bytes_per_token"] >> 20))')
+        bw=$("$JAVA" --add-modules jdk.incubator.vector "$HERE/Bandwidth.java" "$mib" "$THREADS" 5 2>/dev/null)
+        echo "{\"engine\":\"bandwidth\",\"model\":\"$m\",\"type\":\"$t\",\"round\":$r,\"load\":$(load1),\"result\":$bw}" >> "$LOG"
+      fi
       wait_idle; l=$(load1)
       q=$(node "$HERE/llamacpp-bench.mjs" "$f" "$PROMPT" "$GEN" "$THREADS" "$REPEATS")
       echo "{\"engine\":\"llama.cpp\",\"model\":\"$m\",\"type\":\"$t\",\"round\":$r,\"load\":$l,\"result\":$q}" >> "$LOG"
@@ -94,8 +106,10 @@ med = lambda eng, k: st.median(r["result"][k] for r in rows if r["engine"] == en
 pp, lpp, tg, ltg = med("pith", "prompt_tokens_per_second"), med("llama.cpp", "prompt_tokens_per_second"), med("pith", "gen_tokens_per_second"), med("llama.cpp", "gen_tokens_per_second")
 bpt = [r["result"]["bytes_per_token"] for r in rows if r["engine"] == "pith"][0]
 bound = bw / bpt
+ws = [r["result"]["bytes_per_second"] for r in rows if r["engine"] == "bandwidth"]
+wsb = ws[0] / bpt if ws else float("nan")
 load = max(r["load"] for r in rows)
-line = f"{m:<14} {t:<5} {pp:10.1f} {lpp:10.1f} {pp/lpp:6.2f} {tg:9.2f} {ltg:9.2f} {tg/ltg:6.2f} {bound:9.2f} {100*tg/bound:5.0f}% {load:5.2f}"
+line = f"{m:<14} {t:<6} {pp:10.1f} {lpp:10.1f} {pp/lpp:6.2f} {tg:9.2f} {ltg:9.2f} {tg/ltg:6.2f} {bound:9.2f} {100*tg/bound:5.0f}% {wsb:9.2f} {100*tg/wsb:5.0f}% {load:5.2f}"
 if any(r["engine"] == "jlama" for r in rows):
     jpp, jtg = med("jlama", "prompt_tokens_per_second"), med("jlama", "gen_tokens_per_second")
     line += f" {jpp:9.1f} {pp/jpp:6.2f} {jtg:9.2f} {tg/jtg:6.2f}"

@@ -1,6 +1,7 @@
 package dev.pith.core.kernel;
 
 import dev.pith.core.DType;
+import dev.pith.core.Parallel;
 import dev.pith.core.quant.ActivationQuantizer;
 import dev.pith.core.quant.Bf16;
 
@@ -38,13 +39,10 @@ final class Activations {
         int len = n * cols;
         switch (type) {
             case F32 -> values = x;
-            case F16 -> {
+            case F16, BF16 -> {
                 ensureValues(len);
-                for (int i = 0; i < len; i++) values[i] = ActivationQuantizer.roundToHalf(x[i]);
-            }
-            case BF16 -> {
-                ensureValues(len);
-                for (int i = 0; i < len; i++) values[i] = Bf16.round(x[i]);
+                if (len >= PARALLEL_VALUES && n > 1) Parallel.forRange(n, 1, (a, b) -> round(x, a * cols, b * cols));
+                else round(x, 0, len);
             }
             case Q8_0, Q8_1, Q8_K -> quantize(x, n, cols, len);
             default -> throw new IllegalStateException("unexpected activation type " + type);
@@ -52,24 +50,38 @@ final class Activations {
         return this;
     }
 
+    /** Below this many values the quantization stays on the calling thread (a fork costs more). */
+    private static final int PARALLEL_VALUES = 1 << 14;
+
     private void quantize(float[] x, int n, int cols, int len) {
         ensureValues(len);
         if (qs.length < len) qs = new byte[len];
         int blocks = len / type.blockSize();
         if (d.length < blocks) d = new float[blocks];
+        if (type == DType.Q8_1 && s.length < blocks) s = new float[blocks];
+        if (type == DType.Q8_K && bsums.length < len / 16) bsums = new short[len / 16];
+        // Vectors are quantized independently: a prompt's are split over the threads (serial, this
+        // was a fixed share of every prompt product that a second thread could not shorten).
+        if (len >= PARALLEL_VALUES && n > 1) Parallel.forRange(n, 1, (a, b) -> quantizeVectors(x, a, b, cols));
+        else quantizeVectors(x, 0, n, cols);
+    }
+
+    /** x[from, to) rounded to fp16 or bf16 into values. */
+    private void round(float[] x, int from, int to) {
+        if (type == DType.F16) for (int i = from; i < to; i++) values[i] = ActivationQuantizer.roundToHalf(x[i]);
+        else for (int i = from; i < to; i++) values[i] = Bf16.round(x[i]);
+    }
+
+    /** Vectors [from, to) of x into qs/d (and s or bsums) and their quants as floats into values. */
+    private void quantizeVectors(float[] x, int from, int to, int cols) {
+        int o = from * cols, count = (to - from) * cols, bs = type.blockSize();
         switch (type) {
-            case Q8_0 -> ActivationQuantizer.q8_0(x, 0, len, qs, 0, d, 0);
-            case Q8_1 -> {
-                if (s.length < blocks) s = new float[blocks];
-                ActivationQuantizer.q8_1(x, 0, len, qs, 0, d, s, 0);
-            }
-            case Q8_K -> {
-                if (bsums.length < len / 16) bsums = new short[len / 16];
-                ActivationQuantizer.q8_K(x, 0, len, qs, 0, d, 0, bsums, 0);
-            }
+            case Q8_0 -> ActivationQuantizer.q8_0(x, o, count, qs, o, d, o / bs);
+            case Q8_1 -> ActivationQuantizer.q8_1(x, o, count, qs, o, d, s, o / bs);
+            case Q8_K -> ActivationQuantizer.q8_K(x, o, count, qs, o, d, o / bs, bsums, o / 16);
             default -> throw new IllegalStateException();
         }
-        for (int i = 0; i < len; i++) values[i] = qs[i];
+        for (int i = o; i < o + count; i++) values[i] = qs[i];
     }
 
     /**

@@ -14,8 +14,10 @@ import dev.pith.core.quant.Dequantizer;
  * <p>Results agree with ggml-cpu's own vec_dot to float rounding (the exact integer block sums are
  * the same; only the order of the float additions differs), see GgmlOracleTest.
  *
- * <p>Several vectors at once (a prompt) go through {@link TiledMatMul}'s register tiles for the
- * types it covers, with bit-identical results.
+ * <p>Several vectors at once (a prompt, 8 or more) go through {@link PackedGemm}: F32/F16/BF16 and
+ * Q8_0/Q4_0 (the latter with ggml's per-block integer sums) by default, within float rounding of the
+ * single-vector products; the other types through {@link TiledMatMul}'s register tiles, bit-identical
+ * to one vector at a time (see {@code RowProducts.GEMM_TYPES} for the switch).
  */
 public final class MatMul {
     private MatMul() {}

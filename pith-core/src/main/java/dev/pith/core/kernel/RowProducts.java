@@ -29,21 +29,34 @@ final class RowProducts {
      */
     static final int GEMM_MIN_VECTORS = 8;
     /**
-     * Which prompt products go through {@link PackedGemm}: {@code -Dpith.matmul.gemm=float} (the
-     * default) for F32/F16/BF16 weights; {@code all} for the quantized types too (2–7× faster
-     * prompts, but Q8-quantized activations turn the GEMM's other summation order into last-bit
-     * differences that move downstream activation quants by a step: Q8_0 perplexity then differs
-     * from llama.cpp's by 0.106 % where LlamaCppParityTest allows 0.1 %, so it stays opt-in until
-     * that is understood); {@code off} keeps every prompt on the tiles whose results are
-     * bit-identical to one vector at a time (the behaviour before issue 4).
+     * Which prompt products go through {@link PackedGemm} ({@code -Dpith.matmul.gemm=...}):
+     * <ul>
+     *   <li>{@code auto} (the default): F32/F16/BF16 weights through the float GEMM, Q8_0/Q4_0
+     *       weights through its per-block integer path ({@link PackedGemm#runBlocks}), which computes
+     *       what ggml computes (Q8_0 activations, exact integer block sums, one FMA per block with
+     *       d_w·d_x); the other quantized types on the bit-exact tiles.</li>
+     *   <li>{@code float}: only F32/F16/BF16 (the default before the integer path).</li>
+     *   <li>{@code all}: as auto, plus every other quantized type through the float GEMM on
+     *       dequantized weights (faster, but its float products of dequantized values round
+     *       differently from ggml's integer block sums).</li>
+     *   <li>{@code dequant}: every type through the float GEMM, Q8_0/Q4_0 included (the old
+     *       {@code all}, kept to compare numerics: on stories260K-q8_0 its perplexity is 0.106 %
+     *       from llama.cpp's, the integer path's 0.005 %).</li>
+     *   <li>{@code off}: every prompt on the tiles, bit-identical to one vector at a time.</li>
+     * </ul>
      */
-    static final String GEMM_TYPES = System.getProperty("pith.matmul.gemm", "float");
+    static final String GEMM_TYPES = System.getProperty("pith.matmul.gemm", "auto");
+
+    private static boolean isFloat(DType type) {
+        return type == DType.F32 || type == DType.F16 || type == DType.BF16;
+    }
 
     private static boolean useGemm(DType type) {
         return switch (GEMM_TYPES) {
             case "off" -> false;
-            case "all" -> PackedGemm.supports(type);
-            default -> (type == DType.F32 || type == DType.F16 || type == DType.BF16) && PackedGemm.supports(type);
+            case "all", "dequant" -> PackedGemm.supports(type);
+            case "float" -> isFloat(type) && PackedGemm.supports(type);
+            default -> isFloat(type) ? PackedGemm.supports(type) : PackedGemm.supportsBlocks(type);
         };
     }
 
@@ -73,6 +86,10 @@ final class RowProducts {
         }
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        if (tiled && n >= GEMM_MIN_VECTORS && useGemm(type) && PackedGemm.supportsBlocks(type) && !GEMM_TYPES.equals("dequant")) {
+            PackedGemm.runBlocks(type, data, rowBytes, rows, cols, Activations.forThread().prepare(type, x, n, cols), n, out);
+            return;
+        }
         if (tiled && n >= GEMM_MIN_VECTORS && useGemm(type)) {
             // The GEMM meets the activations the single-vector kernels see (fp16/bf16-rounded for
             // F16/BF16 weights, Q8-quantized for quantized weights, as llama.cpp does), as floats.

@@ -35,6 +35,19 @@ public final class MatMulBench {
                 else RowProducts.run(w, x, n, out, DotVector::dot, false);
             };
             Runnable perDot = () -> RowProducts.run(w, x, n, out, DotVector::dot, false);
+            // Q8_0/Q4_0: the per-block integer path (ggml's numerics, the default for these types) beside the float GEMM.
+            if (PackedGemm.supportsBlocks(type)) {
+                Runnable blocks = () -> PackedGemm.runBlocks(type, w.data(), w.rowBytes(), rows, cols, Activations.forThread().prepare(type, x, n, cols), n, out);
+                double[] bl = new double[5], fl = new double[5];
+                for (int round = 0; round < 5; round++) {
+                    bl[round] = time(blocks);
+                    fl[round] = time(gemm);
+                }
+                double flops = 2.0 * rows * cols * n;
+                System.out.printf("%-5s integer-block gemm %7.2f ms %6.1f GFLOP/s | float gemm %7.2f ms %6.1f GFLOP/s%n",
+                        name, median(bl) * 1e3, flops / median(bl) / 1e9, median(fl) * 1e3, flops / median(fl) / 1e9);
+                continue;
+            }
             double[] g = new double[5], t = new double[5], d = new double[5];
             for (int round = 0; round < 5; round++) {
                 g[round] = time(gemm);

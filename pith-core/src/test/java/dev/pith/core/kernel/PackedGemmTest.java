@@ -39,6 +39,12 @@ class PackedGemmTest {
         float[] ref = new float[n * rows];
         MatMul.matmul(w, x, n, fast);
         MatMulScalar.matmul(w, x, n, ref);
+        assertWithinBatchTolerance(type, w, x, n, fast, ref);
+    }
+
+    /** Every fast[t·rows + r] within {@link #batchTolerance} of ref[t·rows + r]. */
+    private static void assertWithinBatchTolerance(DType type, Tensor w, float[] x, int n, float[] fast, float[] ref) {
+        int rows = w.rows(), cols = w.cols();
         float[] wf = Dequantizer.dequantize(w);
         for (int t = 0; t < n; t++) {
             for (int r = 0; r < rows; r++) {
@@ -100,6 +106,44 @@ class PackedGemmTest {
                 assertThat((double) fast[t * rows + r]).as("%s rows=%d cols=%d n=%d row %d vector %d", type, rows, cols, n, r, t)
                         .isCloseTo(ref[t * rows + r], within(tol));
             }
+        }
+    }
+
+    /**
+     * The integer path ({@link PackedGemm#runBlocks}) equals its scalar twin bit for bit: both sum
+     * exact integer block products and add each block's d_w·d_x·sum with one FMA in column order.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0"})
+    void blockGemmEqualsItsScalarTwinExactly(DType type) {
+        blockTwin(type, 45, 512, 11, 1);    // edge tiles both ways, 2 column blocks
+        blockTwin(type, 301, 800, 37, 2);   // a last column block of 32 (800 = 3·256 + 32), threads
+        blockTwin(type, 70, 96, 8, 3);      // one short column block, exactly one activation panel
+    }
+
+    /** Through MatMul, the integer path stays within float rounding of the single-vector product (ggml's vec_dot numerics). */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0"})
+    void blockGemmAgreesWithTheSingleVectorProduct(DType type) {
+        int rows = 67, cols = 576, n = 13;
+        Tensor w = RandomTensors.matrix(type, rows, cols, 21);
+        float[] x = RandomTensors.vector(n * cols, 22);
+        float[] gemm = new float[n * rows], single = new float[n * rows];
+        PackedGemm.runBlocks(type, w.data(), w.rowBytes(), rows, cols, Activations.forThread().prepare(type, x, n, cols), n, gemm);
+        MatMulScalar.matmul(w, x, n, single);
+        assertWithinBatchTolerance(type, w, x, n, gemm, single);
+    }
+
+    private static void blockTwin(DType type, int rows, int cols, int n, long seed) {
+        Tensor w = RandomTensors.matrix(type, rows, cols, seed);
+        float[] x = RandomTensors.vector(n * cols, seed + 100);
+        float[] fast = new float[n * rows];
+        float[] ref = new float[n * rows];
+        java.util.Arrays.fill(fast, Float.NaN); // every element must be written
+        PackedGemm.runBlocks(type, w.data(), w.rowBytes(), rows, cols, Activations.forThread().prepare(type, x, n, cols), n, fast);
+        PackedGemm.referenceBlocks(type, w.data(), w.rowBytes(), rows, cols, x, n, ref);
+        for (int i = 0; i < n * rows; i++) {
+            assertThat(fast[i]).as("%s rows=%d cols=%d n=%d vector %d row %d", type, rows, cols, n, i / rows, i % rows).isEqualTo(ref[i]);
         }
     }
 }

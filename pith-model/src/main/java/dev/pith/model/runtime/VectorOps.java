@@ -102,11 +102,16 @@ final class VectorOps {
 
     /** dst[i] += src[i] over n elements (the residual connection). */
     static void add(float[] dst, float[] src, int n) {
+        add(dst, 0, src, 0, n);
+    }
+
+    /** dst[d + i] += src[s + i] for i in [0, n). */
+    static void add(float[] dst, int d, float[] src, int s, int n) {
         int i = 0;
         for (int upper = n - L; i <= upper; i += L) {
-            FloatVector.fromArray(F, dst, i).add(FloatVector.fromArray(F, src, i)).intoArray(dst, i);
+            FloatVector.fromArray(F, dst, d + i).add(FloatVector.fromArray(F, src, s + i)).intoArray(dst, d + i);
         }
-        for (; i < n; i++) dst[i] += src[i];
+        for (; i < n; i++) dst[d + i] += src[s + i];
     }
 
     /** Σ a[ao+d]·b[bo+d] over n elements, lane-wise with one FMA accumulator. */

@@ -113,4 +113,12 @@ class VectorOpsTest {
         assertThat(a).containsExactly(want);
         assertThat(Arrays.equals(a, want)).isTrue();
     }
+
+    @Test
+    void addWithOffsetsTouchesOnlyItsRange() {
+        float[] a = random(120, 3, 1f), b = random(120, 4, 1f), want = a.clone();
+        for (int i = 0; i < 37; i++) want[50 + i] += b[7 + i];
+        VectorOps.add(a, 50, b, 7, 37);
+        assertThat(a).containsExactly(want);
+    }
 }
