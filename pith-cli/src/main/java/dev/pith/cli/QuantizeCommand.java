@@ -19,6 +19,7 @@ import dev.pith.compress.quant.LossSensitivity;
 import dev.pith.compress.quant.MatrixEncoder;
 import dev.pith.compress.quant.ModelQuantizer;
 import dev.pith.compress.quant.RtnEncoder;
+import dev.pith.compress.quant.SensitivityFile;
 import dev.pith.compress.quant.TypePlanner;
 import dev.pith.core.DType;
 import dev.pith.core.PithException;
@@ -99,6 +100,11 @@ final class QuantizeCommand implements Runnable {
             description = "--target-bpw/--target-size with --calib: calibration chunks (of --calib-ctx tokens) for the sensitivities (default ${DEFAULT-VALUE}).")
     int budgetChunks;
 
+    @Option(names = "--sensitivities", paramLabel = "FILE",
+            description = {"--target-bpw/--target-size: read the measured sensitivities from FILE if it exists, else measure them and",
+                    "write them there (so several budgets of one model are planned from one measurement)."})
+    Path sensitivities;
+
     @Option(names = "--target-size", paramLabel = "BYTES",
             description = {"Mixed precision like --target-bpw, to a file of at most BYTES bytes (the metadata and tokenizer",
                     "counted as in the input file; needs --calib or --imatrix)."})
@@ -147,6 +153,13 @@ final class QuantizeCommand implements Runnable {
      */
     private Map<String, List<Choice>> sensitivities(Model src, MatrixEncoder encoder) {
         String flag = targetBpw != null ? "--target-bpw" : "--target-size";
+        if (sensitivities != null && Files.exists(sensitivities)) return SensitivityFile.read(sensitivities, src);
+        Map<String, List<Choice>> measured = measure(src, encoder, flag);
+        if (sensitivities != null) SensitivityFile.write(sensitivities, measured);
+        return measured;
+    }
+
+    private Map<String, List<Choice>> measure(Model src, MatrixEncoder encoder, String flag) {
         if (calib != null) {
             List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
             MatrixEncoder measureWith = encoder instanceof ImatrixEncoder ? encoder : new RtnEncoder();

@@ -442,12 +442,21 @@ final class KQuantizer {
 
     /** quantize_row_q6_K_ref, or quantize_row_q6_K_impl when importance weights qw[qo .. qo+256) are given (the only difference). */
     static void q6_K(float[] x, int xo, byte[] y, int yo, float[] qw, int qo) {
+        q6_K(x, xo, y, yo, qw, qo, QxLanes.ENABLED);
+    }
+
+    /** {@code lanes}: the sub-blocks' scale searches run side by side in vector lanes ({@link QxLanes}, the same bytes). */
+    static void q6_K(float[] x, int xo, byte[] y, int yo, float[] qw, int qo, boolean lanes) {
         byte[] L = new byte[256];
         float[] scales = new float[16];
         float maxScale = 0, maxAbsScale = 0;
+        if (lanes) {
+            QxLanes.search(x, xo, qw, qo, L, scales);
+        } else {
+            for (int ib = 0; ib < 16; ib++) scales[ib] = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, qw, qw == null ? 0 : qo + 16 * ib);
+        }
         for (int ib = 0; ib < 16; ib++) {
-            float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, qw, qw == null ? 0 : qo + 16 * ib);
-            scales[ib] = scale;
+            float scale = scales[ib];
             float abs = Math.abs(scale);
             if (abs > maxAbsScale) {
                 maxAbsScale = abs;
