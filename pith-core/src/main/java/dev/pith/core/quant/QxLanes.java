@@ -1,7 +1,6 @@
 package dev.pith.core.quant;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -13,7 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * break; lanes that each own a whole sub-block keep that order exactly, and the lanewise multiply,
  * add and divide are the same IEEE single-precision operations the scalar code does (the Vector
  * API never fuses a multiply and an add). The super-block is transposed once so that lane j reads
- * sub-block j's element i from one contiguous vector. The scalar twin is makeQxQuants itself;
+ * sub-block j's element i from one contiguous vector. ggml's nearest_int (add 1.5·2^23, read the
+ * low bits) is done in floats: (v + 1.5·2^23) − 1.5·2^23 is the same round-half-to-even for the
+ * |v| ≤ 33 this search ever rounds (|x| ≤ |max|), so no integer lanes are needed. The scalar twin is makeQxQuants itself;
  * QxLanesTest compares the two bit for bit.
  *
  * <p>This search is 80 % of `pith quantize --type Q4_0` on a tied-embedding model (the embedding
@@ -22,7 +23,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class QxLanes {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() >= 16 ? FloatVector.SPECIES_512
             : FloatVector.SPECIES_PREFERRED.length() >= 8 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int N = 16, NMAX = 32;
     /** Whether the lanes are used (ggml's results either way); off with -Dpith.quant.scalar=true, for the comparison tests. */
     static final boolean ENABLED = !Boolean.getBoolean("pith.quant.scalar");
@@ -35,7 +35,7 @@ final class QxLanes {
      * not null, else x².
      */
     static void search(float[] x, int xo, float[] qw, int qo, byte[] L, float[] scales) {
-        float[] xt = new float[256], wt = new float[256];
+        float[] xt = new float[256], wt = new float[256], lt = new float[256], best = new float[256];
         for (int j = 0; j < N; j++) {
             for (int i = 0; i < N; i++) {
                 float v = x[xo + N * j + i];
@@ -43,22 +43,18 @@ final class QxLanes {
                 wt[N * i + j] = qw != null ? qw[qo + N * j + i] : v * v;
             }
         }
-        int[] lt = new int[256], best = new int[256];
         for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, j0, lt, best, scales);
-        for (int j = 0; j < N; j++) for (int i = 0; i < N; i++) L[N * j + i] = (byte) best[N * i + j];
+        for (int j = 0; j < N; j++) for (int i = 0; i < N; i++) L[N * j + i] = (byte) (int) best[N * i + j];
     }
 
-    private static IntVector nearestInt(FloatVector f) {
-        IntVector bits = f.add(12582912f).reinterpretAsInts();
-        return bits.and(0x007fffff).sub(0x00400000);
+    /** clamp(nearest_int(v), -32, 31) as a float. */
+    private static FloatVector code(FloatVector v) {
+        return v.add(MAGIC).sub(MAGIC).max(-NMAX).min(NMAX - 1);
     }
 
-    private static IntVector clamp(IntVector l) {
-        return l.max(-NMAX).min(NMAX - 1);
-    }
+    private static final float MAGIC = 12582912f;
 
-    /** Lanes j0 .. j0 + lanes of the transposed block; codes of the best candidate so far in best (transposed). */
-    private static void search(float[] xt, float[] wt, int j0, int[] lt, int[] best, float[] scales) {
+    private static void search(float[] xt, float[] wt, int j0, float[] lt, float[] best, float[] scales) {
         // signedAbsMax: strictly larger magnitude replaces, so the first of equal magnitudes stays
         FloatVector max = FloatVector.zero(F), amax = FloatVector.zero(F);
         for (int i = 0; i < N; i++) {
@@ -73,11 +69,10 @@ final class QxLanes {
         FloatVector sumlx = FloatVector.zero(F), suml2 = FloatVector.zero(F);
         for (int i = 0; i < N; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, N * i + j0), w = FloatVector.fromArray(F, wt, N * i + j0);
-            IntVector l = clamp(nearestInt(iscale.mul(xi)));
+            FloatVector l = code(iscale.mul(xi));
             l.add(NMAX).intoArray(best, N * i + j0);
-            FloatVector lf = (FloatVector) l.convert(VectorOperators.I2F, 0);
-            sumlx = sumlx.add(w.mul(xi).mul(lf));
-            suml2 = suml2.add(w.mul(lf).mul(lf));
+            sumlx = sumlx.add(w.mul(xi).mul(l));
+            suml2 = suml2.add(w.mul(l).mul(l));
         }
         VectorMask<Float> nonzero = suml2.compare(VectorOperators.NE, 0f);
         FloatVector scale = FloatVector.zero(F).blend(sumlx.div(suml2), nonzero);
@@ -89,29 +84,22 @@ final class QxLanes {
             suml2 = FloatVector.zero(F);
             for (int i = 0; i < N; i++) {
                 FloatVector xi = FloatVector.fromArray(F, xt, N * i + j0), w = FloatVector.fromArray(F, wt, N * i + j0);
-                IntVector l = clamp(nearestInt(iscale.mul(xi)));
+                FloatVector l = code(iscale.mul(xi));
                 l.add(NMAX).intoArray(lt, N * i + j0);
-                FloatVector lf = (FloatVector) l.convert(VectorOperators.I2F, 0);
-                sumlx = sumlx.add(w.mul(xi).mul(lf));
-                suml2 = suml2.add(w.mul(lf).mul(lf));
+                sumlx = sumlx.add(w.mul(xi).mul(l));
+                suml2 = suml2.add(w.mul(l).mul(l));
             }
             VectorMask<Float> better = suml2.compare(VectorOperators.GT, 0f)
                     .and(sumlx.mul(sumlx).compare(VectorOperators.GT, bestErr.mul(suml2)));
             if (!better.anyTrue()) continue;
-            VectorMask<Integer> betterI = better.cast(I);
             for (int i = 0; i < N; i++) {
-                IntVector b = IntVector.fromArray(I, best, N * i + j0);
-                b.blend(IntVector.fromArray(I, lt, N * i + j0), betterI).intoArray(best, N * i + j0);
+                FloatVector.fromArray(F, best, N * i + j0).blend(FloatVector.fromArray(F, lt, N * i + j0), better).intoArray(best, N * i + j0);
             }
             scale = scale.blend(sumlx.div(suml2), better);
             bestErr = bestErr.blend(scale.mul(sumlx), better);
         }
-        // a sub-block below ggml's GROUP_MAX_EPS gets scale 0 and codes 0 (not 32: makeQxQuants writes L = 0 there)
-        scale = scale.blend(0f, empty);
-        scale.intoArray(scales, j0);
-        VectorMask<Integer> emptyI = empty.cast(I);
-        for (int i = 0; i < N; i++) {
-            IntVector.fromArray(I, best, N * i + j0).blend(0, emptyI).intoArray(best, N * i + j0);
-        }
+        // a sub-block below ggml's GROUP_MAX_EPS gets scale 0 and codes 0 (makeQxQuants writes L = 0 there)
+        scale.blend(0f, empty).intoArray(scales, j0);
+        for (int i = 0; i < N; i++) FloatVector.fromArray(F, best, N * i + j0).blend(0f, empty).intoArray(best, N * i + j0);
     }
 }
