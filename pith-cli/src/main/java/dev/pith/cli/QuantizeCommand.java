@@ -126,9 +126,8 @@ final class QuantizeCommand implements Runnable {
             MatrixEncoder encoder = m.equals("awq") ? new RtnEncoder() : encoder(m, src);
             TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
             if (targetBpw != null || targetSize != null) {
-                Map<String, List<Choice>> choices = sensitivities(src, encoder);
-                plan = targetBpw != null ? BudgetPlanner.allocate(src, choices, targetBpw, plan)
-                        : BudgetPlanner.allocateBytes(src, choices, targetSize - overheadBytes(src), plan, "--target-size " + targetSize);
+                if (calib != null) budget(src, LossSensitivity.unmeasured(src), plan); // refuse an unreachable budget before measuring
+                plan = budget(src, sensitivities(src, encoder), plan);
             }
             for (String w : plan.warnings()) err.println("warning: " + w);
             err.flush();
@@ -144,6 +143,11 @@ final class QuantizeCommand implements Runnable {
                 }
             }
         }
+    }
+
+    private TypePlanner.Plan budget(Model src, Map<String, List<Choice>> choices, TypePlanner.Plan base) {
+        return targetBpw != null ? BudgetPlanner.allocate(src, choices, targetBpw, base)
+                : BudgetPlanner.allocateBytes(src, choices, targetSize - overheadBytes(src), base, "--target-size " + targetSize);
     }
 
     /**
@@ -163,8 +167,7 @@ final class QuantizeCommand implements Runnable {
         if (calib != null) {
             List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
             MatrixEncoder measureWith = encoder instanceof ImatrixEncoder ? encoder : new RtnEncoder();
-            int trials = 0;
-            for (var t : src.tensors().values()) if (t.shape().length >= 2 && t.rows() > 1) trials += 6;
+            int trials = LossSensitivity.unmeasured(src).values().stream().mapToInt(List::size).sum();
             try (ProgressBar bar = Progress.bar("sensitivity", trials)) {
                 return LossSensitivity.measure(src, measureWith, cs, bar::stepTo);
             }

@@ -48,6 +48,18 @@ public final class LossSensitivity {
         return out;
     }
 
+    /** The tensors and types {@link #measure} would try, every cost 0: enough to check a budget's floor before minutes of measuring. */
+    public static Map<String, List<Choice>> unmeasured(Model m) {
+        Map<String, List<Choice>> out = new LinkedHashMap<>();
+        for (Tensor t : m.tensors().values()) {
+            if (!TypePlanner.allowsQuantization(new TypePlanner.Input(t.name(), t.shape(), t.type()))) continue;
+            List<Choice> c = new ArrayList<>();
+            for (DType d : candidates(LADDER, t.cols())) c.add(new Choice(d, d.bytesFor(t.cols()) * t.rows(), 0));
+            if (!c.isEmpty()) out.put(t.name(), c);
+        }
+        return out;
+    }
+
     /**
      * The choices of every quantizable tensor of {@code m}, measured on {@code chunks} (token
      * sequences of one length); {@code progress} hears the number of (tensor, type) trials done.

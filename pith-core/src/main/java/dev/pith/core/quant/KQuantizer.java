@@ -145,6 +145,12 @@ final class KQuantizer {
      * make_qkx2_quants: asymmetric quants in [0, nmax] with a min; tries nstep+1 scales around
      * nmax/(max-min) and keeps the one with the least weighted error (squared, or absolute with
      * useMad). Returns the scale; the (negated) min goes to {@code theMin[tm]}.
+     *
+     * <p>It is also ggml's make_qkx3_quants, which the importance-weighted K quantizers call
+     * ({@link WeightedQuantizer}): with caller-given weights, use_mad false and nstep ≥ 1 the two C
+     * functions execute the same float operations in the same order (qkx3's {@code max <= min}
+     * test equals qkx2's {@code max == min} once min is clipped to at most 0); they differ only in
+     * the weights ggml substitutes when none are given and in the rmin/rdelta/nstep the callers pass.
      */
     static float makeQkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, byte[] L, int lo, float[] theMin, int tm,
                                 byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
