@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 6 item 3, round 4: loss-aware --target-bpw budgets against uniform types and named mixtures.
-#   bench/quantize/round4.sh OUTDIR MODEL LABEL "BUDGETS" "UNIFORM TYPES"
+#   bench/quantize/budget4.sh OUTDIR MODEL LABEL "BUDGETS" "UNIFORM TYPES"
 # For MODEL: an imatrix (64 chunks of 128 tokens of tinystories-sample.txt), the budgets (method imatrix,
 # sensitivities = KL on 8 calibration chunks, measured once and cached in OUTDIR/LABEL.sens), and
 # every uniform type with RTN and imatrix. Each file is scored on TinyStories held-out (the last 10 %
