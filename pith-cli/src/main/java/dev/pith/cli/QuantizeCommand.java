@@ -9,13 +9,17 @@ import dev.pith.compress.gptq.Gptq;
 import dev.pith.compress.gptq.HessianCollector;
 import dev.pith.compress.imatrix.Imatrix;
 import dev.pith.compress.imatrix.ImatrixFile;
+import dev.pith.compress.quant.ActivationSensitivity;
 import dev.pith.compress.quant.BudgetPlanner;
+import dev.pith.compress.quant.Choice;
 import dev.pith.compress.quant.FileType;
 import dev.pith.compress.quant.GptqEncoder;
 import dev.pith.compress.quant.ImatrixEncoder;
+import dev.pith.compress.quant.LossSensitivity;
 import dev.pith.compress.quant.MatrixEncoder;
 import dev.pith.compress.quant.ModelQuantizer;
 import dev.pith.compress.quant.RtnEncoder;
+import dev.pith.compress.quant.SensitivityFile;
 import dev.pith.compress.quant.TypePlanner;
 import dev.pith.core.DType;
 import dev.pith.core.PithException;
@@ -85,13 +89,25 @@ final class QuantizeCommand implements Runnable {
     double damp;
 
     @Option(names = "--target-bpw", paramLabel = "X",
-            description = {"Mixed precision: choose each matrix's type among Q2_K..Q8_0 to minimise the importance-weighted error",
-                    "with all tensors at most X bits per parameter (needs --imatrix; --type gives the embedding/output types)."})
+            description = {"Mixed precision: choose each tensor's type among Q2_K..Q8_0 (after the row-width fallback) to minimise",
+                    "the measured damage with all tensors at most X bits per parameter. With --calib FILE the damage is loss-aware:",
+                    "KL divergence of the model's next-token distributions on --budget-chunks chunks when that tensor alone is",
+                    "quantized (every 2-D weight choosable, the token embedding too); with only --imatrix it is the importance-",
+                    "weighted squared error of each block matrix (--type then gives the embedding/output types)."})
     Double targetBpw;
+
+    @Option(names = "--budget-chunks", defaultValue = "8", paramLabel = "N",
+            description = "--target-bpw/--target-size with --calib: calibration chunks (of --calib-ctx tokens) for the sensitivities (default ${DEFAULT-VALUE}).")
+    int budgetChunks;
+
+    @Option(names = "--sensitivities", paramLabel = "FILE",
+            description = {"--target-bpw/--target-size: read the measured sensitivities from FILE if it exists, else measure them and",
+                    "write them there (so several budgets of one model are planned from one measurement)."})
+    Path sensitivities;
 
     @Option(names = "--target-size", paramLabel = "BYTES",
             description = {"Mixed precision like --target-bpw, to a file of at most BYTES bytes (the metadata and tokenizer",
-                    "counted as in the input file; needs --imatrix)."})
+                    "counted as in the input file; needs --calib or --imatrix)."})
     Long targetSize;
 
     @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "AWQ: values of alpha searched in [0, 1) (default ${DEFAULT-VALUE}).")
@@ -110,10 +126,8 @@ final class QuantizeCommand implements Runnable {
             MatrixEncoder encoder = m.equals("awq") ? new RtnEncoder() : encoder(m, src);
             TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
             if (targetBpw != null || targetSize != null) {
-                if (!(encoder instanceof ImatrixEncoder ie))
-                    throw new PithException((targetBpw != null ? "--target-bpw" : "--target-size") + " measures each matrix's error with an importance matrix: give --imatrix FILE.");
-                plan = targetBpw != null ? BudgetPlanner.allocate(src, ie.importance(), targetBpw, plan)
-                        : BudgetPlanner.allocateBytes(src, ie.importance(), targetSize - overheadBytes(src), plan, "--target-size " + targetSize);
+                if (calib != null) budget(src, LossSensitivity.unmeasured(src), plan); // refuse an unreachable budget before measuring
+                plan = budget(src, sensitivities(src, encoder), plan);
             }
             for (String w : plan.warnings()) err.println("warning: " + w);
             err.flush();
@@ -129,6 +143,37 @@ final class QuantizeCommand implements Runnable {
                 }
             }
         }
+    }
+
+    private TypePlanner.Plan budget(Model src, Map<String, List<Choice>> choices, TypePlanner.Plan base) {
+        return targetBpw != null ? BudgetPlanner.allocate(src, choices, targetBpw, base)
+                : BudgetPlanner.allocateBytes(src, choices, targetSize - overheadBytes(src), base, "--target-size " + targetSize);
+    }
+
+    /**
+     * What each tensor's choices cost: loss-aware (KL on calibration text, measured with the file's
+     * encoder, or round to nearest for GPTQ/AWQ whose per-candidate runs would be too slow) when
+     * --calib is given, else the importance-weighted error.
+     */
+    private Map<String, List<Choice>> sensitivities(Model src, MatrixEncoder encoder) {
+        String flag = targetBpw != null ? "--target-bpw" : "--target-size";
+        if (sensitivities != null && Files.exists(sensitivities)) return SensitivityFile.read(sensitivities, src);
+        Map<String, List<Choice>> measured = measure(src, encoder, flag);
+        if (sensitivities != null) SensitivityFile.write(sensitivities, measured);
+        return measured;
+    }
+
+    private Map<String, List<Choice>> measure(Model src, MatrixEncoder encoder, String flag) {
+        if (calib != null) {
+            List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
+            MatrixEncoder measureWith = encoder instanceof ImatrixEncoder ? encoder : new RtnEncoder();
+            int trials = LossSensitivity.unmeasured(src).values().stream().mapToInt(List::size).sum();
+            try (ProgressBar bar = Progress.bar("sensitivity", trials)) {
+                return LossSensitivity.measure(src, measureWith, cs, bar::stepTo);
+            }
+        }
+        if (encoder instanceof ImatrixEncoder ie) return ActivationSensitivity.measure(src, ie.importance());
+        throw new PithException(flag + " measures what each tensor's type costs: give --calib FILE (loss-aware) or --imatrix FILE.");
     }
 
     /** AWQ: calibration statistics of the original model, then scales searched and folded into {@code f32} in place. */
@@ -230,6 +275,10 @@ final class QuantizeCommand implements Runnable {
         o.put("bits_per_weight", 8.0 * q.byteSize() / params);
         o.put("tensor_types", counts);
         o.put("warnings", plan.warnings());
+        if (targetBpw != null || targetSize != null) {
+            o.put("sensitivity", calib != null ? "kl" : "imatrix");
+            o.put("types", plan.types());
+        }
         if (!awq.isEmpty()) {
             List<Map<String, Object>> groups = new ArrayList<>();
             for (Awq.Group g : awq) groups.add(Map.of("input_of", g.name(), "alpha", g.alpha(), "error", g.error(), "rtn_error", g.rtnError()));

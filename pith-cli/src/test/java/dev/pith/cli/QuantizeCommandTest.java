@@ -67,7 +67,30 @@ class QuantizeCommandTest {
         assertThat(Files.size(sized)).isLessThanOrEqualTo(300000);
         Path small = dir.resolve("small.gguf");
         assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--imatrix", im.toString(), "--target-size", "250000", "--out", small.toString()),
-                small, "--target-size 250000", "smallest choice");
+                small, "--target-size 250000", "its floor is", "bits per weight");
+    }
+
+    @Test
+    void lossAwareBudgetMeasuresOnceAndRefusesBelowItsFloor() throws Exception {
+        Path out = dir.resolve("kl.gguf"), sens = dir.resolve("kl.sens");
+        CliRunner r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--budget-chunks", "2", "--calib-ctx", "32",
+                "--target-size", "300000", "--sensitivities", sens.toString(), "--out", out.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var o = JSON.readTree(r.out());
+        assertThat(o.get("sensitivity").asText()).isEqualTo("kl");
+        assertThat(Files.size(out)).isLessThanOrEqualTo(300000);
+        // the token embedding is chosen too (not left at the mixture's Q8_0 fallback)
+        assertThat(Files.readString(sens)).contains("token_embd.weight Q4_0 ").contains("token_embd.weight Q8_0 ");
+        // a second budget reads the measured file instead of measuring again
+        Path out2 = dir.resolve("kl2.gguf");
+        r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--target-size", "400000",
+                "--sensitivities", sens.toString(), "--out", out2.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).doesNotContain("sensitivity");
+        assertThat(Files.size(out2)).isLessThanOrEqualTo(400000).isGreaterThanOrEqualTo(Files.size(out));
+        Path small = dir.resolve("kl-small.gguf");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--target-bpw", "2.0", "--out", small.toString()),
+                small, "--target-bpw 2.000 is below what", "its floor is", "bits per weight");
     }
 
     @Test

@@ -1,143 +1,143 @@
 package dev.pith.compress.quant;
 
 import dev.pith.core.DType;
-import dev.pith.core.Parallel;
 import dev.pith.core.PithException;
 import dev.pith.core.Tensor;
-import dev.pith.core.quant.Dequantizer;
-import dev.pith.core.quant.WeightedQuantizer;
 import dev.pith.model.Model;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.DoubleAdder;
 
 /**
- * Mixed precision to a size budget: every weight matrix with an importance vector may take any of
- * Q2_K … Q6_K, Q8_0 (after llama.cpp's fallback for its row width); its cost for each is the
- * importance-weighted squared error Σ_rows Σ_cols imp[c]·(w − ŵ)² of actually quantizing it that
- * way (the expected squared change of the layer's output under a diagonal activation covariance),
- * and a greedy search upgrades, one step at a time, the matrix that buys the most error reduction
- * per extra byte until the next step would exceed the budget. Tensors without an importance
- * vector (the embedding table, an untied output head) keep the type the base mixture gives them.
+ * Mixed precision to a size budget: given, for every choosable tensor, its {@link Choice}s (type,
+ * bytes, measured cost), picks one per tensor so that the costs' sum is smallest with every tensor
+ * together at most the budget; tensors without choices keep the type of the base plan.
+ *
+ * <p>This is a multiple-choice knapsack. It is solved exactly by dynamic programming over the
+ * budget cut into {@link #UNITS} equal units (each choice's bytes rounded UP to whole units, so
+ * the answer always fits), then the bytes the rounding left over are spent greedily: the upgrade
+ * with the largest cost decrease per extra byte that still fits, repeated until none fits. A
+ * greedy search alone (upgrade the best ratio until the next step overflows) stops at the first
+ * step that does not fit and cannot trade one tensor down to lift two others up.
  */
 public final class BudgetPlanner {
-    static final List<DType> LADDER = List.of(DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.Q8_0);
+    /** Budget resolution of the exact search: rounding loses at most (tensors / UNITS) of the budget, which the fill recovers. */
+    static final int UNITS = 16384;
 
     private BudgetPlanner() {}
 
-    private record Option(DType type, long bytes, double error) {}
-
-    /**
-     * Types for {@code m} whose tensors total at most {@code targetBpw} bits per parameter.
-     * {@code base} is the plan of the mixture the fixed tensors come from.
-     */
-    public static TypePlanner.Plan allocate(Model m, Map<String, float[]> importance, double targetBpw, TypePlanner.Plan base) {
-        return allocateBytes(m, importance, targetBpw * m.parameterCount() / 8, base, String.format("--target-bpw %.3f", targetBpw));
+    /** {@link #allocateBytes} for a budget of {@code targetBpw} bits per parameter. */
+    public static TypePlanner.Plan allocate(Model m, Map<String, List<Choice>> choices, double targetBpw, TypePlanner.Plan base) {
+        return allocateBytes(m, choices, targetBpw * m.parameterCount() / 8, base, String.format("--target-bpw %.3f", targetBpw));
     }
 
     /**
-     * Types whose tensors total at most {@code budget} bytes; {@code flag} names the option that set
-     * the budget, for the error when even the smallest choice does not fit.
+     * Types whose tensors total at most {@code budget} bytes; {@code flag} names the option that
+     * set the budget, for the error when even the smallest choices do not fit.
      */
-    public static TypePlanner.Plan allocateBytes(Model m, Map<String, float[]> importance, double budget, TypePlanner.Plan base, String flag) {
-        long params = m.parameterCount();
-        Map<String, DType> types = new LinkedHashMap<>(base.types());
-        long fixed = 0;
-        Map<String, List<Option>> options = new LinkedHashMap<>();
+    public static TypePlanner.Plan allocateBytes(Model m, Map<String, List<Choice>> choices, double budget, TypePlanner.Plan base, String flag) {
+        long fixed = 0, floor = 0;
+        List<String> names = new ArrayList<>();
+        List<List<Choice>> opts = new ArrayList<>();
         for (Tensor t : m.tensors().values()) {
-            float[] imp = importance.get(t.name());
-            DType planned = base.types().get(t.name());
-            boolean choosable = imp != null && imp.length == t.cols() && TypePlanner.allowsQuantization(new TypePlanner.Input(t.name(), t.shape(), t.type()));
-            if (!choosable) {
-                fixed += planned.bytesFor(t.cols()) * t.rows();
+            List<Choice> c = choices.get(t.name());
+            if (c == null || c.isEmpty()) {
+                fixed += base.types().get(t.name()).bytesFor(t.cols()) * t.rows();
                 continue;
             }
-            options.put(t.name(), options(t, imp));
+            names.add(t.name());
+            opts.add(c);
+            floor += c.stream().mapToLong(Choice::bytes).min().orElseThrow();
         }
-        Map<String, Integer> at = new LinkedHashMap<>();
-        double total = fixed;
-        for (var e : options.entrySet()) {
-            at.put(e.getKey(), 0);
-            total += e.getValue().getFirst().bytes();
+        if (fixed + floor > budget)
+            throw new PithException(String.format("%s is below what %s can reach: its floor is %.3f bits per weight (%,d tensor bytes, every choosable tensor at its smallest type).",
+                    flag, m.source(), 8.0 * (fixed + floor) / m.parameterCount(), fixed + floor));
+        int[] pick = solve(opts, budget - fixed);
+        Map<String, DType> types = new LinkedHashMap<>(base.types());
+        for (int i = 0; i < names.size(); i++) types.put(names.get(i), opts.get(i).get(pick[i]).type());
+        // the base mixture's fallback warnings about tensors the budget re-chose no longer apply
+        List<String> warnings = base.warnings().stream().filter(w -> !choices.containsKey(w.substring(0, Math.max(0, w.indexOf(':'))))).toList();
+        return new TypePlanner.Plan(types, warnings);
+    }
+
+    /** The index of the chosen option of each group, with the groups' bytes at most {@code budget}. */
+    static int[] solve(List<List<Choice>> groups, double budget) {
+        int n = groups.size();
+        double unit = budget / UNITS;
+        // best[u]: the smallest total cost of the groups so far within u units (infinite: impossible)
+        double[] best = new double[UNITS + 1];
+        byte[][] arg = new byte[n][UNITS + 1];
+        double[] next = new double[UNITS + 1];
+        for (int g = 0; g < n; g++) {
+            List<Choice> opt = groups.get(g);
+            int[] units = new int[opt.size()];
+            for (int k = 0; k < units.length; k++) units[k] = (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(opt.get(k).bytes() / unit - 1e-9));
+            for (int u = 0; u <= UNITS; u++) {
+                double b = Double.POSITIVE_INFINITY;
+                int a = -1;
+                for (int k = 0; k < units.length; k++) {
+                    if (units[k] > u) continue;
+                    double c = best[u - units[k]] + opt.get(k).cost();
+                    if (c < b) {
+                        b = c;
+                        a = k;
+                    }
+                }
+                next[u] = b;
+                arg[g][u] = (byte) a;
+            }
+            double[] s = best;
+            best = next;
+            next = s;
         }
-        if (total > budget)
-            throw new PithException(String.format("%s is below what %s can reach: the smallest choice is %.3f bits per weight (%,d tensor bytes).",
-                    flag, m.source(), 8 * total / params, (long) total));
+        int[] pick = new int[n];
+        if (Double.isInfinite(best[UNITS])) {
+            // the rounding up made the floor overflow: start from every group's smallest option
+            for (int g = 0; g < n; g++) pick[g] = smallest(groups.get(g));
+        } else {
+            int u = UNITS;
+            for (int g = n - 1; g >= 0; g--) {
+                pick[g] = arg[g][u];
+                u -= (int) Math.ceil(groups.get(g).get(pick[g]).bytes() / unit - 1e-9);
+            }
+        }
+        fill(groups, pick, budget);
+        return pick;
+    }
+
+    /** Spends what is left of the budget: the move with the largest cost decrease per extra byte that fits, until none does. */
+    private static void fill(List<List<Choice>> groups, int[] pick, double budget) {
+        double total = 0;
+        for (int g = 0; g < groups.size(); g++) total += groups.get(g).get(pick[g]).bytes();
         while (true) {
-            String best = null;
-            double bestGain = 0;
-            for (var e : options.entrySet()) {
-                List<Option> o = e.getValue();
-                int i = at.get(e.getKey());
-                if (i + 1 >= o.size()) continue;
-                long extra = o.get(i + 1).bytes() - o.get(i).bytes();
-                if (total + extra > budget) continue;
-                double gain = (o.get(i).error() - o.get(i + 1).error()) / Math.max(1, extra);
-                if (gain > bestGain) {
-                    bestGain = gain;
-                    best = e.getKey();
+            int bg = -1, bk = -1;
+            double bestRatio = 0;
+            for (int g = 0; g < groups.size(); g++) {
+                Choice now = groups.get(g).get(pick[g]);
+                for (int k = 0; k < groups.get(g).size(); k++) {
+                    Choice c = groups.get(g).get(k);
+                    long extra = c.bytes() - now.bytes();
+                    double gain = now.cost() - c.cost();
+                    if (gain <= 0 || total + extra > budget) continue;
+                    double ratio = extra <= 0 ? Double.POSITIVE_INFINITY : gain / extra;
+                    if (ratio > bestRatio) {
+                        bestRatio = ratio;
+                        bg = g;
+                        bk = k;
+                    }
                 }
             }
-            if (best == null) break;
-            List<Option> o = options.get(best);
-            int i = at.get(best);
-            total += o.get(i + 1).bytes() - o.get(i).bytes();
-            at.put(best, i + 1);
+            if (bg < 0) return;
+            total += groups.get(bg).get(bk).bytes() - groups.get(bg).get(pick[bg]).bytes();
+            pick[bg] = bk;
         }
-        for (var e : options.entrySet()) types.put(e.getKey(), e.getValue().get(at.get(e.getKey())).type());
-        return new TypePlanner.Plan(types, base.warnings());
     }
 
-    /** The ladder for one tensor: distinct types after fallback, by size, keeping only those that lower the error. */
-    private static List<Option> options(Tensor t, float[] imp) {
-        List<Option> out = new ArrayList<>();
-        float[] w = Dequantizer.dequantize(t);
-        for (DType c : LADDER) {
-            DType d = TypePlanner.fallbackType(c, t.cols());
-            long bytes = d.bytesFor(t.cols()) * t.rows();
-            if (!out.isEmpty() && bytes <= out.getLast().bytes()) continue;
-            double err = error(w, t.rows(), t.cols(), d, imp);
-            if (!out.isEmpty() && err >= out.getLast().error()) continue;
-            out.add(new Option(d, bytes, err));
-        }
-        return out;
-    }
-
-    /** The importance-weighted error of quantizing every matrix that has an importance vector as {@code plan} says. */
-    static double planError(Model m, Map<String, float[]> importance, TypePlanner.Plan plan) {
-        double sum = 0;
-        for (Tensor t : m.tensors().values()) {
-            float[] imp = importance.get(t.name());
-            if (imp == null) continue;
-            sum += error(Dequantizer.dequantize(t), t.rows(), t.cols(), plan.types().get(t.name()), imp);
-        }
-        return sum;
-    }
-
-    private static double error(float[] w, int rows, int cols, DType type, float[] imp) {
-        DoubleAdder sum = new DoubleAdder();
-        Parallel.forRange(rows, 16, (from, to) -> {
-            float[] row = new float[cols], back = new float[cols];
-            double s = 0;
-            for (int r = from; r < to; r++) {
-                System.arraycopy(w, r * cols, row, 0, cols);
-                if (type.isQuantized()) {
-                    byte[] q = WeightedQuantizer.quantizeRow(type, row, cols, imp);
-                    Dequantizer.dequantize(type, MemorySegment.ofArray(q), 0, back, 0, cols);
-                } else {
-                    for (int c = 0; c < cols; c++) back[c] = Float.float16ToFloat(Float.floatToFloat16(row[c]));
-                }
-                for (int c = 0; c < cols; c++) {
-                    double d = row[c] - back[c];
-                    s += imp[c] * d * d;
-                }
-            }
-            sum.add(s);
-        });
-        return sum.sum();
+    private static int smallest(List<Choice> opt) {
+        int s = 0;
+        for (int k = 1; k < opt.size(); k++) if (opt.get(k).bytes() < opt.get(s).bytes()) s = k;
+        return s;
     }
 }

@@ -145,6 +145,12 @@ final class KQuantizer {
      * make_qkx2_quants: asymmetric quants in [0, nmax] with a min; tries nstep+1 scales around
      * nmax/(max-min) and keeps the one with the least weighted error (squared, or absolute with
      * useMad). Returns the scale; the (negated) min goes to {@code theMin[tm]}.
+     *
+     * <p>It is also ggml's make_qkx3_quants, which the importance-weighted K quantizers call
+     * ({@link WeightedQuantizer}): with caller-given weights, use_mad false and nstep ≥ 1 the two C
+     * functions execute the same float operations in the same order (qkx3's {@code max <= min}
+     * test equals qkx2's {@code max == min} once min is clipped to at most 0); they differ only in
+     * the weights ggml substitutes when none are given and in the rmin/rdelta/nstep the callers pass.
      */
     static float makeQkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, byte[] L, int lo, float[] theMin, int tm,
                                 byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
@@ -442,12 +448,21 @@ final class KQuantizer {
 
     /** quantize_row_q6_K_ref, or quantize_row_q6_K_impl when importance weights qw[qo .. qo+256) are given (the only difference). */
     static void q6_K(float[] x, int xo, byte[] y, int yo, float[] qw, int qo) {
+        q6_K(x, xo, y, yo, qw, qo, QxLanes.ENABLED);
+    }
+
+    /** {@code lanes}: the sub-blocks' scale searches run side by side in vector lanes ({@link QxLanes}, the same bytes). */
+    static void q6_K(float[] x, int xo, byte[] y, int yo, float[] qw, int qo, boolean lanes) {
         byte[] L = new byte[256];
         float[] scales = new float[16];
         float maxScale = 0, maxAbsScale = 0;
+        if (lanes) {
+            QxLanes.search(x, xo, qw, qo, L, scales);
+        } else {
+            for (int ib = 0; ib < 16; ib++) scales[ib] = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, qw, qw == null ? 0 : qo + 16 * ib);
+        }
         for (int ib = 0; ib < 16; ib++) {
-            float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, qw, qw == null ? 0 : qo + 16 * ib);
-            scales[ib] = scale;
+            float scale = scales[ib];
             float abs = Math.abs(scale);
             if (abs > maxAbsScale) {
                 maxAbsScale = abs;

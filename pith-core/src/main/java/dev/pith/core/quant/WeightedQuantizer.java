@@ -72,79 +72,10 @@ public final class WeightedQuantizer {
         for (int j = 0; j < 32; j++) w[j] = qw[xo + j] * sqrtf(sigma2 + x[xo + j] * x[xo + j]);
         byte[] L = new byte[32], laux = new byte[32];
         float[] min = new float[1];
-        float d = makeQkx3Quants(32, nmax, x, xo, w, 0, L, 0, min, 0, laux, -0.9f, 0.05f, 36);
+        float d = KQuantizer.makeQkx2Quants(32, nmax, x, xo, w, L, 0, min, 0, laux, -0.9f, 0.05f, 36, false);
         putHalf(y, yo, d);
         putHalf(y, yo + 2, -min[0]);
         BlockGrid.nibbles(L, y, yo + (fifthBit ? 8 : 4), fifthBit ? yo + 4 : -1);
-    }
-
-    /**
-     * make_qkx3_quants: like make_qkx2_quants (asymmetric, a min) but with the importance weights
-     * w[wo ..] also in the sums that choose the scale, and a finer, wider search; squared error only
-     * (every caller passes use_mad = false). Returns the scale; the negated min goes to theMin[tm].
-     */
-    static float makeQkx3Quants(int n, int nmax, float[] x, int xo, float[] w, int wo, byte[] L, int lo, float[] theMin, int tm,
-                                byte[] laux, float rmin, float rdelta, int nstep) {
-        float min = x[xo], max = x[xo];
-        float sumW = w[wo];
-        float sumX = sumW * x[xo];
-        for (int i = 1; i < n; i++) {
-            float xi = x[xo + i];
-            if (xi < min) min = xi;
-            if (xi > max) max = xi;
-            float wi = w[wo + i];
-            sumW += wi;
-            sumX += wi * xi;
-        }
-        if (min > 0) min = 0;
-        if (max <= min) {
-            for (int i = 0; i < n; i++) L[lo + i] = 0;
-            theMin[tm] = -min;
-            return 0f;
-        }
-        float iscale = nmax / (max - min);
-        float scale = 1 / iscale;
-        float bestMad = 0;
-        for (int i = 0; i < n; i++) {
-            int l = nearestInt(iscale * (x[xo + i] - min));
-            L[lo + i] = (byte) Math.max(0, Math.min(nmax, l));
-            float diff = scale * L[lo + i] + min - x[xo + i];
-            bestMad += w[wo + i] * (diff * diff);
-        }
-        for (int is = 0; is <= nstep; is++) {
-            iscale = (rmin + rdelta * is + nmax) / (max - min);
-            float sumL = 0, sumL2 = 0, sumXL = 0;
-            for (int i = 0; i < n; i++) {
-                int l = Math.max(0, Math.min(nmax, nearestInt(iscale * (x[xo + i] - min))));
-                laux[i] = (byte) l;
-                float wi = w[wo + i];
-                sumL += wi * l;
-                sumL2 += wi * l * l;
-                sumXL += wi * l * x[xo + i];
-            }
-            float D = sumW * sumL2 - sumL * sumL;
-            if (D > 0) {
-                float thisScale = (sumW * sumXL - sumX * sumL) / D;
-                float thisMin = (sumL2 * sumX - sumL * sumXL) / D;
-                if (thisMin > 0) {
-                    thisMin = 0;
-                    thisScale = sumXL / sumL2;
-                }
-                float mad = 0;
-                for (int i = 0; i < n; i++) {
-                    float diff = thisScale * laux[i] + thisMin - x[xo + i];
-                    mad += w[wo + i] * (diff * diff);
-                }
-                if (mad < bestMad) {
-                    System.arraycopy(laux, 0, L, lo, n);
-                    bestMad = mad;
-                    scale = thisScale;
-                    min = thisMin;
-                }
-            }
-        }
-        theMin[tm] = -min;
-        return scale;
     }
 
     /**
@@ -224,7 +155,7 @@ public final class WeightedQuantizer {
         for (int j = 0; j < 16; j++) {
             for (int l = 0; l < 16; l++) weight[l] = qw[xo + 16 * j + l] * sqrtf(sigma2 + x[xo + 16 * j + l] * x[xo + 16 * j + l]);
             for (int l = 0; l < 16; l++) sw[j] += weight[l];
-            scales[j] = makeQkx3Quants(16, 3, x, xo + 16 * j, weight, 0, L, 16 * j, mins, j, laux, -0.9f, 0.05f, 36);
+            scales[j] = KQuantizer.makeQkx2Quants(16, 3, x, xo + 16 * j, weight, L, 16 * j, mins, j, laux, -0.9f, 0.05f, 36, false);
         }
         int[] ls = new int[16], lm = new int[16];
         float dm = makeQpQuants(16, 15, scales, ls, sw);
@@ -275,7 +206,7 @@ public final class WeightedQuantizer {
             float sumw = 0;
             for (int l = 0; l < 32; l++) sumw += weights[l];
             sw[j] = sumw;
-            scales[j] = makeQkx3Quants(32, nmax, x, xo + 32 * j, weights, 0, L, 32 * j, mins, j, laux, -0.9f, 0.05f, 36);
+            scales[j] = KQuantizer.makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, mins, j, laux, -0.9f, 0.05f, 36, false);
         }
         int[] ls = new int[8], lm = new int[8];
         float dBlock = makeQpQuants(8, 63, scales, ls, sw);

@@ -1,0 +1,105 @@
+package dev.pith.core.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link KQuantizer#makeQxQuants} for the sixteen 16-value sub-blocks of a Q6_K super-block at
+ * once, one sub-block per vector lane. Byte parity with ggml needs every sub-block's floats added
+ * in ggml's order (element 0, 1, 2 ... of that sub-block), which a vector ACROSS a sub-block would
+ * break; lanes that each own a whole sub-block keep that order exactly, and the lanewise multiply,
+ * add and divide are the same IEEE single-precision operations the scalar code does (the Vector
+ * API never fuses a multiply and an add). The super-block is transposed once so that lane j reads
+ * sub-block j's element i from one contiguous vector. ggml's nearest_int (add 1.5·2^23, read the
+ * low bits) is done in floats: (v + 1.5·2^23) − 1.5·2^23 is the same round-half-to-even for the
+ * |v| ≤ 33 this search ever rounds (|x| ≤ |max|), so no integer lanes are needed. The scalar twin is makeQxQuants itself;
+ * QxLanesTest compares the two bit for bit.
+ *
+ * <p>This search is 80 % of `pith quantize --type Q4_0` on a tied-embedding model (the embedding
+ * becomes Q6_K, 128k × 2048 values for llama-3.2-1b), hence a kernel of its own.
+ */
+final class QxLanes {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() >= 16 ? FloatVector.SPECIES_512
+            : FloatVector.SPECIES_PREFERRED.length() >= 8 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
+    private static final int N = 16, NMAX = 32;
+    /** Whether the lanes are used (ggml's results either way); off with -Dpith.quant.scalar=true, for the comparison tests. */
+    static final boolean ENABLED = !Boolean.getBoolean("pith.quant.scalar");
+
+    private QxLanes() {}
+
+    /**
+     * make_qx_quants(16, 32, …, rmse_type 1) of x[xo + 16j .. xo + 16j + 16) for j = 0..15: the
+     * codes L[16j + i] = l + 32 and the returned scales[j]; weights qw[qo + 16j + i] when qw is
+     * not null, else x².
+     */
+    static void search(float[] x, int xo, float[] qw, int qo, byte[] L, float[] scales) {
+        float[] xt = new float[256], wt = new float[256], lt = new float[256], best = new float[256];
+        for (int j = 0; j < N; j++) {
+            for (int i = 0; i < N; i++) {
+                float v = x[xo + N * j + i];
+                xt[N * i + j] = v;
+                wt[N * i + j] = qw != null ? qw[qo + N * j + i] : v * v;
+            }
+        }
+        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, j0, lt, best, scales);
+        for (int j = 0; j < N; j++) for (int i = 0; i < N; i++) L[N * j + i] = (byte) (int) best[N * i + j];
+    }
+
+    /** clamp(nearest_int(v), -32, 31) as a float. */
+    private static FloatVector code(FloatVector v) {
+        return v.add(MAGIC).sub(MAGIC).max(-NMAX).min(NMAX - 1);
+    }
+
+    private static final float MAGIC = 12582912f;
+
+    private static void search(float[] xt, float[] wt, int j0, float[] lt, float[] best, float[] scales) {
+        // signedAbsMax: strictly larger magnitude replaces, so the first of equal magnitudes stays
+        FloatVector max = FloatVector.zero(F), amax = FloatVector.zero(F);
+        for (int i = 0; i < N; i++) {
+            FloatVector v = FloatVector.fromArray(F, xt, N * i + j0);
+            FloatVector av = v.abs();
+            VectorMask<Float> bigger = av.compare(VectorOperators.GT, amax);
+            amax = amax.blend(av, bigger);
+            max = max.blend(v, bigger);
+        }
+        VectorMask<Float> empty = amax.compare(VectorOperators.LT, 1e-15f);
+        FloatVector iscale = FloatVector.broadcast(F, (float) -NMAX).div(max);
+        FloatVector sumlx = FloatVector.zero(F), suml2 = FloatVector.zero(F);
+        for (int i = 0; i < N; i++) {
+            FloatVector xi = FloatVector.fromArray(F, xt, N * i + j0), w = FloatVector.fromArray(F, wt, N * i + j0);
+            FloatVector l = code(iscale.mul(xi));
+            l.add(NMAX).intoArray(best, N * i + j0);
+            sumlx = sumlx.add(w.mul(xi).mul(l));
+            suml2 = suml2.add(w.mul(l).mul(l));
+        }
+        VectorMask<Float> nonzero = suml2.compare(VectorOperators.NE, 0f);
+        FloatVector scale = FloatVector.zero(F).blend(sumlx.div(suml2), nonzero);
+        FloatVector bestErr = scale.mul(sumlx);
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) continue;
+            iscale = FloatVector.broadcast(F, -(NMAX + 0.1f * is)).div(max);
+            sumlx = FloatVector.zero(F);
+            suml2 = FloatVector.zero(F);
+            for (int i = 0; i < N; i++) {
+                FloatVector xi = FloatVector.fromArray(F, xt, N * i + j0), w = FloatVector.fromArray(F, wt, N * i + j0);
+                FloatVector l = code(iscale.mul(xi));
+                l.add(NMAX).intoArray(lt, N * i + j0);
+                sumlx = sumlx.add(w.mul(xi).mul(l));
+                suml2 = suml2.add(w.mul(l).mul(l));
+            }
+            VectorMask<Float> better = suml2.compare(VectorOperators.GT, 0f)
+                    .and(sumlx.mul(sumlx).compare(VectorOperators.GT, bestErr.mul(suml2)));
+            if (!better.anyTrue()) continue;
+            for (int i = 0; i < N; i++) {
+                FloatVector.fromArray(F, best, N * i + j0).blend(FloatVector.fromArray(F, lt, N * i + j0), better).intoArray(best, N * i + j0);
+            }
+            scale = scale.blend(sumlx.div(suml2), better);
+            bestErr = bestErr.blend(scale.mul(sumlx), better);
+        }
+        // a sub-block below ggml's GROUP_MAX_EPS gets scale 0 and codes 0 (makeQxQuants writes L = 0 there)
+        scale.blend(0f, empty).intoArray(scales, j0);
+        for (int i = 0; i < N; i++) FloatVector.fromArray(F, best, N * i + j0).blend(0f, empty).intoArray(best, N * i + j0);
+    }
+}
