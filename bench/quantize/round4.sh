@@ -37,7 +37,8 @@ row() { # label file quantize-json
   echo "$3" | python3 -c "
 import json,sys; o=json.load(sys.stdin)
 print(json.dumps({'type':o['type'],'method':o['method'],'bytes':o['bytes'],'tensor_bytes':o['tensor_bytes'],'bpw':8*o['tensor_bytes']/$params,
- 'wikitext_ppl':$w,'tinystories_ppl':$t,'seconds':round(o['seconds'],1),'tensor_types':o.get('tensor_types',{})}))" | tee -a "$OUT/results.jsonl"
+ 'wikitext_ppl':$w,'tinystories_ppl':$t,'seconds':round(o['seconds'],1),'tensor_types':o.get('tensor_types',{}),
+ **({'awq_clip_error_ratio':o['awq_clip_error_ratio']} if 'awq_clip_error_ratio' in o else {})}))" | tee -a "$OUT/results.jsonl"
 }
 case " $METHODS " in *" f32 "*)
   tb=$("$PITH" info --model "$MODEL" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["tensor_bytes"])')
