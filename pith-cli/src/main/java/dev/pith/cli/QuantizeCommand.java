@@ -1,6 +1,7 @@
 package dev.pith.cli;
 
 import dev.pith.compress.awq.Awq;
+import dev.pith.compress.awq.ClipSearch;
 import dev.pith.compress.awq.ScaleSearch;
 import dev.pith.compress.calib.CalibrationText;
 import dev.pith.compress.calib.LinearInputStats;
@@ -110,6 +111,10 @@ final class QuantizeCommand implements Runnable {
                     "counted as in the input file; needs --calib or --imatrix)."})
     Long targetSize;
 
+    @Option(names = "--awq-clip", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "AWQ: after scaling, clip each block's weights to the range searched on the calibration activations (default on; --no-awq-clip turns it off).")
+    boolean awqClip;
+
     @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "AWQ: values of alpha searched in [0, 1) (default ${DEFAULT-VALUE}).")
     int awqGrid;
 
@@ -177,13 +182,18 @@ final class QuantizeCommand implements Runnable {
     }
 
     /** AWQ: calibration statistics of the original model, then scales searched and folded into {@code f32} in place. */
+    private List<Awq.Clip> awqClips = List.of();
+
     private List<Awq.Group> awq(Model f32, TypePlanner.Plan plan) {
         List<int[]> cs = CalibrationText.chunks(f32, calib, calibCtx, chunks);
         LinearInputStats stats = new LinearInputStats(Awq.observedWeights(f32.config()), true);
         try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
             CalibrationText.run(f32, cs, stats, bar::stepTo);
         }
-        return Awq.apply(f32, plan.types(), stats, new ScaleSearch(awqGrid));
+        List<Awq.Clip> clips = new ArrayList<>();
+        List<Awq.Group> groups = Awq.apply(f32, plan.types(), stats, new ScaleSearch(awqGrid), awqClip ? new ClipSearch(20, 0.5) : null, clips);
+        awqClips = clips;
+        return groups;
     }
 
     /** What the output file holds besides tensor data: the input's metadata, tokenizer and alignment, and slack for padding. */
@@ -283,6 +293,14 @@ final class QuantizeCommand implements Runnable {
             List<Map<String, Object>> groups = new ArrayList<>();
             for (Awq.Group g : awq) groups.add(Map.of("input_of", g.name(), "alpha", g.alpha(), "error", g.error(), "rtn_error", g.rtnError()));
             o.put("awq", groups);
+        }
+        if (!awqClips.isEmpty()) {
+            double e = 0, p = 0;
+            for (Awq.Clip c : awqClips) {
+                e += c.error();
+                p += c.unclippedError();
+            }
+            o.put("awq_clip_error_ratio", p > 0 ? e / p : 1.0);
         }
         o.put("seconds", (System.nanoTime() - t0) / 1e9);
         if (common.json) Json.print(spec.commandLine().getOut(), o);

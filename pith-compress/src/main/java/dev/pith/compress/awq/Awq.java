@@ -28,10 +28,18 @@ import java.util.Set;
  * The output-side groups go first so the input-side search sees attn_v and ffn_up as they will be
  * written. All statistics come from one calibration pass over the original model: folding leaves
  * every activation the same except the scaled ones, whose change the search accounts for.
+ *
+ * <p>With a {@link ClipSearch}, each block's matrices are then clipped (AWQ's second step) against
+ * the Gram matrix of their input as it is after folding (XᵀX with both sides divided by the
+ * scales). attn_q and attn_k are not clipped, as in AWQ: their error reaches the output through the
+ * softmax, which the output error of the matrix alone does not measure.
  */
 public final class Awq {
     /** One group's choice. */
     public record Group(String name, double alpha, double error, double rtnError) {}
+
+    /** One matrix's clipping: its output error after and before. */
+    public record Clip(String name, double error, double unclippedError) {}
 
     private Awq() {}
 
@@ -49,6 +57,12 @@ public final class Awq {
      * quantization plan); the search minimises the error for those types.
      */
     public static List<Group> apply(Model f32, Map<String, DType> targets, LinearInputStats stats, ScaleSearch search) {
+        return apply(f32, targets, stats, search, null, new ArrayList<>());
+    }
+
+    /** As above, then with {@code clip} non-null every block's matrices clipped; {@code clips} hears each one. */
+    public static List<Group> apply(Model f32, Map<String, DType> targets, LinearInputStats stats, ScaleSearch search,
+                                    ClipSearch clip, List<Clip> clips) {
         ModelConfig c = f32.config();
         List<Group> out = new ArrayList<>();
         for (int l = 0; l < c.layers(); l++) {
@@ -56,28 +70,61 @@ public final class Awq {
             Tensor v = t(f32, l, "attn_v"), o = t(f32, l, "attn_output");
             LinearInputStats.Sums so = stats.get(name(l, "attn_output"));
             double[] tied = tieToValueRows(meanAbs(so), c);
-            ScaleSearch.Result r = search.search(List.of(member(o, targets)), tied, LinearInputStats.symmetricGram(so));
+            double[] gramO = LinearInputStats.symmetricGram(so);
+            ScaleSearch.Result r = search.search(List.of(member(o, targets)), tied, gramO);
+            float[] scaleO = r.scales();
             float[] sv = new float[c.kvDim()];
             for (int col = 0; col < c.qDim(); col++) sv[valueRow(col, c)] = r.scales()[col];
             divideRows(v, sv);
             multiplyColumns(o, r.scales());
             out.add(new Group(name(l, "attn_output"), r.alpha(), r.error(), r.rtnError()));
             // attn_norm → attn_q, attn_k, attn_v
-            out.add(foldIntoNorm(f32, l, "attn_norm", List.of("attn_q", "attn_k", "attn_v"), stats.get(name(l, "attn_q")), targets, search));
+            ScaleSearch.Result rq = foldIntoNorm(f32, l, "attn_norm", List.of("attn_q", "attn_k", "attn_v"), stats.get(name(l, "attn_q")), targets, search);
+            out.add(new Group(name(l, "attn_q"), rq.alpha(), rq.error(), rq.rtnError()));
             // ffn_up → ffn_down
             Tensor up = t(f32, l, "ffn_up"), down = t(f32, l, "ffn_down");
             LinearInputStats.Sums sd = stats.get(name(l, "ffn_down"));
-            r = search.search(List.of(member(down, targets)), meanAbs(sd), LinearInputStats.symmetricGram(sd));
+            double[] gramD = LinearInputStats.symmetricGram(sd);
+            r = search.search(List.of(member(down, targets)), meanAbs(sd), gramD);
+            float[] scaleD = r.scales();
             divideRows(up, r.scales());
             multiplyColumns(down, r.scales());
             out.add(new Group(name(l, "ffn_down"), r.alpha(), r.error(), r.rtnError()));
             // ffn_norm → ffn_gate, ffn_up
-            out.add(foldIntoNorm(f32, l, "ffn_norm", List.of("ffn_gate", "ffn_up"), stats.get(name(l, "ffn_gate")), targets, search));
+            ScaleSearch.Result rg = foldIntoNorm(f32, l, "ffn_norm", List.of("ffn_gate", "ffn_up"), stats.get(name(l, "ffn_gate")), targets, search);
+            out.add(new Group(name(l, "ffn_gate"), rg.alpha(), rg.error(), rg.rtnError()));
+            if (clip == null) continue;
+            double[] gramQ = LinearInputStats.symmetricGram(stats.get(name(l, "attn_q")));
+            double[] gramG = LinearInputStats.symmetricGram(stats.get(name(l, "ffn_gate")));
+            clips.add(clip(f32, l, "attn_v", targets, divided(gramQ, rq.scales()), clip));
+            clips.add(clip(f32, l, "attn_output", targets, divided(gramO, scaleO), clip));
+            double[] g = divided(gramG, rg.scales());
+            clips.add(clip(f32, l, "ffn_gate", targets, g, clip));
+            clips.add(clip(f32, l, "ffn_up", targets, g, clip));
+            clips.add(clip(f32, l, "ffn_down", targets, divided(gramD, scaleD), clip));
         }
         return out;
     }
 
-    private static Group foldIntoNorm(Model f32, int l, String norm, List<String> kinds, LinearInputStats.Sums s,
+    private static Clip clip(Model f32, int l, String kind, Map<String, DType> targets, double[] gram, ClipSearch search) {
+        Tensor t = t(f32, l, kind);
+        DType type = targets.getOrDefault(t.name(), DType.F32);
+        if (t.cols() % type.blockSize() != 0) return new Clip(t.name(), 0, 0);
+        float[] w = F32Model.read(t);
+        ClipSearch.Result r = search.clip(w, t.rows(), t.cols(), type, gram);
+        F32Model.write(t, w);
+        return new Clip(t.name(), r.error(), r.unclippedError());
+    }
+
+    /** The Gram matrix of x/s given that of x: G_ij / (s_i s_j). */
+    static double[] divided(double[] gram, float[] s) {
+        int n = s.length;
+        double[] out = new double[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) out[i * n + j] = gram[i * n + j] / ((double) s[i] * s[j]);
+        return out;
+    }
+
+    private static ScaleSearch.Result foldIntoNorm(Model f32, int l, String norm, List<String> kinds, LinearInputStats.Sums s,
                                       Map<String, DType> targets, ScaleSearch search) {
         List<ScaleSearch.Member> group = new ArrayList<>();
         for (String k : kinds) group.add(member(t(f32, l, k), targets));
@@ -85,7 +132,7 @@ public final class Awq {
         Tensor g = t(f32, l, norm);
         divideElements(g, r.scales());
         for (String k : kinds) multiplyColumns(t(f32, l, k), r.scales());
-        return new Group(name(l, kinds.getFirst()), r.alpha(), r.error(), r.rtnError());
+        return r;
     }
 
     /** attn_output's column c reads value row valueRow(c): heads share their key/value group's row. */

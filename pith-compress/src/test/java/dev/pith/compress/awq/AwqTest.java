@@ -99,11 +99,16 @@ class AwqTest {
     }
 
     static double outputError(float[] w, float[] q, float[] x) {
+        return outputError(w, q, x, ROWS, COLS, SAMPLES);
+    }
+
+    /** ‖X(W − Ŵ)ᵀ‖² for rows × cols weights and samples × cols activations. */
+    static double outputError(float[] w, float[] q, float[] x, int rows, int cols, int samples) {
         double sum = 0;
-        for (int s = 0; s < SAMPLES; s++) {
-            for (int r = 0; r < ROWS; r++) {
+        for (int s = 0; s < samples; s++) {
+            for (int r = 0; r < rows; r++) {
                 double d = 0;
-                for (int c = 0; c < COLS; c++) d += (double) x[s * COLS + c] * (w[r * COLS + c] - q[r * COLS + c]);
+                for (int c = 0; c < cols; c++) d += (double) x[s * cols + c] * (w[r * cols + c] - q[r * cols + c]);
                 sum += d * d;
             }
         }

@@ -76,4 +76,19 @@ class GptqTest {
         }
         return sum;
     }
+
+    /** Σ_rows δᵀHδ with δ = W − Ŵ (rows × cols): the layer's output error as GPTQ measures it. */
+    static double quadratic(float[] w, float[] q, double[] h, int rows, int cols) {
+        double s = 0;
+        double[] d = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) d[j] = (double) w[r * cols + j] - q[r * cols + j];
+            for (int i = 0; i < cols; i++) {
+                double gi = 0;
+                for (int j = 0; j < cols; j++) gi += h[i * cols + j] * d[j];
+                s += d[i] * gi;
+            }
+        }
+        return s;
+    }
 }
