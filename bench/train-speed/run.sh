@@ -42,7 +42,7 @@ JAVA=("${LOCK[@]}" "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector ${PI
 # OMP_WAIT_POLICY=PASSIVE: on a machine shared with other busy processes OpenMP's spinning barriers
 # collapse a 2-thread torch step 30× (measured: 55 tokens/s instead of 1,900 on config a); passive
 # waiting is PyTorch at its best there. On an idle machine it makes no difference worth noting.
-TORCH=("${LOCK[@]}" env OMP_WAIT_POLICY=PASSIVE LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 /usr/bin/python3)
+TORCH=("${LOCK[@]}" env OMP_WAIT_POLICY=${TORCH_WAIT_POLICY:-PASSIVE} LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 /usr/bin/python3)
 HERE="$ROOT/bench/train-speed"
 tag() { python3 -c "import json,sys
 for l in sys.stdin:
