@@ -78,33 +78,35 @@ final class BatchSplit {
      * loss and gradients are those of the whole batch's mean (ignored targets included).
      */
     double forwardBackward(int[] in, int[] tg, int b, int t, float scale) {
-        slice(in, tg, b, t);
-        int total = counted(tg, 0, b * t);
-        double[] loss = new double[shares];
-        ShareThreads.get().run(shares, s -> {
-            int bs = start(s + 1, b) - start(s, b);
-            int c = counted(tg, start(s, b) * t, start(s + 1, b) * t);
+        return acrossShares(in, tg, b, t, (s, bs, counted, total) -> {
             LlamaTrainModel m = model(s);
             if (s > 0) m.zeroGrad();
-            float shareScale = total == 0 ? 0f : scale * c / total;
-            loss[s] = m.forwardBackwardOps(inputs[s], targets[s], bs, t, shareScale, LossFunction.CROSS_ENTROPY) * c;
-        });
-        sumGradients();
-        double sum = 0;
-        for (double l : loss) sum += l;
-        return total == 0 ? 0 : sum / total;
+            float shareScale = total == 0 ? 0f : scale * counted / total;
+            return m.forwardBackwardOps(inputs[s], targets[s], bs, t, shareScale, LossFunction.CROSS_ENTROPY);
+        }, true);
     }
 
     /** Mean cross-entropy of b sequences split into the shares (evaluation, no gradients). */
     double loss(int[] in, int[] tg, int b, int t) {
+        return acrossShares(in, tg, b, t, (s, bs, counted, total) -> model(s).lossOps(inputs[s], targets[s], bs, t), false);
+    }
+
+    /** One share's mean loss over its bs sequences, of which {@code counted} targets count out of the batch's {@code total}. */
+    private interface ShareLoss {
+        double run(int share, int bs, int counted, int total);
+    }
+
+    /** Runs every share on its thread and returns the batch mean (each share's mean weighted by its counted targets). */
+    private double acrossShares(int[] in, int[] tg, int b, int t, ShareLoss body, boolean sumGradients) {
         slice(in, tg, b, t);
         int total = counted(tg, 0, b * t);
         double[] loss = new double[shares];
         ShareThreads.get().run(shares, s -> {
             int bs = start(s + 1, b) - start(s, b);
             int c = counted(tg, start(s, b) * t, start(s + 1, b) * t);
-            loss[s] = model(s).lossOps(inputs[s], targets[s], bs, t) * c;
+            loss[s] = body.run(s, bs, c, total) * c;
         });
+        if (sumGradients) sumGradients();
         double sum = 0;
         for (double l : loss) sum += l;
         return total == 0 ? 0 : sum / total;
