@@ -7,7 +7,8 @@
 # (XMX_PROBE) and a GC log; its need is the largest heap occupancy after any collection; the
 # measured runs then get -Xmx = need × 1.25 + 32 MiB (SIZED), so neither is starved and neither
 # is handed headroom it does not use. The probe's own peak RSS is printed too (policy "probe").
-# One run at a time; one JSON line per run.
+# Each round also runs both with no heap flag at all ("default": the launcher's serial collector and
+# the JVM's default maximum heap), which is what a user gets. One run at a time; one JSON line per run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 OUT="${OUT:-/work/models/lora4/mem}"
@@ -24,7 +25,8 @@ run() {
   local m=$1 xmx=$2 round=$3 gclog=${4:-} model extra=()
   rm -rf "$OUT/$m"
   if [ "$m" = lora ]; then model="$OUT/base-f32.gguf"; else model="$OUT/base-q4_0.gguf"; extra=(--qlora); fi
-  PITH_JAVA_OPTS="-Xmx$xmx ${gclog:+-Xlog:gc:file=$gclog}" "$ROOT/pith" finetune --model "$model" "${extra[@]}" "${COMMON[@]}" --out "$OUT/$m" \
+  local heap="-Xmx$xmx"; [ "$xmx" = default ] && heap=""
+  PITH_JAVA_OPTS="$heap ${gclog:+-Xlog:gc:file=$gclog}" "$ROOT/pith" finetune --model "$model" "${extra[@]}" "${COMMON[@]}" --out "$OUT/$m" \
     | python3 -c "import json,sys; o=json.load(sys.stdin); print(json.dumps({'round': '$round', 'name': '$m', 'xmx': '$xmx', 'peak_rss_mib': round(o['peak_rss_bytes']/2**20), 'base_weight_mib': round(o['base_weight_bytes']/2**20,1), 'trainable': o['trainable_parameters'], 'base_parameters': o['base_parameters']}))"
 }
 
@@ -40,4 +42,6 @@ for m in lora qlora; do
 done
 for round in $(seq 1 "$ROUNDS"); do
   for m in lora qlora; do run $m "${SIZED[$m]}" "$round"; done
+  # what a user gets from the launcher with no heap flag (its serial collector, the JVM's default maximum)
+  for m in lora qlora; do run $m default "$round"; done
 done
