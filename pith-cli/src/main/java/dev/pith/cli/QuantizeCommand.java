@@ -140,13 +140,28 @@ final class QuantizeCommand implements Runnable {
             try (Model base = m.equals("awq") ? F32Model.copy(src) : null) {
                 Model in = base != null ? base : src;
                 if (base != null) awq = awq(base, plan);
-                try (ProgressBar bar = Progress.bar("quantize", in.tensors().size());
-                     Model q = ModelQuantizer.apply(in, ftype, plan, encoder, n -> bar.step())) {
-                    ModelWriters.writeGguf(q, out);
-                    checkSize();
-                    report(src, q, ftype, m, plan, awq, t0);
+                ModelQuantizer.Written w;
+                try (ProgressBar bar = Progress.bar("quantize", in.tensors().size())) {
+                    w = write(in, ftype, plan, encoder, n -> bar.step());
                 }
+                checkSize();
+                report(src, w, ftype, m, plan, awq, t0);
             }
+        }
+    }
+
+    /**
+     * A GGUF source streams tensor by tensor into the output (memory: one tensor); other sources
+     * (an HF folder or llama2.c file, whose GGUF metadata is made from the whole model) are quantized
+     * in memory and then written.
+     */
+    private ModelQuantizer.Written write(Model in, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, java.util.function.Consumer<String> progress) {
+        if (in.metadata().containsKey("general.architecture")) return ModelQuantizer.write(in, ftype, plan, encoder, out, progress);
+        try (Model q = ModelQuantizer.apply(in, ftype, plan, encoder, progress)) {
+            ModelWriters.writeGguf(q, out);
+            Map<String, Integer> counts = new TreeMap<>();
+            for (var t : q.tensors().values()) counts.merge(t.type().name(), 1, Integer::sum);
+            return new ModelQuantizer.Written(q.byteSize(), counts);
         }
     }
 
@@ -265,7 +280,7 @@ final class QuantizeCommand implements Runnable {
         return out;
     }
 
-    private void report(Model src, Model q, FileType ftype, String m, TypePlanner.Plan plan, List<Awq.Group> awq, long t0) {
+    private void report(Model src, ModelQuantizer.Written q, FileType ftype, String m, TypePlanner.Plan plan, List<Awq.Group> awq, long t0) {
         long bytes;
         try {
             bytes = Files.size(out);
@@ -273,17 +288,15 @@ final class QuantizeCommand implements Runnable {
             bytes = -1;
         }
         long params = src.parameterCount();
-        Map<String, Integer> counts = new TreeMap<>();
-        for (var t : q.tensors().values()) counts.merge(t.type().name(), 1, Integer::sum);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("in", common.model.toString());
         o.put("out", out.toString());
         o.put("type", ftype.name());
         o.put("method", m);
         o.put("bytes", bytes);
-        o.put("tensor_bytes", q.byteSize());
-        o.put("bits_per_weight", 8.0 * q.byteSize() / params);
-        o.put("tensor_types", counts);
+        o.put("tensor_bytes", q.tensorBytes());
+        o.put("bits_per_weight", 8.0 * q.tensorBytes() / params);
+        o.put("tensor_types", q.typeCounts());
         o.put("warnings", plan.warnings());
         if (targetBpw != null || targetSize != null) {
             o.put("sensitivity", calib != null ? "kl" : "imatrix");
