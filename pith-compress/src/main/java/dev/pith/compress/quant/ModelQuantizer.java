@@ -47,12 +47,14 @@ public final class ModelQuantizer {
     public static Model apply(Model m, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, Consumer<String> progress) {
         Arena arena = Arena.ofShared();
         try {
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Tensor t : m.tensors().values()) {
+            Map<String, Tensor> done = new java.util.HashMap<>();
+            for (Tensor t : encoder.order(new ArrayList<>(m.tensors().values()))) {
                 DType target = plan.types().get(t.name());
-                out.put(t.name(), target == t.type() ? t : encode(m, t, target, encoder, arena));
+                done.put(t.name(), target == t.type() ? t : encode(m, t, target, encoder, arena));
                 progress.accept(t.name());
             }
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (String name : m.tensors().keySet()) out.put(name, done.get(name));
             return new Model(m.config(), out, m.tokenizer(), metadata(m, ftype), m.source(), List.of(arena::close));
         } catch (RuntimeException e) {
             arena.close();
@@ -83,9 +85,10 @@ public final class ModelQuantizer {
         }
         try (GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
              InputPrefetch prefetch = new InputPrefetch()) {
-            for (int i = 0; i < order.size(); i++) {
-                Tensor t = order.get(i);
-                if (i + 1 < order.size()) prefetch.next(order.get(i + 1).data());
+            List<Tensor> work = encoder.order(order);
+            for (int i = 0; i < work.size(); i++) {
+                Tensor t = work.get(i);
+                if (i + 1 < work.size()) prefetch.next(work.get(i + 1).data());
                 DType target = plan.types().get(t.name());
                 if (target == t.type()) {
                     w.write(t.name(), t.data());
