@@ -64,8 +64,8 @@ public final class ModelQuantizer {
 
     /**
      * Applies a plan straight into the GGUF file {@code out}: the header and every offset are known
-     * from the plan, so each tensor is encoded (rows in parallel), written at its offset and freed
-     * before the next; memory holds one tensor's output, not the model's. The file's bytes equal
+     * from the plan, so each tensor is encoded (rows in parallel) and written at its offset while the
+     * next is encoded ({@link WriteBehind}); memory holds two tensors' output, not the model's. The file's bytes equal
      * {@code ModelWriters.writeGguf(apply(...))} (a GGUF source's metadata is kept as it is); it
      * appears only when complete.
      * {@code progress} hears each tensor's name once it is written. The next tensor's input is
@@ -83,22 +83,26 @@ public final class ModelQuantizer {
             counts.merge(s.type().name(), 1, Integer::sum);
             bytes += s.byteSize();
         }
+        long largest = 0;
+        for (GgufWriter.Slot s : slots) if (s.type() != m.tensor(s.name()).type()) largest = Math.max(largest, s.byteSize());
         try (GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
-             InputPrefetch prefetch = new InputPrefetch()) {
+             InputPrefetch prefetch = new InputPrefetch();
+             WriteBehind writes = new WriteBehind(w, largest)) {
             List<Tensor> work = encoder.order(order);
             for (int i = 0; i < work.size(); i++) {
                 Tensor t = work.get(i);
                 if (i + 1 < work.size()) prefetch.next(work.get(i + 1).data());
                 DType target = plan.types().get(t.name());
                 if (target == t.type()) {
-                    w.write(t.name(), t.data());
+                    writes.write(t.name(), t.data());
                 } else {
-                    try (Arena arena = Arena.ofShared()) {
-                        w.write(t.name(), encode(m, t, target, encoder, arena).data());
-                    }
+                    MemorySegment dst = writes.buffer(target.bytesFor(t.cols()) * t.rows());
+                    encode(m, t, target, encoder, dst);
+                    writes.write(t.name(), dst);
                 }
                 progress.accept(t.name());
             }
+            writes.await();
             w.commit();
         }
         return new Written(bytes, counts);
@@ -107,15 +111,20 @@ public final class ModelQuantizer {
     /** What {@link #write} wrote: the tensor data's bytes (padding excluded) and how many tensors of each type. */
     public record Written(long tensorBytes, Map<String, Integer> typeCounts) {}
 
-    /** One tensor converted to {@code target} in memory from {@code arena}: a block quantizer through {@code encoder}, else a plain conversion. */
+    /** One tensor converted to {@code target} in memory from {@code arena}. */
     private static Tensor encode(Model m, Tensor t, DType target, MatrixEncoder encoder, Arena arena) {
+        MemorySegment data = arena.allocate(target.bytesFor(t.cols()) * t.rows(), 64);
+        encode(m, t, target, encoder, data);
+        return new Tensor(t.name(), target, t.shape(), data);
+    }
+
+    /** One tensor converted to {@code target} into {@code dst}: a block quantizer through {@code encoder}, else a plain conversion. */
+    private static void encode(Model m, Tensor t, DType target, MatrixEncoder encoder, MemorySegment dst) {
         if (!Dequantizer.supports(t.type()))
             throw new PithException(m.source() + ": tensor " + t.name() + " has type " + t.type() + ", which Pith cannot read.");
         if (!RowEncoder.supports(target))
             throw new PithException("Pith cannot write tensors of type " + target + " (tensor " + t.name() + ").");
-        MemorySegment data = arena.allocate(target.bytesFor(t.cols()) * t.rows(), 64);
-        (target.isQuantized() ? encoder : PLAIN).encode(t, target, data);
-        return new Tensor(t.name(), target, t.shape(), data);
+        (target.isQuantized() ? encoder : PLAIN).encode(t, target, dst);
     }
 
     private static final RtnEncoder PLAIN = new RtnEncoder();
