@@ -3,7 +3,6 @@ package dev.pith.core.quant;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -66,11 +65,10 @@ final class LegacyLanes {
         }
         float max = 0f; // the scalar search keeps 0 (not a -0) when every magnitude is 0
         if (amax > 0f) {
-            for (int j = 0; j < 32; j += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + j);
-                VectorMask<Float> hit = v.abs().compare(VectorOperators.EQ, amax);
-                if (hit.anyTrue()) {
-                    max = v.lane(hit.firstTrue());
+            // the first value of that magnitude (a plain scan: a lane picked by a variable index is slow)
+            for (int j = 0; ; j++) {
+                if (Math.abs(x[xo + j]) == amax) {
+                    max = x[xo + j];
                     break;
                 }
             }
