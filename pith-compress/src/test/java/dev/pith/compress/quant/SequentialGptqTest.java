@@ -46,31 +46,30 @@ class SequentialGptqTest {
 
     @Test
     void withTheOriginalActivationsEveryTensorMatchesTheWholeModelPass() {
-        try (Model m = Models.load(src)) {
-            TypePlanner.Plan plan = ModelQuantizer.plan(m, FileType.Q4_0, List.of(), false);
-            HessianCollector hc = new HessianCollector();
-            CalibrationText.run(m, chunks, hc, i -> { });
-            try (Model whole = ModelQuantizer.apply(m, FileType.Q4_0, plan, new GptqEncoder(hc.takeHessians(), Gptq.DEFAULT), n -> { });
-                 Model blocks = ModelQuantizer.apply(m, FileType.Q4_0, plan, sequential(m, plan, false), n -> { })) {
-                for (Tensor t : whole.tensors().values()) {
-                    assertThat(bytes(blocks.tensor(t.name()))).as(t.name()).isEqualTo(bytes(t));
-                }
-            }
-        }
+        compare(false, (whole, blocks) -> {
+            for (Tensor t : whole.tensors().values()) assertThat(bytes(blocks.tensor(t.name()))).as(t.name()).isEqualTo(bytes(t));
+        });
     }
 
     @Test
     void withTheQuantizedBlocksOutputsOnlyBlockZeroMatches() {
+        compare(true, (whole, blocks) -> {
+            for (String name : List.of("blk.0.attn_q.weight", "blk.0.ffn_down.weight"))
+                assertThat(bytes(blocks.tensor(name))).as(name).isEqualTo(bytes(whole.tensor(name)));
+            for (String name : List.of("blk.3.attn_q.weight", "blk.7.ffn_down.weight"))
+                assertThat(bytes(blocks.tensor(name))).as(name).isNotEqualTo(bytes(whole.tensor(name)));
+        });
+    }
+
+    /** Quantizes the model to Q4_0 with whole-model GPTQ and with block-by-block GPTQ, and checks the two. */
+    private static void compare(boolean propagate, java.util.function.BiConsumer<Model, Model> check) {
         try (Model m = Models.load(src)) {
             TypePlanner.Plan plan = ModelQuantizer.plan(m, FileType.Q4_0, List.of(), false);
             HessianCollector hc = new HessianCollector();
             CalibrationText.run(m, chunks, hc, i -> { });
             try (Model whole = ModelQuantizer.apply(m, FileType.Q4_0, plan, new GptqEncoder(hc.takeHessians(), Gptq.DEFAULT), n -> { });
-                 Model blocks = ModelQuantizer.apply(m, FileType.Q4_0, plan, sequential(m, plan, true), n -> { })) {
-                for (String name : List.of("blk.0.attn_q.weight", "blk.0.ffn_down.weight"))
-                    assertThat(bytes(blocks.tensor(name))).as(name).isEqualTo(bytes(whole.tensor(name)));
-                for (String name : List.of("blk.3.attn_q.weight", "blk.7.ffn_down.weight"))
-                    assertThat(bytes(blocks.tensor(name))).as(name).isNotEqualTo(bytes(whole.tensor(name)));
+                 Model blocks = ModelQuantizer.apply(m, FileType.Q4_0, plan, sequential(m, plan, propagate), n -> { })) {
+                check.accept(whole, blocks);
             }
         }
     }

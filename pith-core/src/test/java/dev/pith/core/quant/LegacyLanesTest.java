@@ -12,25 +12,27 @@ class LegacyLanesTest {
 
     @Test
     void q8_0MatchesTheScalarEncoder() {
-        SplittableRandom rng = new SplittableRandom(21);
-        for (int trial = 0; trial < TRIALS; trial++) {
-            float[] x = block(rng, trial);
-            byte[] lanes = new byte[34 + 5], scalar = new byte[34 + 5];
-            LegacyLanes.q8_0(x, 3, lanes, 5);
-            Quantizer.q8_0(x, 3, scalar, 5);
-            assertThat(lanes).as("trial %d", trial).isEqualTo(scalar);
-        }
+        compare(21, 34, LegacyLanes::q8_0, Quantizer::q8_0);
     }
 
     @Test
     void q4_0MatchesTheScalarEncoder() {
-        SplittableRandom rng = new SplittableRandom(22);
+        compare(22, 18, LegacyLanes::q4_0, Quantizer::q4_0);
+    }
+
+    /** One block encoder: x[xo .. xo+32) into y[yo ..]. */
+    private interface BlockEncoder {
+        void encode(float[] x, int xo, byte[] y, int yo);
+    }
+
+    private static void compare(long seed, int blockBytes, BlockEncoder lanes, BlockEncoder scalar) {
+        SplittableRandom rng = new SplittableRandom(seed);
         for (int trial = 0; trial < TRIALS; trial++) {
             float[] x = block(rng, trial);
-            byte[] lanes = new byte[18 + 5], scalar = new byte[18 + 5];
-            LegacyLanes.q4_0(x, 3, lanes, 5);
-            Quantizer.q4_0(x, 3, scalar, 5);
-            assertThat(lanes).as("trial %d", trial).isEqualTo(scalar);
+            byte[] a = new byte[blockBytes + 5], b = new byte[blockBytes + 5];
+            lanes.encode(x, 3, a, 5);
+            scalar.encode(x, 3, b, 5);
+            assertThat(a).as("trial %d", trial).isEqualTo(b);
         }
     }
 
