@@ -5,7 +5,9 @@
 # Every measurement starts from a cold page cache when it can be dropped (root:
 # echo 3 > /proc/sys/vm/drop_caches; said in each line), so `pith quantize` reads its input from
 # disk exactly as `cat` does. Each round times the read and each type alternately; medians over the
-# rounds. Run it under the shared lock: flock /tmp/pith-bench.lock bench/quantize/speed.sh …
+# rounds. Each quantize line also has its CPU seconds (user, sys: what a machine shared with other
+# jobs cannot steal; their sum over the cores is the quiet-machine floor).
+# Run it under the shared lock: flock /tmp/pith-bench.lock bench/quantize/speed.sh …
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IN="$1"; OUT="$2"; ROUNDS="${3:-3}"; TYPES="${4:-Q4_0 Q8_0 Q4_K_M}"; mkdir -p "$OUT"
@@ -16,8 +18,9 @@ for round in $(seq 1 "$ROUNDS"); do
   state=$(drop); t0=$(now); cat "$IN" > /dev/null; t1=$(now)
   echo "{\"round\":$round,\"what\":\"read\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
   for q in $TYPES; do
-    state=$(drop); t0=$(now); "$PITH" quantize --model "$IN" --type "$q" --out "$OUT/q.gguf" --json >/dev/null 2>&1; t1=$(now)
-    echo "{\"round\":$round,\"what\":\"$q\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+    state=$(drop); t0=$(now); /usr/bin/time -f "%U %S" -o "$OUT/cpu.txt" "$PITH" quantize --model "$IN" --type "$q" --out "$OUT/q.gguf" --json >/dev/null 2>&1; t1=$(now)
+    read -r user sys < "$OUT/cpu.txt"
+    echo "{\"round\":$round,\"what\":\"$q\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"cpu_user\":$user,\"cpu_sys\":$sys,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
   done
 done | tee "$OUT/speed.jsonl"
 python3 - "$OUT/speed.jsonl" $TYPES <<'PY'
@@ -25,6 +28,7 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 types = sys.argv[2:]
 med = {w: statistics.median(r["seconds"] for r in rows if r["what"] == w) for w in ["read"] + types}
-print(json.dumps({"median_seconds": med, "quantize_over_read": {q: round(med[q] / med["read"], 3) for q in types}}))
+cpu = {q: statistics.median(r["cpu_user"] + r["cpu_sys"] for r in rows if r["what"] == q) for q in types}
+print(json.dumps({"median_seconds": med, "median_cpu_seconds": cpu, "quantize_over_read": {q: round(med[q] / med["read"], 3) for q in types}}))
 PY
-rm -f "$OUT/q.gguf"
+rm -f "$OUT/q.gguf" "$OUT/cpu.txt"

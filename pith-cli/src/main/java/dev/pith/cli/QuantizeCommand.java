@@ -8,6 +8,7 @@ import dev.pith.compress.calib.LinearInputStats;
 import dev.pith.compress.prune.F32Model;
 import dev.pith.compress.gptq.Gptq;
 import dev.pith.compress.gptq.HessianCollector;
+import dev.pith.compress.gptq.SequentialGptq;
 import dev.pith.compress.imatrix.Imatrix;
 import dev.pith.compress.imatrix.ImatrixFile;
 import dev.pith.compress.quant.ActivationSensitivity;
@@ -21,6 +22,7 @@ import dev.pith.compress.quant.MatrixEncoder;
 import dev.pith.compress.quant.ModelQuantizer;
 import dev.pith.compress.quant.RtnEncoder;
 import dev.pith.compress.quant.SensitivityFile;
+import dev.pith.compress.quant.SequentialGptqEncoder;
 import dev.pith.compress.quant.TypePlanner;
 import dev.pith.core.DType;
 import dev.pith.core.PithException;
@@ -86,6 +88,9 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--act-order", description = "GPTQ: quantize columns in order of decreasing Hessian diagonal.")
     boolean actOrder;
 
+    @Option(names = "--gptq-all-at-once", description = "GPTQ: collect every Hessian in one pass of the original model (memory grows with the model) instead of block by block on the quantized blocks' outputs.")
+    boolean gptqAllAtOnce;
+
     @Option(names = "--damp", defaultValue = "0.01", paramLabel = "F", description = "GPTQ: dampening, a fraction of the mean Hessian diagonal (default ${DEFAULT-VALUE}).")
     double damp;
 
@@ -128,25 +133,43 @@ final class QuantizeCommand implements Runnable {
         if (m.equals("awq") && calib == null) throw new PithException("--method awq needs calibration text: --calib FILE.");
         PrintWriter err = spec.commandLine().getErr();
         try (Model src = common.load()) {
-            MatrixEncoder encoder = m.equals("awq") ? new RtnEncoder() : encoder(m, src);
+            // GPTQ and AWQ learn while the file is written (GPTQ block by block, from the final plan); a budget measures with RTN
+            MatrixEncoder encoder = m.equals("awq") || m.equals("gptq") ? new RtnEncoder() : encoder(m, src);
+            if (m.equals("gptq") && calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
             TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
             if (targetBpw != null || targetSize != null) {
                 if (calib != null) budget(src, LossSensitivity.unmeasured(src), plan); // refuse an unreachable budget before measuring
                 plan = budget(src, sensitivities(src, encoder), plan);
             }
+            if (m.equals("gptq")) encoder = gptq(src, plan);
             for (String w : plan.warnings()) err.println("warning: " + w);
             err.flush();
             List<Awq.Group> awq = List.of();
             try (Model base = m.equals("awq") ? F32Model.copy(src) : null) {
                 Model in = base != null ? base : src;
                 if (base != null) awq = awq(base, plan);
-                try (ProgressBar bar = Progress.bar("quantize", in.tensors().size());
-                     Model q = ModelQuantizer.apply(in, ftype, plan, encoder, n -> bar.step())) {
-                    ModelWriters.writeGguf(q, out);
-                    checkSize();
-                    report(src, q, ftype, m, plan, awq, t0);
+                ModelQuantizer.Written w;
+                try (ProgressBar bar = Progress.bar("quantize", in.tensors().size())) {
+                    w = write(in, ftype, plan, encoder, n -> bar.step());
                 }
+                checkSize();
+                report(src, w, ftype, m, plan, awq, t0);
             }
+        }
+    }
+
+    /**
+     * A GGUF source streams tensor by tensor into the output (memory: one tensor); other sources
+     * (an HF folder or llama2.c file, whose GGUF metadata is made from the whole model) are quantized
+     * in memory and then written.
+     */
+    private ModelQuantizer.Written write(Model in, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, java.util.function.Consumer<String> progress) {
+        if (in.metadata().containsKey("general.architecture")) return ModelQuantizer.write(in, ftype, plan, encoder, out, progress);
+        try (Model q = ModelQuantizer.apply(in, ftype, plan, encoder, progress)) {
+            ModelWriters.writeGguf(q, out);
+            Map<String, Integer> counts = new TreeMap<>();
+            for (var t : q.tensors().values()) counts.merge(t.type().name(), 1, Integer::sum);
+            return new ModelQuantizer.Written(q.byteSize(), counts);
         }
     }
 
@@ -230,17 +253,26 @@ final class QuantizeCommand implements Runnable {
                 im.checkFits(src, imatrix);
                 yield new ImatrixEncoder(im.means(), imatrix);
             }
-            case "gptq" -> {
-                if (calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
-                List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, chunks);
-                HessianCollector hc = new HessianCollector();
-                try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
-                    CalibrationText.run(src, cs, hc, bar::stepTo);
-                }
-                yield new GptqEncoder(hc.hessians(), new Gptq(damp, actOrder));
-            }
             default -> throw new PithException("Unknown quantization method '" + m + "'; choose rtn, imatrix, gptq or awq.");
         };
+    }
+
+    /**
+     * GPTQ's encoder: calibration block by block (memory: one block's Hessians), each block's inputs
+     * coming from the blocks before it already quantized, as in the GPTQ paper; --gptq-all-at-once
+     * collects every Hessian in one pass of the original model instead (the earlier behaviour, whose
+     * memory grows with the model: 11 GB of Hessians for llama-3.2-1b).
+     */
+    private MatrixEncoder gptq(Model src, TypePlanner.Plan plan) {
+        List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, chunks);
+        Gptq g = new Gptq(damp, actOrder);
+        if (!gptqAllAtOnce)
+            return new SequentialGptqEncoder(new SequentialGptq(src, cs, plan.types(), g, true, b -> { }));
+        HessianCollector hc = new HessianCollector();
+        try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
+            CalibrationText.run(src, cs, hc, bar::stepTo);
+        }
+        return new GptqEncoder(hc.takeHessians(), g);
     }
 
     static List<TypePlanner.Override> parseOverrides(List<String> specs) {
@@ -265,7 +297,7 @@ final class QuantizeCommand implements Runnable {
         return out;
     }
 
-    private void report(Model src, Model q, FileType ftype, String m, TypePlanner.Plan plan, List<Awq.Group> awq, long t0) {
+    private void report(Model src, ModelQuantizer.Written q, FileType ftype, String m, TypePlanner.Plan plan, List<Awq.Group> awq, long t0) {
         long bytes;
         try {
             bytes = Files.size(out);
@@ -273,17 +305,15 @@ final class QuantizeCommand implements Runnable {
             bytes = -1;
         }
         long params = src.parameterCount();
-        Map<String, Integer> counts = new TreeMap<>();
-        for (var t : q.tensors().values()) counts.merge(t.type().name(), 1, Integer::sum);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("in", common.model.toString());
         o.put("out", out.toString());
         o.put("type", ftype.name());
         o.put("method", m);
         o.put("bytes", bytes);
-        o.put("tensor_bytes", q.byteSize());
-        o.put("bits_per_weight", 8.0 * q.byteSize() / params);
-        o.put("tensor_types", counts);
+        o.put("tensor_bytes", q.tensorBytes());
+        o.put("bits_per_weight", 8.0 * q.tensorBytes() / params);
+        o.put("tensor_types", q.typeCounts());
         o.put("warnings", plan.warnings());
         if (targetBpw != null || targetSize != null) {
             o.put("sensitivity", calib != null ? "kl" : "imatrix");

@@ -12,4 +12,9 @@ import java.lang.foreign.MemorySegment;
 @FunctionalInterface
 public interface MatrixEncoder {
     void encode(Tensor src, DType target, MemorySegment dst);
+
+    /** The order in which a model's tensors are best encoded (the file keeps its own order): as given, unless the encoder learns block by block. */
+    default java.util.List<Tensor> order(java.util.List<Tensor> tensors) {
+        return tensors;
+    }
 }

@@ -33,7 +33,7 @@ public final class Dequantizer {
         int nb = count / type.blockSize();
         long o = srcByteOffset;
         switch (type) {
-            case F32 -> { for (int i = 0; i < count; i++) dst[dstOffset + i] = Bytes.f32(src, o + 4L * i); }
+            case F32 -> MemorySegment.copy(src, Bytes.FLOAT_LE, o, dst, dstOffset, count); // one bulk copy, not a read per value
             case F16 -> { for (int i = 0; i < count; i++) dst[dstOffset + i] = Bytes.f16(src, o + 2L * i); }
             case BF16 -> { for (int i = 0; i < count; i++) dst[dstOffset + i] = Bytes.bf16(src, o + 2L * i); }
             case Q8_0 -> { for (int b = 0; b < nb; b++) LegacyBlocks.q8_0(src, o + 34L * b, dst, dstOffset + 32 * b); }

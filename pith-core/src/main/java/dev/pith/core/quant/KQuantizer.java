@@ -346,16 +346,24 @@ final class KQuantizer {
     }
 
     /** Q4_K (nmax 15, rmin -1) and Q5_K (nmax 31, rmin -0.5) share everything but the packing of the quants. */
-    private static byte[] scalesAndQuantsK4(float[] x, int xo, byte[] y, int yo, int nmax, float rmin, int nstep) {
+    private static byte[] scalesAndQuantsK4(float[] x, int xo, byte[] y, int yo, int nmax, float rmin, int nstep, boolean lanes) {
         byte[] L = new byte[256], laux = new byte[32];
-        float[] weights = new float[32], mins = new float[8], scales = new float[8];
-        float maxScale = 0, maxMin = 0;
+        float[] weights = new float[256], mins = new float[8], scales = new float[8];
         for (int j = 0; j < 8; j++) {
             float sumX2 = 0;
             for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
             float avX = (float) Math.sqrt(sumX2 / 32);
-            for (int l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[xo + 32 * j + l]);
-            scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, mins, j, laux, rmin, 0.1f, nstep, false);
+            for (int l = 0; l < 32; l++) weights[32 * j + l] = avX + Math.abs(x[xo + 32 * j + l]);
+        }
+        if (!lanes || !Qkx2Lanes.fits(x, xo) || !Qkx2Lanes.search(x, xo, weights, nmax, rmin, nstep, L, scales, mins)) {
+            float[] w = new float[32];
+            for (int j = 0; j < 8; j++) {
+                System.arraycopy(weights, 32 * j, w, 0, 32);
+                scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, w, L, 32 * j, mins, j, laux, rmin, 0.1f, nstep, false);
+            }
+        }
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 8; j++) {
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
@@ -404,7 +412,12 @@ final class KQuantizer {
     }
 
     static void q4_K(float[] x, int xo, byte[] y, int yo) {
-        packQuantsQ4K(scalesAndQuantsK4(x, xo, y, yo, 15, -1f, 20), y, yo);
+        q4_K(x, xo, y, yo, Qkx2Lanes.ENABLED);
+    }
+
+    /** {@code lanes}: the eight sub-blocks' searches run side by side ({@link Qkx2Lanes}, the same bytes). */
+    static void q4_K(float[] x, int xo, byte[] y, int yo, boolean lanes) {
+        packQuantsQ4K(scalesAndQuantsK4(x, xo, y, yo, 15, -1f, 20, lanes), y, yo);
     }
 
     static void packQuantsQ4K(byte[] L, byte[] y, int yo) {
@@ -415,7 +428,11 @@ final class KQuantizer {
     }
 
     static void q5_K(float[] x, int xo, byte[] y, int yo) {
-        packQuantsQ5K(scalesAndQuantsK4(x, xo, y, yo, 31, -0.5f, 15), y, yo);
+        q5_K(x, xo, y, yo, Qkx2Lanes.ENABLED);
+    }
+
+    static void q5_K(float[] x, int xo, byte[] y, int yo, boolean lanes) {
+        packQuantsQ5K(scalesAndQuantsK4(x, xo, y, yo, 31, -0.5f, 15, lanes), y, yo);
     }
 
     static void packQuantsQ5K(byte[] L, byte[] y, int yo) {

@@ -24,25 +24,34 @@ public final class Quantizer {
 
     /** Quantizes {@code src[0..count)} (a whole number of blocks) to ggml block bytes. */
     public static byte[] quantize(DType type, float[] src, int count) {
+        byte[] out = new byte[Math.toIntExact(type.bytesFor(count))];
+        quantize(type, src, 0, count, out);
+        return out;
+    }
+
+    /**
+     * Quantizes {@code src[xo .. xo+count)} (a whole number of blocks) into {@code out} from byte 0;
+     * Q8_0 and Q4_0 through their vector twins ({@link LegacyLanes}) unless -Dpith.quant.scalar=true.
+     */
+    public static void quantize(DType type, float[] src, int xo, int count, byte[] out) {
         if (count % type.blockSize() != 0) {
             throw new IllegalArgumentException(count + " values is not a whole number of " + type + " blocks of " + type.blockSize());
         }
-        byte[] out = new byte[Math.toIntExact(type.bytesFor(count))];
         int nb = count / type.blockSize();
+        boolean lanes = LegacyLanes.ENABLED;
         switch (type) {
-            case Q8_0 -> { for (int b = 0; b < nb; b++) q8_0(src, 32 * b, out, 34 * b); }
-            case Q4_0 -> { for (int b = 0; b < nb; b++) q4_0(src, 32 * b, out, 18 * b); }
-            case Q4_1 -> { for (int b = 0; b < nb; b++) q4_1(src, 32 * b, out, 20 * b); }
-            case Q5_0 -> { for (int b = 0; b < nb; b++) q5_0(src, 32 * b, out, 22 * b); }
-            case Q5_1 -> { for (int b = 0; b < nb; b++) q5_1(src, 32 * b, out, 24 * b); }
-            case Q2_K -> { for (int b = 0; b < nb; b++) KQuantizer.q2_K(src, 256 * b, out, 84 * b); }
-            case Q3_K -> { for (int b = 0; b < nb; b++) KQuantizer.q3_K(src, 256 * b, out, 110 * b); }
-            case Q4_K -> { for (int b = 0; b < nb; b++) KQuantizer.q4_K(src, 256 * b, out, 144 * b); }
-            case Q5_K -> { for (int b = 0; b < nb; b++) KQuantizer.q5_K(src, 256 * b, out, 176 * b); }
-            case Q6_K -> { for (int b = 0; b < nb; b++) KQuantizer.q6_K(src, 256 * b, out, 210 * b); }
+            case Q8_0 -> { for (int b = 0; b < nb; b++) if (lanes) LegacyLanes.q8_0(src, xo + 32 * b, out, 34 * b); else q8_0(src, xo + 32 * b, out, 34 * b); }
+            case Q4_0 -> { for (int b = 0; b < nb; b++) if (lanes) LegacyLanes.q4_0(src, xo + 32 * b, out, 18 * b); else q4_0(src, xo + 32 * b, out, 18 * b); }
+            case Q4_1 -> { for (int b = 0; b < nb; b++) q4_1(src, xo + 32 * b, out, 20 * b); }
+            case Q5_0 -> { for (int b = 0; b < nb; b++) q5_0(src, xo + 32 * b, out, 22 * b); }
+            case Q5_1 -> { for (int b = 0; b < nb; b++) q5_1(src, xo + 32 * b, out, 24 * b); }
+            case Q2_K -> { for (int b = 0; b < nb; b++) KQuantizer.q2_K(src, xo + 256 * b, out, 84 * b); }
+            case Q3_K -> { for (int b = 0; b < nb; b++) KQuantizer.q3_K(src, xo + 256 * b, out, 110 * b); }
+            case Q4_K -> { for (int b = 0; b < nb; b++) KQuantizer.q4_K(src, xo + 256 * b, out, 144 * b); }
+            case Q5_K -> { for (int b = 0; b < nb; b++) KQuantizer.q5_K(src, xo + 256 * b, out, 176 * b); }
+            case Q6_K -> { for (int b = 0; b < nb; b++) KQuantizer.q6_K(src, xo + 256 * b, out, 210 * b); }
             default -> throw new IllegalArgumentException("Pith cannot quantize to " + type + " yet");
         }
-        return out;
     }
 
     /** quantize_row_q8_0_ref: d = amax/127, q = roundf(x * (1/d)) (half away from zero). */
@@ -152,7 +161,7 @@ public final class Quantizer {
         return (float) Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
     }
 
-    private static void putHalf(byte[] y, int off, float v) {
+    static void putHalf(byte[] y, int off, float v) {
         short h = Float.floatToFloat16(v);
         y[off] = (byte) h;
         y[off + 1] = (byte) (h >>> 8);

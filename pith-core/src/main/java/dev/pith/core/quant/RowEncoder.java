@@ -14,6 +14,9 @@ public final class RowEncoder {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
+    /** Each thread's staging buffer for one row's blocks (rows are encoded millions of times per model). */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+
     private RowEncoder() {}
 
     /** Whether {@link #encode} can write this type. */
@@ -38,9 +41,11 @@ public final class RowEncoder {
             case BF16 -> { for (int i = 0; i < count; i++) dst.set(I16_LE, dstOff + 2L * i, Bf16.fromFloat(x[xo + i])); }
             default -> {
                 if (!Quantizer.supports(type)) throw new IllegalArgumentException("Pith cannot write tensors of type " + type + " yet");
-                float[] src = xo == 0 ? x : java.util.Arrays.copyOfRange(x, xo, xo + count);
-                byte[] bytes = Quantizer.quantize(type, src, count);
-                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, dst, dstOff, bytes.length);
+                int n = Math.toIntExact(type.bytesFor(count));
+                byte[] bytes = SCRATCH.get();
+                if (bytes.length < n) SCRATCH.set(bytes = new byte[n]);
+                Quantizer.quantize(type, x, xo, count, bytes);
+                MemorySegment.copy(bytes, 0, dst, ValueLayout.JAVA_BYTE, dstOff, n);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.pith.model.gguf;
 
 import dev.pith.core.AtomicFile;
+import dev.pith.core.DType;
 import dev.pith.core.Tensor;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,35 +51,17 @@ public final class GgufWriter {
         AtomicFile.write(path, this::writeTo);
     }
 
-    private long alignment() {
+    private static long alignment(Map<String, GgufValue> metadata) {
         GgufValue a = metadata.get("general.alignment");
         return a == null ? GgufFile.DEFAULT_ALIGNMENT : a.asLong();
     }
 
     public void writeTo(OutputStream raw) throws IOException {
+        List<Slot> slots = new ArrayList<>();
+        for (Tensor t : tensors.values()) slots.add(new Slot(t.name(), t.type(), t.shape()));
         LeOut out = new LeOut(raw);
-        long alignment = alignment();
-        out.i32(0x46554747);
-        out.i32(3);
-        out.i64(tensors.size());
-        out.i64(metadata.size());
-        for (var e : metadata.entrySet()) {
-            out.str(e.getKey());
-            GgufValue v = e.getValue();
-            out.i32(v.type().id());
-            writeValue(out, v);
-        }
-        long offset = 0;
-        for (Tensor t : tensors.values()) {
-            out.str(t.name());
-            long[] shape = t.shape();
-            out.i32(shape.length);
-            for (long d : shape) out.i64(d);
-            out.i32(t.type().ggmlId());
-            out.i64(offset);
-            offset = GgufReader.align(offset + t.byteSize(), alignment);
-        }
-        out.pad(alignment);
+        long alignment = alignment(metadata);
+        writeHeader(out, metadata, slots, alignment);
         long start = out.written;
         byte[] chunk = new byte[1 << 20]; // one staging buffer for all tensors: a model has hundreds
         for (Tensor t : tensors.values()) {
@@ -91,6 +75,65 @@ public final class GgufWriter {
             out.zeros(GgufReader.align(rel, alignment) - rel);
         }
         out.flush();
+    }
+
+    /** One tensor as the header describes it: enough to place its data before the data exists. */
+    public record Slot(String name, DType type, long[] shape) {
+        /** The bytes of its data: whole rows of {@code type}. */
+        public long byteSize() {
+            long cols = shape.length == 0 ? 1 : shape[0];
+            return cols == 0 ? 0 : type.bytesFor(cols) * (Tensor.elementCount(shape) / cols);
+        }
+    }
+
+    /** A file's header (padded to the alignment) and where each tensor's data starts, relative to the data section. */
+    public record Header(byte[] bytes, long[] offsets, long dataBytes) {}
+
+    /**
+     * The header of a file holding {@code slots} in order, computed before any tensor data exists
+     * (a quantizer that streams tensors to their offsets writes it first); {@code dataBytes} is the
+     * data section's length, padding after the last tensor included.
+     */
+    public static Header header(Map<String, GgufValue> metadata, List<Slot> slots) {
+        long alignment = alignment(metadata);
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try {
+            LeOut out = new LeOut(buf);
+            long[] offsets = writeHeader(out, metadata, slots, alignment);
+            out.flush();
+            long end = slots.isEmpty() ? 0 : GgufReader.align(offsets[slots.size() - 1] + slots.getLast().byteSize(), alignment);
+            return new Header(buf.toByteArray(), offsets, end);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array does not fail
+        }
+    }
+
+    private static long[] writeHeader(LeOut out, Map<String, GgufValue> metadata, List<Slot> slots, long alignment) throws IOException {
+        out.i32(0x46554747);
+        out.i32(3);
+        out.i64(slots.size());
+        out.i64(metadata.size());
+        for (var e : metadata.entrySet()) {
+            out.str(e.getKey());
+            GgufValue v = e.getValue();
+            out.i32(v.type().id());
+            writeValue(out, v);
+        }
+        long offset = 0;
+        long[] offsets = new long[slots.size()];
+        for (int i = 0; i < slots.size(); i++) {
+            Slot t = slots.get(i);
+            out.str(t.name());
+            long[] shape = t.shape();
+            out.i32(shape.length);
+            for (long d : shape) out.i64(d);
+            out.i32(t.type().ggmlId());
+            out.i64(offset);
+            offsets[i] = offset;
+            offset = GgufReader.align(offset + t.byteSize(), alignment);
+        }
+        out.pad(alignment);
+        return offsets;
     }
 
     private static void writeValue(LeOut out, GgufValue v) throws IOException {

@@ -1,0 +1,68 @@
+package dev.pith.compress.quant;
+
+import dev.pith.core.DType;
+import dev.pith.core.Tensor;
+import dev.pith.model.Model;
+import dev.pith.model.ModelWriters;
+import dev.pith.model.Models;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@link ModelQuantizer#write} (tensor by tensor to their offsets in the file) gives the same bytes
+ * as quantizing the whole model in memory and writing it ({@link ModelQuantizer#apply} +
+ * {@link ModelWriters#writeGguf}), and leaves no file when an encoder fails half way.
+ */
+class StreamingQuantizeTest {
+    @TempDir Path dir;
+
+    @Test
+    void streamedFileEqualsTheInMemoryOne() throws Exception {
+        Path src = dir.resolve("synthetic.gguf");
+        SyntheticLlama.write(src, 5);
+        for (FileType ft : List.of(FileType.Q4_0, FileType.Q8_0, FileType.Q4_K_M)) {
+            Path streamed = dir.resolve("streamed-" + ft + ".gguf"), inMemory = dir.resolve("memory-" + ft + ".gguf");
+            try (Model m = Models.load(src)) {
+                TypePlanner.Plan plan = ModelQuantizer.plan(m, ft, List.of(), false);
+                ModelQuantizer.Written w = ModelQuantizer.write(m, ft, plan, new RtnEncoder(), streamed, n -> { });
+                try (Model q = ModelQuantizer.apply(m, ft, plan, new RtnEncoder(), n -> { })) {
+                    ModelWriters.writeGguf(q, inMemory);
+                    assertThat(w.tensorBytes()).isEqualTo(q.byteSize());
+                }
+            }
+            assertThat(Files.readAllBytes(streamed)).as(ft.name()).isEqualTo(Files.readAllBytes(inMemory));
+        }
+    }
+
+    @Test
+    void aFailingEncoderLeavesNoFile() throws Exception {
+        Path src = dir.resolve("synthetic.gguf");
+        SyntheticLlama.write(src, 6);
+        Path out = dir.resolve("out.gguf");
+        MatrixEncoder failing = new MatrixEncoder() {
+            int calls;
+
+            @Override
+            public void encode(Tensor t, DType target, MemorySegment dst) {
+                if (++calls == 5) throw new IllegalStateException("encoder failed on " + t.name());
+                new RtnEncoder().encode(t, target, dst);
+            }
+        };
+        try (Model m = Models.load(src)) {
+            TypePlanner.Plan plan = ModelQuantizer.plan(m, FileType.Q4_0, List.of(), false);
+            assertThatThrownBy(() -> ModelQuantizer.write(m, FileType.Q4_0, plan, failing, out, n -> { }))
+                    .hasMessageContaining("encoder failed");
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("synthetic.gguf");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.pith.core.quant;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Q4_K and Q5_K blocks with the lane-parallel scale search ({@link Qkx2Lanes}) against the scalar search, byte for byte. */
+class Qkx2LanesTest {
+    @Test
+    void q4KAndQ5KBytesAreTheSameWithAndWithoutTheLanes() {
+        SplittableRandom rng = new SplittableRandom(31);
+        int laned = 0;
+        for (int trial = 0; trial < 3000; trial++) {
+            float[] x = block(rng, trial);
+            if (Qkx2Lanes.fits(x, 5)) laned++;
+            byte[] a = new byte[144 + 3], b = new byte[144 + 3];
+            KQuantizer.q4_K(x, 5, a, 3, true);
+            KQuantizer.q4_K(x, 5, b, 3, false);
+            assertThat(a).as("Q4_K trial %d", trial).isEqualTo(b);
+            byte[] c = new byte[176 + 3], d = new byte[176 + 3];
+            KQuantizer.q5_K(x, 5, c, 3, true);
+            KQuantizer.q5_K(x, 5, d, 3, false);
+            assertThat(c).as("Q5_K trial %d", trial).isEqualTo(d);
+        }
+        assertThat(laned).as("blocks the lanes handled").isGreaterThan(2000);
+    }
+
+    /**
+     * 5 values of padding, then a super-block: Gaussian at scales 1e-8..1e3, all-positive and
+     * all-negative sub-blocks, flat sub-blocks (constant, zero, minus zero), values on a coarse grid
+     * (ties in the rounding), and rare non-finite or huge values (the scalar fallback).
+     */
+    private static float[] block(SplittableRandom rng, int trial) {
+        float[] x = new float[5 + 256 + 3];
+        for (int j = 0; j < 8; j++) {
+            float scale = (float) Math.pow(10, rng.nextInt(-8, 4));
+            int kind = rng.nextInt(8);
+            for (int i = 0; i < 32; i++) {
+                float g = (float) rng.nextGaussian() * scale;
+                x[5 + 32 * j + i] = switch (kind) {
+                    case 1 -> Math.abs(g) + scale;
+                    case 2 -> -Math.abs(g) - scale;
+                    case 3 -> -scale;
+                    case 4 -> i % 2 == 0 ? 0f : -0f;
+                    case 5 -> rng.nextInt(-8, 9) * 0.25f;
+                    default -> g;
+                };
+            }
+        }
+        if (trial % 50 == 7) x[5 + rng.nextInt(256)] = Float.NaN;
+        if (trial % 50 == 9) x[5 + rng.nextInt(256)] = 3e33f;
+        return x;
+    }
+}
