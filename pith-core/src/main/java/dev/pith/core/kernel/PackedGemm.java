@@ -47,6 +47,7 @@ import static dev.pith.core.kernel.DotVector.S;
  */
 final class PackedGemm {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final java.lang.foreign.ValueLayout.OfShort F16_LAYOUT = java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     /** Register tile: MR activation vectors × NR weight rows (two float vectors). */
     static final int MR = MicroKernel.MR, NR = MicroKernel.NR;
     /** Cache blocks: KC columns, up to MC activation vectors (an L2-resident slice of the activation pack), up to NC weight rows. */
@@ -295,8 +296,8 @@ final class PackedGemm {
                 for (int i = vecEnd; i < count; i++) dst[off + i] = Bytes.f32(w, o + 4L * i);
             }
             case F16 -> {
-                for (int i = 0; i < vecEnd; i += L) DotVector.halfToFloat(ShortVector.fromMemorySegment(S, w, o + 2L * i, LE)).intoArray(dst, off + i);
-                for (int i = vecEnd; i < count; i++) dst[off + i] = Bytes.f16(w, o + 2L * i);
+                // Java's own conversion, which C2 turns into the CPU's vcvtph2ps and vectorises: faster than the bit-manipulating halfToFloat.
+                for (int i = 0; i < count; i++) dst[off + i] = Float.float16ToFloat(w.get(F16_LAYOUT, o + 2L * i));
             }
             case BF16 -> {
                 for (int i = 0; i < vecEnd; i += L) DotVector.bf16ToFloat(ShortVector.fromMemorySegment(S, w, o + 2L * i, LE)).intoArray(dst, off + i);
