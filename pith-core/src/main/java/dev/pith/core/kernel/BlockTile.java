@@ -5,13 +5,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The register tile of {@link PackedGemm}'s per-block integer path (Q8_0/Q4_0 weights × Q8_0
- * activations, ggml's numerics): MR activation vectors × NR weight rows (two float vectors), with
- * BOTH the block's exact integer sums (12 accumulators) and the output tile (12 more) held in
- * registers, 24 of AVX-512's 32. At each block end the sums are scaled and added to the output
- * with one FMA each, {@code c = fma(sum, d_w·d_x, c)}, and restart from zero; nothing is stored per
- * block. (The 8 × 2 float tile of {@link MicroKernel} cannot hold its 16 sums beside 16 outputs:
- * storing the sums and scale-adding them from memory every 32 steps ran at half the float GEMM's
- * speed.)
+ * activations, ggml's numerics): MR = 8 activation vectors × NR weight rows (two float vectors).
+ * The 16 block-sum accumulators live in registers for the 32 steps of a block; at the block end each
+ * is scaled and added to the output tile with one FMA, {@code c = fma(sum, d_w·d_x, c)}, c being a
+ * small L1-resident tile. Before, the sums went through a scratch tile in memory and were read back
+ * for the scale-add, which ran at about half the float GEMM's speed. (A 6 × 2 tile holding both the
+ * 12 sums and the 12 outputs in registers measured no faster: narrower activation panels, more
+ * loads per FMA.)
  *
  * <p>Exactness: the quants are int8 values carried as floats, every product is at most 127·128 in
  * magnitude and 32 of them sum below 2^24, so each block sum is the exact integer; d_w·d_x is the
@@ -19,13 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code Σ_b fma(sum_b, d_w·d_x, ·)} in block order, which {@link PackedGemm#referenceBlocks}
  * computes in plain scalar code, bit for bit.
  *
- * <p>One method holds the whole tile so that C2 keeps the 24 vectors in registers (a vector passed
+ * <p>One method holds the whole tile so that C2 keeps the vectors in registers (a vector passed
  * across a call that is not inlined would be boxed).
  */
 final class BlockTile {
     static final VectorSpecies<Float> F = DotVector.F;
     private static final int L = F.length();
-    /** Tile: MR activation vectors (one broadcast each per step) × NR weight rows (two float vectors). */
+    /** Tile: MR activation vectors (one broadcast each per step) × NR weight rows (two float vectors); MR = PackedGemm's float tile's, so both share one activation packing. */
     static final int MR = 8, NR = 2 * L;
     /** Values per quant block: ggml's Q8_0/Q4_0 block. */
     static final int QK = 32;
@@ -117,7 +117,7 @@ final class BlockTile {
         }
     }
 
-    /** {@link #kernel} for a partial tile (mr vectors × nr rows), through the scratch tile (MR·NR floats). */
+    /** {@link #kernel} for a tile (mr ≤ MR vectors × nr ≤ NR rows) through the contiguous scratch tile (MR·NR floats): the c it updates every block stays in a few L1 lines. */
     static void edge(float[] tile, float[] ap, int ao, float[] ad, int ado, int lda, float[] bp, int bo, float[] bd, int bdo,
                      int kc, float[] c, int co, int ldc, boolean load, int mr, int nr) {
         java.util.Arrays.fill(tile, 0, MR * NR, 0f);

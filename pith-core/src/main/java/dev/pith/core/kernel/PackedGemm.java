@@ -37,7 +37,8 @@ import static dev.pith.core.kernel.DotVector.S;
  * tolerance: float weights meet the same activations as {@link MatMul} (rounded to fp16/bf16 for
  * F16/BF16 weights), summed in another order. Q8_0/Q4_0 weights go through {@link #runBlocks},
  * which computes what ggml computes: Q8_0 activations, the exact integer sum of each 32-value
- * block, then one FMA per block with d_w·d_x. (Dequantizing both sides to floats and summing all
+ * block, then one FMA per block with d_w·d_x, in {@link BlockTile}'s register tile (block sums in
+ * registers, the output tile scale-added at each block end). (Dequantizing both sides to floats and summing all
  * cols products in float, {@link #run} on a quantized type, rounds every product: on
  * stories260K-q8_0 that moved perplexity 0.106 % from llama.cpp's; the integer path is 0.005 % from
  * it.) Other quantized types are dequantized by {@link #run} only where the caller asks for it
@@ -110,7 +111,7 @@ final class PackedGemm {
 
     /** Packs, splits and runs either kernel: the float one when dx is null, else the per-block integer one with dx the Q8_0 scales. */
     private static void drive(DType type, MemorySegment w, long rowBytes, int rows, int cols, float[] x, float[] dx, int n, float[] out) {
-        // Panel width: the float tile's MR vectors, or the integer tile's (it holds sums and outputs in registers).
+        // Panel width: the float tile's MR vectors or the integer tile's (both 8 now; a 6-wide integer tile was tried).
         int mr = dx == null ? MR : BlockTile.MR;
         int npad = (n + mr - 1) / mr * mr;
         float[][] holder = X_PACK.get();
@@ -202,11 +203,9 @@ final class PackedGemm {
                 int mr = Math.min(tm, n - ir);
                 int ao = xBase + (ir / tm) * kc * tm, ado = dBase + ir;
                 int co = ir * rows + r0 + jr;
-                if (mr == tm && nrr == NR) {
-                    BlockTile.kernel(xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, load);
-                } else {
-                    BlockTile.edge(packs.tile, xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, load, mr, nrr);
-                }
+                // Every tile through the contiguous scratch tile: its block-end read-modify-writes then
+                // never alias the panels' loads at a 4 KiB stride (out's rows are rows·4 bytes apart).
+                BlockTile.edge(packs.tile, xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, load, mr, nrr);
             }
         }
     }
