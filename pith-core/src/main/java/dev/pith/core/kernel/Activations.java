@@ -68,7 +68,7 @@ final class Activations {
 
     /** x[from, to) rounded to fp16 or bf16 into values. */
     private void round(float[] x, int from, int to) {
-        if (type == DType.F16) for (int i = from; i < to; i++) values[i] = ActivationQuantizer.roundToHalf(x[i]);
+        if (type == DType.F16) HalfRound.round(x, values, from, to);
         else for (int i = from; i < to; i++) values[i] = Bf16.round(x[i]);
     }
 

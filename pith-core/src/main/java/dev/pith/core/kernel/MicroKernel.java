@@ -74,40 +74,4 @@ public final class MicroKernel {
         c60.intoArray(c, r6); c61.intoArray(c, r6 + L);
         c70.intoArray(c, r7); c71.intoArray(c, r7 + L);
     }
-
-    /** Values per quant block in {@link #blockKernel}: ggml's Q8_0 block. */
-    public static final int QK = 32;
-
-    /**
-     * ggml's per-block integer products for a tile, in float lanes: for each block of {@link #QK}
-     * steps the tile's block sums Σ q_a·q_b start from zero and stay exact (every product and
-     * partial sum of int8 values is an integer below 2^24), then each is scaled by
-     * {@code d_b(row) · d_a(vector)} (exact: two fp16 values) and added to C with one FMA, in block
-     * order, which is ggml's {@code acc = fma(d_x·d_w, sumi, acc)}. C must hold the sum so far (zeros
-     * before the first block). a's scales for block i of vector m are at {@code ad[ado + i·lda + m]},
-     * b's for row j at {@code bd[bdo + i·NR + j]}; kc a multiple of QK.
-     */
-    public static void blockKernel(float[] ap, int ao, float[] ad, int ado, int lda, float[] bp, int bo, float[] bd, int bdo,
-                                   int kc, float[] c, int co, int ldc, float[] sums) {
-        for (int blk = 0; blk * QK < kc; blk++) {
-            // The block's sums by the float tile itself (exact here: int8 values), into the scratch tile.
-            kernel(ap, ao + blk * QK * MR, bp, bo + blk * QK * NR, QK, sums, 0, NR, false);
-            FloatVector s0 = FloatVector.fromArray(F, bd, bdo + blk * NR), s1 = FloatVector.fromArray(F, bd, bdo + blk * NR + L);
-            int a = ado + blk * lda;
-            for (int i = 0, o = co; i < MR; i++, o += ldc) {
-                float da = ad[a + i];
-                FloatVector.fromArray(F, sums, i * NR).fma(s0.mul(da), FloatVector.fromArray(F, c, o)).intoArray(c, o);
-                FloatVector.fromArray(F, sums, i * NR + L).fma(s1.mul(da), FloatVector.fromArray(F, c, o + L)).intoArray(c, o + L);
-            }
-        }
-    }
-
-    /** {@link #blockKernel} for a partial tile, through the scratch tile; only the mr × nr corner goes back to c. */
-    public static void blockEdge(float[] tile, float[] sums, float[] ap, int ao, float[] ad, int ado, int lda, float[] bp, int bo, float[] bd, int bdo,
-                                 int kc, float[] c, int co, int ldc, int mr, int nr) {
-        java.util.Arrays.fill(tile, 0f);
-        for (int i = 0; i < mr; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, nr);
-        blockKernel(ap, ao, ad, ado, lda, bp, bo, bd, bdo, kc, tile, 0, NR, sums);
-        for (int i = 0; i < mr; i++) System.arraycopy(tile, i * NR, c, co + i * ldc, nr);
-    }
 }

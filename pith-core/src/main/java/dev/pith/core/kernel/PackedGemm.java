@@ -37,7 +37,8 @@ import static dev.pith.core.kernel.DotVector.S;
  * tolerance: float weights meet the same activations as {@link MatMul} (rounded to fp16/bf16 for
  * F16/BF16 weights), summed in another order. Q8_0/Q4_0 weights go through {@link #runBlocks},
  * which computes what ggml computes: Q8_0 activations, the exact integer sum of each 32-value
- * block, then one FMA per block with d_w·d_x. (Dequantizing both sides to floats and summing all
+ * block, then one FMA per block with d_w·d_x, in {@link BlockTile}'s register tile (block sums in
+ * registers, the output tile scale-added at each block end). (Dequantizing both sides to floats and summing all
  * cols products in float, {@link #run} on a quantized type, rounds every product: on
  * stories260K-q8_0 that moved perplexity 0.106 % from llama.cpp's; the integer path is 0.005 % from
  * it.) Other quantized types are dequantized by {@link #run} only where the caller asks for it
@@ -47,6 +48,7 @@ import static dev.pith.core.kernel.DotVector.S;
  */
 final class PackedGemm {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final java.lang.foreign.ValueLayout.OfShort F16_LAYOUT = java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     /** Register tile: MR activation vectors × NR weight rows (two float vectors). */
     static final int MR = MicroKernel.MR, NR = MicroKernel.NR;
     /** Cache blocks: KC columns, up to MC activation vectors (an L2-resident slice of the activation pack), up to NC weight rows. */
@@ -59,10 +61,8 @@ final class PackedGemm {
         final float[] w = new float[KC * NC];
         final float[] rows = new float[NR * KC];
         final float[] tile = new float[MR * NR];
-        /** Integer path: one block's exact sums for a tile. */
-        final float[] sums = new float[MR * NR];
         /** Integer path: per panel of NR rows and per quant block of the KC block, the rows' scales d_w. */
-        final float[] dw = new float[NC / NR * (KC / MicroKernel.QK) * NR];
+        final float[] dw = new float[NC / NR * (KC / BlockTile.QK) * NR];
         /** Gather offsets for the transpose: lane j → j·KC. */
         final int[] idx = new int[L];
 
@@ -111,20 +111,22 @@ final class PackedGemm {
 
     /** Packs, splits and runs either kernel: the float one when dx is null, else the per-block integer one with dx the Q8_0 scales. */
     private static void drive(DType type, MemorySegment w, long rowBytes, int rows, int cols, float[] x, float[] dx, int n, float[] out) {
-        int npad = (n + MR - 1) / MR * MR;
+        // Panel width: the float tile's MR vectors or the integer tile's (both 8 now; a 6-wide integer tile was tried).
+        int mr = dx == null ? MR : BlockTile.MR;
+        int npad = (n + mr - 1) / mr * mr;
         float[][] holder = X_PACK.get();
         if (holder[0].length < (long) npad * cols) holder[0] = new float[npad * cols];
         float[] xp = holder[0];
         boolean fork = Parallel.threads() > 1 && (long) rows * cols * n >= PARALLEL_THRESHOLD;
         // Vectors pack independently: split over the threads when the product forks anyway.
-        if (fork && npad > MR) Parallel.forRange(npad / MR, 1, (a, b) -> packActivations(x, n, cols, npad, xp, a * MR, b * MR));
-        else packActivations(x, n, cols, npad, xp, 0, npad);
+        if (fork && npad > mr) Parallel.forRange(npad / mr, 1, (a, b) -> packActivations(x, n, cols, npad, mr, xp, a * mr, b * mr));
+        else packActivations(x, n, cols, npad, mr, xp, 0, npad);
         float[] dxp = null;
         if (dx != null) {
-            int nb = cols / MicroKernel.QK;
+            int nb = cols / BlockTile.QK;
             if (holder[1].length < npad * nb) holder[1] = new float[npad * nb];
             dxp = holder[1];
-            // Block b's scales of every vector side by side (vectors past n: 0), so a tile reads 8 in a row.
+            // Block b's scales of every vector side by side (vectors past n: 0), so a tile reads its mr in a row.
             float[] dst = dxp;
             Parallel.RangeBody scales = (from, to) -> {
                 for (int b = from; b < to; b++) {
@@ -141,8 +143,8 @@ final class PackedGemm {
         int want = fork ? 2 * Parallel.threads() : 1;
         int nc = Math.min(NC, Math.max(NR, ((rows + want - 1) / want + NR - 1) / NR * NR));
         int blocks = (rows + nc - 1) / nc;
-        int bands = Math.max(1, Math.min(npad / MR, (want + blocks - 1) / blocks));
-        int bandVectors = ((npad + bands - 1) / bands + MR - 1) / MR * MR;
+        int bands = Math.max(1, Math.min(npad / mr, (want + blocks - 1) / blocks));
+        int bandVectors = ((npad + bands - 1) / bands + mr - 1) / mr * mr;
         bands = (npad + bandVectors - 1) / bandVectors;
         int tasks = blocks * bands;
         int finalBands = bands;
@@ -192,20 +194,18 @@ final class PackedGemm {
     /** The integer path's loops over one KC block: every MR-vector panel against every NR-row panel. */
     private static void blockProducts(Packs packs, float[] xp, float[] dxp, int npad, int n, float[] out, int rows,
                                       int r0, int nr, int t0, int tn, int pc, int kc) {
-        int xBase = pc * npad, dBase = pc / MicroKernel.QK * npad, blocks = kc / MicroKernel.QK;
-        if (pc == 0) for (int t = t0; t < t0 + tn; t++) java.util.Arrays.fill(out, t * rows + r0, t * rows + r0 + nr, 0f);
+        int xBase = pc * npad, dBase = pc / BlockTile.QK * npad, blocks = kc / BlockTile.QK, tm = BlockTile.MR;
+        boolean load = pc > 0;
         for (int jr = 0; jr < nr; jr += NR) {
             int nrr = Math.min(NR, nr - jr);
             int bo = (jr / NR) * kc * NR, bdo = (jr / NR) * blocks * NR;
-            for (int ir = t0; ir < t0 + tn; ir += MR) {
-                int mr = Math.min(MR, n - ir);
-                int ao = xBase + (ir / MR) * kc * MR, ado = dBase + ir;
+            for (int ir = t0; ir < t0 + tn; ir += tm) {
+                int mr = Math.min(tm, n - ir);
+                int ao = xBase + (ir / tm) * kc * tm, ado = dBase + ir;
                 int co = ir * rows + r0 + jr;
-                if (mr == MR && nrr == NR) {
-                    MicroKernel.blockKernel(xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, packs.sums);
-                } else {
-                    MicroKernel.blockEdge(packs.tile, packs.sums, xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, mr, nrr);
-                }
+                // Every tile through the contiguous scratch tile: its block-end read-modify-writes then
+                // never alias the panels' loads at a 4 KiB stride (out's rows are rows·4 bytes apart).
+                BlockTile.edge(packs.tile, xp, ao, dxp, ado, npad, packs.w, bo, packs.dw, bdo, kc, out, co, rows, load, mr, nrr);
             }
         }
     }
@@ -216,7 +216,7 @@ final class PackedGemm {
      */
     private static void packBlockWeights(Packs packs, DType type, MemorySegment w, long rowBytes, int r0, int nr, int pc, int kc) {
         float[] scratch = packs.rows, dst = packs.w, dw = packs.dw;
-        int qk = MicroKernel.QK, blocks = kc / qk;
+        int qk = BlockTile.QK, blocks = kc / qk;
         long colBytes = (long) pc / qk * type.blockBytes();
         for (int jr = 0; jr < nr; jr += NR) {
             int rowsHere = Math.min(NR, nr - jr);
@@ -251,18 +251,18 @@ final class PackedGemm {
         return Bytes.f16(w, p);
     }
 
-    /** Vectors [from, to) of x (n vectors of cols) → per KC block, panels of MR vectors, k-major (MR floats per column); vectors past n are zeros. */
-    private static void packActivations(float[] x, int n, int cols, int npad, float[] xp, int from, int to) {
+    /** Vectors [from, to) of x (n vectors of cols) → per KC block, panels of mr vectors, k-major (mr floats per column); vectors past n are zeros. */
+    private static void packActivations(float[] x, int n, int cols, int npad, int mr, float[] xp, int from, int to) {
         for (int pc = 0; pc < cols; pc += KC) {
             int kc = Math.min(KC, cols - pc);
             int base = pc * npad;
             for (int t = from; t < to; t++) {
-                int d = base + (t / MR) * kc * MR + t % MR;
+                int d = base + (t / mr) * kc * mr + t % mr;
                 if (t < n) {
                     int s = t * cols + pc;
-                    for (int p = 0; p < kc; p++) xp[d + p * MR] = x[s + p];
+                    for (int p = 0; p < kc; p++) xp[d + p * mr] = x[s + p];
                 } else {
-                    for (int p = 0; p < kc; p++) xp[d + p * MR] = 0f;
+                    for (int p = 0; p < kc; p++) xp[d + p * mr] = 0f;
                 }
             }
         }
@@ -295,8 +295,8 @@ final class PackedGemm {
                 for (int i = vecEnd; i < count; i++) dst[off + i] = Bytes.f32(w, o + 4L * i);
             }
             case F16 -> {
-                for (int i = 0; i < vecEnd; i += L) DotVector.halfToFloat(ShortVector.fromMemorySegment(S, w, o + 2L * i, LE)).intoArray(dst, off + i);
-                for (int i = vecEnd; i < count; i++) dst[off + i] = Bytes.f16(w, o + 2L * i);
+                // Java's own conversion, which C2 turns into the CPU's vcvtph2ps and vectorises: faster than the bit-manipulating halfToFloat.
+                for (int i = 0; i < count; i++) dst[off + i] = Float.float16ToFloat(w.get(F16_LAYOUT, o + 2L * i));
             }
             case BF16 -> {
                 for (int i = 0; i < vecEnd; i += L) DotVector.bf16ToFloat(ShortVector.fromMemorySegment(S, w, o + 2L * i, LE)).intoArray(dst, off + i);
