@@ -15,6 +15,8 @@ import dev.pith.compress.quant.BudgetPlanner;
 import dev.pith.compress.quant.Choice;
 import dev.pith.compress.quant.FileType;
 import dev.pith.compress.quant.GptqEncoder;
+import dev.pith.compress.quant.EmbeddingImportance;
+import dev.pith.compress.gptq.Hessian;
 import dev.pith.compress.quant.ImatrixEncoder;
 import dev.pith.compress.quant.LossSensitivity;
 import dev.pith.compress.quant.MatrixEncoder;
@@ -88,6 +90,16 @@ final class QuantizeCommand implements Runnable {
 
     @Option(names = "--damp", defaultValue = "0.01", paramLabel = "F", description = "GPTQ: dampening, a fraction of the mean Hessian diagonal (default ${DEFAULT-VALUE}).")
     double damp;
+
+    @Option(names = "--gptq-refits", defaultValue = "0", paramLabel = "N",
+            description = {"GPTQ: rounds of refitting each row's block scales to the chosen codes on the Hessian-weighted error,",
+                    "each followed by a GPTQ sweep inside the refitted grid (default ${DEFAULT-VALUE}); a row keeps its best round."})
+    int gptqRefits;
+
+    @Option(names = "--embed-importance", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = {"GPTQ: round an untied token embedding with column importance from the model's norm weights",
+                    "(mean g² over the RMS norms its rows pass through) instead of to nearest (default ${DEFAULT-VALUE})."})
+    boolean embedImportance;
 
     @Option(names = "--target-bpw", paramLabel = "X",
             description = {"Mixed precision: choose each tensor's type among Q2_K..Q8_0 (after the row-width fallback) to minimise",
@@ -237,7 +249,10 @@ final class QuantizeCommand implements Runnable {
                 try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
                     CalibrationText.run(src, cs, hc, bar::stepTo);
                 }
-                yield new GptqEncoder(hc.hessians(), new Gptq(damp, actOrder));
+                Map<String, Hessian> hs = hc.hessians();
+                float[] emb = embedImportance && !hs.containsKey("token_embd.weight") ? EmbeddingImportance.of(src) : null;
+                MatrixEncoder rest = emb == null ? new RtnEncoder() : new ImatrixEncoder(Map.of("token_embd.weight", emb), calib);
+                yield new GptqEncoder(hs, new Gptq(damp, actOrder, true, gptqRefits), rest);
             }
             default -> throw new PithException("Unknown quantization method '" + m + "'; choose rtn, imatrix, gptq or awq.");
         };
