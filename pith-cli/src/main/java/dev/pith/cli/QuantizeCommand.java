@@ -96,9 +96,9 @@ final class QuantizeCommand implements Runnable {
                     "each followed by a GPTQ sweep inside the refitted grid (default ${DEFAULT-VALUE}); a row keeps its best round."})
     int gptqRefits;
 
-    @Option(names = "--embed-importance", negatable = true, defaultValue = "false", fallbackValue = "true",
+    @Option(names = "--embed-importance", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = {"GPTQ: round an untied token embedding with column importance from the model's norm weights",
-                    "(mean g² over the RMS norms its rows pass through) instead of to nearest (default ${DEFAULT-VALUE})."})
+                    "(mean g² over the RMS norms its rows pass through) instead of to nearest (default on; --no-embed-importance: RTN)."})
     boolean embedImportance;
 
     @Option(names = "--target-bpw", paramLabel = "X",
