@@ -127,6 +127,11 @@ final class QuantizeCommand implements Runnable {
             description = "AWQ: after scaling, clip each block's weights to the range searched on the calibration activations (default on; --no-awq-clip turns it off).")
     boolean awqClip;
 
+    @Option(names = "--awq-imatrix", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = {"AWQ: write the scaled model with importance-weighted rounding (llama.cpp's imatrix method, importance",
+                    "= mean x² of each matrix's scaled input on the calibration text) instead of RTN (default ${DEFAULT-VALUE})."})
+    boolean awqImatrix;
+
     @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "AWQ: values of alpha searched in [0, 1) (default ${DEFAULT-VALUE}).")
     int awqGrid;
 
@@ -151,7 +156,10 @@ final class QuantizeCommand implements Runnable {
             List<Awq.Group> awq = List.of();
             try (Model base = m.equals("awq") ? F32Model.copy(src) : null) {
                 Model in = base != null ? base : src;
-                if (base != null) awq = awq(base, plan);
+                if (base != null) {
+                    awq = awq(base, plan);
+                    if (awqImatrix) encoder = new ImatrixEncoder(Awq.importance(awq, awqStats), calib);
+                }
                 try (ProgressBar bar = Progress.bar("quantize", in.tensors().size());
                      Model q = ModelQuantizer.apply(in, ftype, plan, encoder, n -> bar.step())) {
                     ModelWriters.writeGguf(q, out);
@@ -195,10 +203,12 @@ final class QuantizeCommand implements Runnable {
 
     /** AWQ: calibration statistics of the original model, then scales searched and folded into {@code f32} in place. */
     private List<Awq.Clip> awqClips = List.of();
+    private LinearInputStats awqStats;
 
     private List<Awq.Group> awq(Model f32, TypePlanner.Plan plan) {
         List<int[]> cs = CalibrationText.chunks(f32, calib, calibCtx, chunks);
         LinearInputStats stats = new LinearInputStats(Awq.observedWeights(f32.config()), true);
+        awqStats = stats;
         try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
             CalibrationText.run(f32, cs, stats, bar::stepTo);
         }
