@@ -177,7 +177,7 @@ final class QuantizeCommand implements Runnable {
 
     /**
      * What each tensor's choices cost: loss-aware (KL on calibration text, measured with the file's
-     * encoder, or round to nearest for GPTQ/AWQ whose per-candidate runs would be too slow) when
+     * encoder: imatrix or GPTQ, each candidate quantized as it would be written; round to nearest for AWQ) when
      * --calib is given, else the importance-weighted error.
      */
     private Map<String, List<Choice>> sensitivities(Model src, MatrixEncoder encoder) {
@@ -191,7 +191,7 @@ final class QuantizeCommand implements Runnable {
     private Map<String, List<Choice>> measure(Model src, MatrixEncoder encoder, String flag) {
         if (calib != null) {
             List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
-            MatrixEncoder measureWith = encoder instanceof ImatrixEncoder ? encoder : new RtnEncoder();
+            MatrixEncoder measureWith = encoder instanceof ImatrixEncoder || encoder instanceof GptqEncoder ? encoder : new RtnEncoder();
             int trials = LossSensitivity.unmeasured(src).values().stream().mapToInt(List::size).sum();
             try (ProgressBar bar = Progress.bar("sensitivity", trials)) {
                 return LossSensitivity.measure(src, measureWith, cs, bar::stepTo);
