@@ -40,6 +40,8 @@ import java.util.Arrays;
  */
 public record Gptq(double dampPercent, boolean actOrder, boolean weightedScales, int refits) {
     public static final Gptq DEFAULT = new Gptq(0.01, false, true, 0);
+    /** Columns per tile of the lazy batch update (as on branch quant5s, so the two merge as one). */
+    private static final int LAZY_TILE = 512;
 
     /** Importance-weighted scales (the default), no scale refit. */
     public Gptq(double dampPercent, boolean actOrder) {
@@ -158,13 +160,19 @@ public record Gptq(double dampPercent, boolean actOrder, boolean weightedScales,
                     err[r * batch + (k - i1)] = e;
                 }
             }
-            for (int r = 0; r < nr; r++) {
-                int ro = r * cols;
-                for (int k = i1; k < i2; k++) {
-                    double e = err[r * batch + (k - i1)];
-                    if (e == 0) continue;
-                    int uk = k * cols;
-                    for (int j = i2; j < cols; j++) wp[ro + j] -= e * u[uk + j];
+            // the lazy update, in column tiles: a tile of U's batch rows (128 × 512 doubles) stays in
+            // cache for all of this thread's rows instead of each row streaming all of U (0.5 GB for an
+            // 8192-wide ffn_down); every element still takes its k = i1..i2 terms in order
+            for (int j0 = i2; j0 < cols; j0 += LAZY_TILE) {
+                int j1 = Math.min(j0 + LAZY_TILE, cols);
+                for (int r = 0; r < nr; r++) {
+                    int ro = r * cols;
+                    for (int k = i1; k < i2; k++) {
+                        double e = err[r * batch + (k - i1)];
+                        if (e == 0) continue;
+                        int uk = k * cols;
+                        for (int j = j0; j < j1; j++) wp[ro + j] -= e * u[uk + j];
+                    }
                 }
             }
         }
