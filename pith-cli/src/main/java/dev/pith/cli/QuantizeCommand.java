@@ -16,6 +16,8 @@ import dev.pith.compress.quant.BudgetPlanner;
 import dev.pith.compress.quant.Choice;
 import dev.pith.compress.quant.FileType;
 import dev.pith.compress.quant.GptqEncoder;
+import dev.pith.compress.quant.EmbeddingImportance;
+import dev.pith.compress.gptq.Hessian;
 import dev.pith.compress.quant.ImatrixEncoder;
 import dev.pith.compress.quant.LossSensitivity;
 import dev.pith.compress.quant.MatrixEncoder;
@@ -94,6 +96,16 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--damp", defaultValue = "0.01", paramLabel = "F", description = "GPTQ: dampening, a fraction of the mean Hessian diagonal (default ${DEFAULT-VALUE}).")
     double damp;
 
+    @Option(names = "--gptq-refits", defaultValue = "0", paramLabel = "N",
+            description = {"GPTQ: rounds of refitting each row's block scales to the chosen codes on the Hessian-weighted error,",
+                    "each followed by a GPTQ sweep inside the refitted grid (default ${DEFAULT-VALUE}); a row keeps its best round."})
+    int gptqRefits;
+
+    @Option(names = "--embed-importance", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"GPTQ: round an untied token embedding with column importance from the model's norm weights",
+                    "(mean g² over the RMS norms its rows pass through) instead of to nearest (default on; --no-embed-importance: RTN)."})
+    boolean embedImportance;
+
     @Option(names = "--target-bpw", paramLabel = "X",
             description = {"Mixed precision: choose each tensor's type among Q2_K..Q8_0 (after the row-width fallback) to minimise",
                     "the measured damage with all tensors at most X bits per parameter. With --calib FILE the damage is loss-aware:",
@@ -120,6 +132,11 @@ final class QuantizeCommand implements Runnable {
             description = "AWQ: after scaling, clip each block's weights to the range searched on the calibration activations (default on; --no-awq-clip turns it off).")
     boolean awqClip;
 
+    @Option(names = "--awq-imatrix", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = {"AWQ: write the scaled model with importance-weighted rounding (llama.cpp's imatrix method, importance",
+                    "= mean x² of each matrix's scaled input on the calibration text) instead of RTN (default ${DEFAULT-VALUE})."})
+    boolean awqImatrix;
+
     @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "AWQ: values of alpha searched in [0, 1) (default ${DEFAULT-VALUE}).")
     int awqGrid;
 
@@ -134,20 +151,26 @@ final class QuantizeCommand implements Runnable {
         PrintWriter err = spec.commandLine().getErr();
         try (Model src = common.load()) {
             // GPTQ and AWQ learn while the file is written (GPTQ block by block, from the final plan); a budget measures with RTN
-            MatrixEncoder encoder = m.equals("awq") || m.equals("gptq") ? new RtnEncoder() : encoder(m, src);
             if (m.equals("gptq") && calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
+            boolean budgeted = targetBpw != null || targetSize != null;
+            // a GPTQ budget measures each candidate as GPTQ would write it (Hessians of the original model, one pass)
+            MatrixEncoder encoder = m.equals("awq") ? new RtnEncoder()
+                    : m.equals("gptq") ? (budgeted ? gptqAllAtOnce(src) : new RtnEncoder()) : encoder(m, src);
             TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
-            if (targetBpw != null || targetSize != null) {
+            if (budgeted) {
                 if (calib != null) budget(src, LossSensitivity.unmeasured(src), plan); // refuse an unreachable budget before measuring
                 plan = budget(src, sensitivities(src, encoder), plan);
             }
-            if (m.equals("gptq")) encoder = gptq(src, plan);
+            if (m.equals("gptq")) encoder = gptqAllAtOnce && encoder instanceof GptqEncoder measured ? measured : gptq(src, plan);
             for (String w : plan.warnings()) err.println("warning: " + w);
             err.flush();
             List<Awq.Group> awq = List.of();
             try (Model base = m.equals("awq") ? F32Model.copy(src) : null) {
                 Model in = base != null ? base : src;
-                if (base != null) awq = awq(base, plan);
+                if (base != null) {
+                    awq = awq(base, plan);
+                    if (awqImatrix) encoder = new ImatrixEncoder(Awq.importance(awq, awqStats), calib);
+                }
                 ModelQuantizer.Written w;
                 try (ProgressBar bar = Progress.bar("quantize", in.tensors().size())) {
                     w = write(in, ftype, plan, encoder, n -> bar.step());
@@ -180,7 +203,7 @@ final class QuantizeCommand implements Runnable {
 
     /**
      * What each tensor's choices cost: loss-aware (KL on calibration text, measured with the file's
-     * encoder, or round to nearest for GPTQ/AWQ whose per-candidate runs would be too slow) when
+     * encoder: imatrix or GPTQ, each candidate quantized as it would be written; round to nearest for AWQ) when
      * --calib is given, else the importance-weighted error.
      */
     private Map<String, List<Choice>> sensitivities(Model src, MatrixEncoder encoder) {
@@ -194,7 +217,7 @@ final class QuantizeCommand implements Runnable {
     private Map<String, List<Choice>> measure(Model src, MatrixEncoder encoder, String flag) {
         if (calib != null) {
             List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
-            MatrixEncoder measureWith = encoder instanceof ImatrixEncoder ? encoder : new RtnEncoder();
+            MatrixEncoder measureWith = encoder instanceof ImatrixEncoder || encoder instanceof GptqEncoder ? encoder : new RtnEncoder();
             int trials = LossSensitivity.unmeasured(src).values().stream().mapToInt(List::size).sum();
             try (ProgressBar bar = Progress.bar("sensitivity", trials)) {
                 return LossSensitivity.measure(src, measureWith, cs, bar::stepTo);
@@ -206,10 +229,12 @@ final class QuantizeCommand implements Runnable {
 
     /** AWQ: calibration statistics of the original model, then scales searched and folded into {@code f32} in place. */
     private List<Awq.Clip> awqClips = List.of();
+    private LinearInputStats awqStats;
 
     private List<Awq.Group> awq(Model f32, TypePlanner.Plan plan) {
         List<int[]> cs = CalibrationText.chunks(f32, calib, calibCtx, chunks);
         LinearInputStats stats = new LinearInputStats(Awq.observedWeights(f32.config()), true);
+        awqStats = stats;
         try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
             CalibrationText.run(f32, cs, stats, bar::stepTo);
         }
@@ -264,15 +289,33 @@ final class QuantizeCommand implements Runnable {
      * memory grows with the model: 11 GB of Hessians for llama-3.2-1b).
      */
     private MatrixEncoder gptq(Model src, TypePlanner.Plan plan) {
+        if (gptqAllAtOnce) return gptqAllAtOnce(src);
         List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, chunks);
-        Gptq g = new Gptq(damp, actOrder);
-        if (!gptqAllAtOnce)
-            return new SequentialGptqEncoder(new SequentialGptq(src, cs, plan.types(), g, true, b -> { }));
+        return new SequentialGptqEncoder(new SequentialGptq(src, cs, plan.types(), gptqSettings(), true, b -> { }), gptqFallback(src, false));
+    }
+
+    /** GPTQ with every Hessian collected in one pass of the original model. */
+    private GptqEncoder gptqAllAtOnce(Model src) {
+        List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, chunks);
         HessianCollector hc = new HessianCollector();
         try (ProgressBar bar = Progress.bar("calibrate", cs.size())) {
             CalibrationText.run(src, cs, hc, bar::stepTo);
         }
-        return new GptqEncoder(hc.takeHessians(), g);
+        Map<String, Hessian> hs = hc.takeHessians();
+        return new GptqEncoder(hs, gptqSettings(), gptqFallback(src, hs.containsKey("token_embd.weight")));
+    }
+
+    private Gptq gptqSettings() {
+        return new Gptq(damp, actOrder, true, gptqRefits);
+    }
+
+    /**
+     * What GPTQ has no Hessian for: an untied embedding (it multiplies nothing) is rounded with
+     * importance from the norm weights (--embed-importance), anything else to nearest.
+     */
+    private MatrixEncoder gptqFallback(Model src, boolean embeddingHasHessian) {
+        float[] emb = embedImportance && !embeddingHasHessian && src.tensors().containsKey("token_embd.weight") ? EmbeddingImportance.of(src) : null;
+        return emb == null ? new RtnEncoder() : new ImatrixEncoder(Map.of("token_embd.weight", emb), calib);
     }
 
     static List<TypePlanner.Override> parseOverrides(List<String> specs) {

@@ -45,7 +45,10 @@ class QuantizedFileParityTest {
         LlamaCppParityTest.pith("imatrix", "--model", src, "--calib", calib(), "--ctx", "128", "--chunks", "8", "--out", im.toString(), "--json");
         List<String[]> runs = List.of(
                 new String[]{"rtn"}, new String[]{"imatrix", "--imatrix", im.toString()},
-                new String[]{"gptq", "--calib", calib(), "--chunks", "8"}, new String[]{"awq", "--calib", calib(), "--chunks", "8"});
+                new String[]{"gptq", "--calib", calib(), "--chunks", "8"}, new String[]{"awq", "--calib", calib(), "--chunks", "8"},
+                // session 5: refitted block scales and AWQ written with importance-weighted rounding are still plain ggml blocks
+                new String[]{"gptq", "--calib", calib(), "--chunks", "8", "--gptq-refits", "1"},
+                new String[]{"awq", "--calib", calib(), "--chunks", "8", "--awq-imatrix"});
         for (String[] run : runs) {
             Path out = dir.resolve("s-q4km-" + String.join("-", run).hashCode() + ".gguf");
             // ffn_down (172 columns, which no block fits) is kept F32 rather than llama.cpp's F16 fallback: llama.cpp's F16

@@ -35,8 +35,8 @@ import java.util.Set;
  * softmax, which the output error of the matrix alone does not measure.
  */
 public final class Awq {
-    /** One group's choice. */
-    public record Group(String name, double alpha, double error, double rtnError) {}
+    /** One group's choice: {@code scales} divide the shared input (one per column of its matrices). */
+    public record Group(String name, double alpha, double error, double rtnError, float[] scales) {}
 
     /** One matrix's clipping: its output error after and before. */
     public record Clip(String name, double error, double unclippedError) {}
@@ -77,10 +77,10 @@ public final class Awq {
             for (int col = 0; col < c.qDim(); col++) sv[valueRow(col, c)] = r.scales()[col];
             divideRows(v, sv);
             multiplyColumns(o, r.scales());
-            out.add(new Group(name(l, "attn_output"), r.alpha(), r.error(), r.rtnError()));
+            out.add(new Group(name(l, "attn_output"), r.alpha(), r.error(), r.rtnError(), r.scales()));
             // attn_norm → attn_q, attn_k, attn_v
             ScaleSearch.Result rq = foldIntoNorm(f32, l, "attn_norm", List.of("attn_q", "attn_k", "attn_v"), stats.get(name(l, "attn_q")), targets, search);
-            out.add(new Group(name(l, "attn_q"), rq.alpha(), rq.error(), rq.rtnError()));
+            out.add(new Group(name(l, "attn_q"), rq.alpha(), rq.error(), rq.rtnError(), rq.scales()));
             // ffn_up → ffn_down
             Tensor up = t(f32, l, "ffn_up"), down = t(f32, l, "ffn_down");
             LinearInputStats.Sums sd = stats.get(name(l, "ffn_down"));
@@ -89,10 +89,10 @@ public final class Awq {
             float[] scaleD = r.scales();
             divideRows(up, r.scales());
             multiplyColumns(down, r.scales());
-            out.add(new Group(name(l, "ffn_down"), r.alpha(), r.error(), r.rtnError()));
+            out.add(new Group(name(l, "ffn_down"), r.alpha(), r.error(), r.rtnError(), r.scales()));
             // ffn_norm → ffn_gate, ffn_up
             ScaleSearch.Result rg = foldIntoNorm(f32, l, "ffn_norm", List.of("ffn_gate", "ffn_up"), stats.get(name(l, "ffn_gate")), targets, search);
-            out.add(new Group(name(l, "ffn_gate"), rg.alpha(), rg.error(), rg.rtnError()));
+            out.add(new Group(name(l, "ffn_gate"), rg.alpha(), rg.error(), rg.rtnError(), rg.scales()));
             if (clip == null) continue;
             double[] gramQ = LinearInputStats.symmetricGram(stats.get(name(l, "attn_q")));
             double[] gramG = LinearInputStats.symmetricGram(stats.get(name(l, "ffn_gate")));
@@ -102,6 +102,28 @@ public final class Awq {
             clips.add(clip(f32, l, "ffn_gate", targets, g, clip));
             clips.add(clip(f32, l, "ffn_up", targets, g, clip));
             clips.add(clip(f32, l, "ffn_down", targets, divided(gramD, scaleD), clip));
+        }
+        return out;
+    }
+
+    /**
+     * The importance vectors (mean x² per column, llama.cpp's imatrix) of every scaled matrix's
+     * input as it is after folding, x/s: so the scaled model can be written with importance-weighted
+     * rounding instead of RTN, AWQ's scales and the imatrix's weighting combined.
+     */
+    public static Map<String, float[]> importance(List<Group> groups, LinearInputStats stats) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        for (Group g : groups) {
+            LinearInputStats.Sums s = stats.get(g.name());
+            float[] imp = new float[s.cols];
+            for (int j = 0; j < s.cols; j++) imp[j] = (float) (s.squares[j] / s.tokens / ((double) g.scales()[j] * g.scales()[j]));
+            String prefix = g.name().substring(0, g.name().lastIndexOf('.', g.name().length() - ".weight".length() - 1) + 1);
+            List<String> members = switch (g.name().substring(prefix.length())) {
+                case "attn_q.weight" -> List.of("attn_q", "attn_k", "attn_v");
+                case "ffn_gate.weight" -> List.of("ffn_gate", "ffn_up");
+                default -> List.of(g.name().substring(prefix.length(), g.name().length() - ".weight".length()));
+            };
+            for (String k : members) out.put(prefix + k + ".weight", imp);
         }
         return out;
     }

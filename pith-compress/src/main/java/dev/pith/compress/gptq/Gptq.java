@@ -34,15 +34,23 @@ import java.util.Arrays;
  * @param dampPercent    added to the Hessian diagonal as a fraction of its mean (0.01 in GPTQ)
  * @param actOrder       process columns by decreasing Hessian diagonal
  * @param weightedScales choose each block's scales with the Hessian diagonal as importance
+ * @param refits         rounds of {@link ScaleRefit} (scales refitted to the chosen codes on the
+ *                       H-weighted error, then a GPTQ sweep inside the refitted grid); each row keeps
+ *                       the version with the lowest output error, so more rounds never do worse
  */
-public record Gptq(double dampPercent, boolean actOrder, boolean weightedScales) {
-    public static final Gptq DEFAULT = new Gptq(0.01, false, true);
-    /** Columns per tile of the lazy batch update. */
+public record Gptq(double dampPercent, boolean actOrder, boolean weightedScales, int refits) {
+    public static final Gptq DEFAULT = new Gptq(0.01, false, true, 0);
+    /** Columns per tile of the lazy batch update (as on branch quant5s, so the two merge as one). */
     private static final int LAZY_TILE = 512;
 
-    /** Importance-weighted scales (the default). */
+    /** Importance-weighted scales (the default), no scale refit. */
     public Gptq(double dampPercent, boolean actOrder) {
-        this(dampPercent, actOrder, true);
+        this(dampPercent, actOrder, true, 0);
+    }
+
+    /** No scale refit. */
+    public Gptq(double dampPercent, boolean actOrder, boolean weightedScales) {
+        this(dampPercent, actOrder, weightedScales, 0);
     }
 
     /** The packed rows and the values they dequantize to (what GPTQ chose). */
@@ -69,7 +77,6 @@ public record Gptq(double dampPercent, boolean actOrder, boolean weightedScales)
         int rowBytes = (cols / bs) * bb;
         byte[] out = new byte[rows * rowBytes];
         float[] values = new float[rows * cols];
-        int batch = Math.max(128, bs);
         Parallel.forRange(rows, 4, (from, to) -> {
             int nr = to - from;
             double[] wp = new double[nr * cols];
@@ -87,56 +94,102 @@ public record Gptq(double dampPercent, boolean actOrder, boolean weightedScales)
             } else {
                 for (int r = 0; r < nr; r++) rb[r] = new byte[rowBytes];
             }
-            double[] err = new double[nr * batch];
-            float[] block = new float[bs];
-            for (int i1 = 0; i1 < cols; i1 += batch) {
-                int i2 = Math.min(i1 + batch, cols);
-                for (int k = i1; k < i2; k++) {
-                    int col = perm[k], blk = col / bs, pos = col % bs;
-                    double d = u[k * cols + k];
+            double[] best = new double[nr];
+            byte[][] bestRows = new byte[nr][];
+            float[][] bestValues = new float[nr][];
+            for (int pass = 0; pass <= refits; pass++) {
+                if (pass > 0) {
                     for (int r = 0; r < nr; r++) {
-                        int ro = r * cols;
-                        if (!actOrder && pos == 0) {
-                            // without act-order perm is the identity, so the block is wp[ro+k .. ro+k+bs), all in this batch
-                            for (int b = 0; b < bs; b++) block[b] = (float) wp[ro + k + b];
-                            System.arraycopy(blockScales(type, block, col, bs, importance), 0, rb[r], blk * bb, bb);
-                        }
-                        float x = (float) wp[ro + k];
-                        int q = BlockGrid.nearest(type, rb[r], blk * bb, pos, x);
-                        codes[r][col] = q;
-                        float v = BlockGrid.value(type, rb[r], blk * bb, pos, q);
-                        values[(from + r) * cols + col] = v;
-                        double e = (wp[ro + k] - v) / d;
-                        for (int j = k + 1; j < i2; j++) wp[ro + j] -= e * u[k * cols + j];
-                        err[r * batch + (k - i1)] = e;
+                        for (int k = 0; k < cols; k++) wp[r * cols + k] = dead[perm[k]] ? 0 : w[(from + r) * cols + perm[k]];
                     }
                 }
-                // the lazy update, in column tiles: a tile of U's batch rows (128 × 512 doubles) stays in
-                // cache for all of this thread's rows instead of each row streaming all of U (0.5 GB for an
-                // 8192-wide ffn_down); every element still takes its k = i1..i2 terms in order
-                for (int j0 = i2; j0 < cols; j0 += LAZY_TILE) {
-                    int j1 = Math.min(j0 + LAZY_TILE, cols);
-                    for (int r = 0; r < nr; r++) {
-                        int ro = r * cols;
-                        for (int k = i1; k < i2; k++) {
-                            double e = err[r * batch + (k - i1)];
-                            if (e == 0) continue;
-                            int uk = k * cols;
-                            for (int j = j0; j < j1; j++) wp[ro + j] -= e * u[uk + j];
-                        }
+                columns(type, wp, nr, cols, perm, u, rb, codes, importance, pass > 0);
+                for (int r = 0; r < nr; r++) {
+                    int[] q = new int[bs];
+                    for (int b = 0; b < cols / bs; b++) {
+                        System.arraycopy(codes[r], b * bs, q, 0, bs);
+                        BlockGrid.pack(type, q, rb[r], b * bb);
                     }
+                    keep(type, rb[r], codes[r], w, (from + r) * cols, refits > 0 ? h : null, cols, best, bestRows, bestValues, r);
+                    if (pass == refits) continue;
+                    // the next pass compensates inside the refitted grid; each row keeps whichever version had the lowest output error
+                    byte[] fit = ScaleRefit.refit(type, rb[r], codes[r], w, (from + r) * cols, h, cols);
+                    if (fit == null) continue;
+                    keep(type, fit, codes[r], w, (from + r) * cols, h, cols, best, bestRows, bestValues, r);
+                    rb[r] = fit;
                 }
             }
-            int[] q = new int[bs];
             for (int r = 0; r < nr; r++) {
-                for (int b = 0; b < cols / bs; b++) {
-                    System.arraycopy(codes[r], b * bs, q, 0, bs);
-                    BlockGrid.pack(type, q, rb[r], b * bb);
-                }
-                System.arraycopy(rb[r], 0, out, (from + r) * rowBytes, rowBytes);
+                System.arraycopy(bestRows[r], 0, out, (from + r) * rowBytes, rowBytes);
+                System.arraycopy(bestValues[r], 0, values, (from + r) * cols, cols);
             }
         });
         return new Result(out, values);
+    }
+
+    /**
+     * One GPTQ sweep over the columns of {@code nr} rows ({@code wp}, permuted, overwritten by the
+     * compensation): each column takes the code nearest its compensated value in its block's grid
+     * ({@code rb}) and its error is spread onto the columns after it. Without act-order, unless
+     * {@code fixedScales}, a block's scales are set when the sweep reaches its first column.
+     */
+    private void columns(DType type, double[] wp, int nr, int cols, int[] perm, double[] u, byte[][] rb, int[][] codes,
+                         float[] importance, boolean fixedScales) {
+        int bs = type.blockSize(), bb = type.blockBytes();
+        int batch = Math.max(128, bs);
+        double[] err = new double[nr * batch];
+        float[] block = new float[bs];
+        for (int i1 = 0; i1 < cols; i1 += batch) {
+            int i2 = Math.min(i1 + batch, cols);
+            for (int k = i1; k < i2; k++) {
+                int col = perm[k], blk = col / bs, pos = col % bs;
+                double d = u[k * cols + k];
+                for (int r = 0; r < nr; r++) {
+                    int ro = r * cols;
+                    if (!actOrder && !fixedScales && pos == 0) {
+                        // without act-order perm is the identity, so the block is wp[ro+k .. ro+k+bs), all in this batch
+                        for (int b = 0; b < bs; b++) block[b] = (float) wp[ro + k + b];
+                        System.arraycopy(blockScales(type, block, col, bs, importance), 0, rb[r], blk * bb, bb);
+                    }
+                    float x = (float) wp[ro + k];
+                    int q = BlockGrid.nearest(type, rb[r], blk * bb, pos, x);
+                    codes[r][col] = q;
+                    float v = BlockGrid.value(type, rb[r], blk * bb, pos, q);
+                    double e = (wp[ro + k] - v) / d;
+                    for (int j = k + 1; j < i2; j++) wp[ro + j] -= e * u[k * cols + j];
+                    err[r * batch + (k - i1)] = e;
+                }
+            }
+            // the lazy update, in column tiles: a tile of U's batch rows (128 × 512 doubles) stays in
+            // cache for all of this thread's rows instead of each row streaming all of U (0.5 GB for an
+            // 8192-wide ffn_down); every element still takes its k = i1..i2 terms in order
+            for (int j0 = i2; j0 < cols; j0 += LAZY_TILE) {
+                int j1 = Math.min(j0 + LAZY_TILE, cols);
+                for (int r = 0; r < nr; r++) {
+                    int ro = r * cols;
+                    for (int k = i1; k < i2; k++) {
+                        double e = err[r * batch + (k - i1)];
+                        if (e == 0) continue;
+                        int uk = k * cols;
+                        for (int j = j0; j < j1; j++) wp[ro + j] -= e * u[uk + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Makes {@code row} (with {@code codes}) row r's result when its output error is the lowest yet (always when {@code h} is null: nothing to compare). */
+    private static void keep(DType type, byte[] row, int[] codes, float[] w, int wo, double[] h, int cols,
+                             double[] best, byte[][] bestRows, float[][] bestValues, int r) {
+        int bs = type.blockSize(), bb = type.blockBytes();
+        float[] v = new float[cols];
+        for (int c = 0; c < cols; c++) v[c] = BlockGrid.value(type, row, (c / bs) * bb, c % bs, codes[c]);
+        double e = h == null ? 0 : ScaleRefit.error(w, wo, v, 0, h, cols);
+        if (bestRows[r] == null || e < best[r]) {
+            best[r] = e;
+            bestRows[r] = row.clone();
+            bestValues[r] = v;
+        }
     }
 
     /**

@@ -12,13 +12,19 @@ import java.util.List;
 /**
  * GPTQ with block-by-block calibration ({@link SequentialGptq}) as a file's encoder: tensors are
  * taken block by block (the output head after the last block, as its Hessian comes from there),
- * and what GPTQ has no Hessian for is rounded to nearest.
+ * and what GPTQ has no Hessian for goes to the fallback encoder (round to nearest unless given).
  */
 public final class SequentialGptqEncoder implements MatrixEncoder {
     private final SequentialGptq gptq;
+    private final MatrixEncoder fallback;
 
     public SequentialGptqEncoder(SequentialGptq gptq) {
+        this(gptq, new RtnEncoder());
+    }
+
+    public SequentialGptqEncoder(SequentialGptq gptq, MatrixEncoder fallback) {
         this.gptq = gptq;
+        this.fallback = fallback;
     }
 
     @Override
@@ -35,7 +41,7 @@ public final class SequentialGptqEncoder implements MatrixEncoder {
     @Override
     public void encode(Tensor src, DType target, MemorySegment dst) {
         byte[] b = gptq.take(src.name());
-        if (b == null) new RtnEncoder().encode(src, target, dst);
+        if (b == null) fallback.encode(src, target, dst);
         else MemorySegment.copy(MemorySegment.ofArray(b), 0, dst, 0, b.length);
     }
 }
