@@ -22,18 +22,7 @@ public final class Cholesky {
         double[] l = new double[n * n];
         for (int j0 = 0; j0 < n; j0 += BLOCK) {
             int j1 = Math.min(n, j0 + BLOCK);
-            for (int i = j0; i < j1; i++) {
-                for (int j = j0; j <= i; j++) {
-                    double s = a[i * n + j];
-                    for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-                    if (i == j) {
-                        if (!(s > 0)) return null;
-                        l[i * n + i] = Math.sqrt(s);
-                    } else {
-                        l[i * n + j] = s / l[j * n + j];
-                    }
-                }
-            }
+            for (int i = j0; i < j1; i++) if (!rowFrom(a, l, n, i, j0)) return null;
             int first = j1, below = n - j1, from0 = j0, to0 = j1;
             Parallel.forRange((below + 3) / 4, 4, (from, to) -> {
                 int end = Math.min(n, first + 4 * to);
@@ -78,19 +67,23 @@ public final class Cholesky {
     /** The plain one-thread factorization {@link #lower} must equal bit for bit (its scalar twin). */
     static double[] lowerSequential(double[] a, int n) {
         double[] l = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                double s = a[i * n + j];
-                for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-                if (i == j) {
-                    if (!(s > 0)) return null;
-                    l[i * n + i] = Math.sqrt(s);
-                } else {
-                    l[i * n + j] = s / l[j * n + j];
-                }
+        for (int i = 0; i < n; i++) if (!rowFrom(a, l, n, i, 0)) return null;
+        return l;
+    }
+
+    /** Entries j0..i of row i (its diagonal last); false when the pivot is not positive. */
+    private static boolean rowFrom(double[] a, double[] l, int n, int i, int j0) {
+        for (int j = j0; j <= i; j++) {
+            double s = a[i * n + j];
+            for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+            if (i == j) {
+                if (!(s > 0)) return false;
+                l[i * n + i] = Math.sqrt(s);
+            } else {
+                l[i * n + j] = s / l[j * n + j];
             }
         }
-        return l;
+        return true;
     }
 
     /**
