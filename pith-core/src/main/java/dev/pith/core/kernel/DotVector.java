@@ -46,6 +46,17 @@ final class DotVector {
     /** Lane numbers 0..L-1: per-lane shift counts that pick bit j of a block's 32-bit qh for value j. */
     private static final IntVector LANE = AVAILABLE ? IntVector.fromArray(I, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
 
+    /** Lane k holds the bits of the float k - 8: a nibble's signed Q4_0 value by one lane permute (the index wraps to its low 4 bits). */
+    static final IntVector NIBBLE_MINUS_8 = AVAILABLE && L == 16 ? floatTable(-8) : null;
+    /** Lane k holds the bits of the float k. */
+    static final IntVector NIBBLE = AVAILABLE && L == 16 ? floatTable(0) : null;
+
+    private static IntVector floatTable(int bias) {
+        int[] bits = new int[16];
+        for (int k = 0; k < 16; k++) bits[k] = Float.floatToRawIntBits(k + bias);
+        return IntVector.fromArray(I, bits, 0);
+    }
+
     private DotVector() {}
 
 
@@ -142,6 +153,10 @@ final class DotVector {
         return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
     }
 
+    // Integer scales are broadcast as floats, (float) cast first: FloatVector.broadcast(species, long)
+    // (which an int argument selects) checks that the long converts to float exactly, a float round
+    // trip and two branches per call, which C2 does not remove.
+
     // Each block's lane sums are built from independent products and added to one of two
     // accumulators (even / odd blocks), so consecutive FMAs do not wait on each other.
 
@@ -175,11 +190,23 @@ final class DotVector {
 
     static float q4_0(MemorySegment w, long off, Activations a, int xo, int n) {
         float[] x = a.values;
+        float[] dx = a.d;
         FloatVector acc = FloatVector.zero(F);
-        int nb = n / 32;
+        int nb = n / 32, db = xo / 32;
         for (int b = 0; b < nb; b++) {
             long p = off + 18L * b;
             int xb = xo + 32 * b;
+            if (L == 16) {
+                // The 16 quant bytes zero-extended to int lanes once: nibbles are then one AND / one
+                // shift each and one int → float conversion (B2F would widen twice). The block's lane
+                // sums are exact integers, so the FMA gives the same bits as multiply-then-add.
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, p + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector lo = q.selectFrom(NIBBLE_MINUS_8).reinterpretAsFloats();
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(NIBBLE_MINUS_8).reinterpretAsFloats();
+                FloatVector sum = hi.fma(FloatVector.fromArray(F, x, xb + 16), lo.mul(FloatVector.fromArray(F, x, xb)));
+                acc = sum.fma(FloatVector.broadcast(F, Bytes.f16(w, p) * dx[db + b]), acc);
+                continue;
+            }
             FloatVector sum = FloatVector.zero(F);
             for (int c = 0; c < 16; c += L) {
                 ByteVector q = ByteVector.fromMemorySegment(B, w, p + 2 + c, LE);
@@ -187,7 +214,7 @@ final class DotVector {
                 FloatVector hi = toFloat(highNibbles(q).sub((byte) 8)).mul(FloatVector.fromArray(F, x, xb + 16 + c));
                 sum = sum.add(lo.add(hi));
             }
-            FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
+            FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * dx[db + b]);
             acc = sum.fma(d, acc);
         }
         return Lanes.sum(acc);
@@ -298,7 +325,7 @@ final class DotVector {
                             .lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and((byte) 3);
                     sum = sum.add(toFloat(v).mul(FloatVector.fromArray(F, x, xb + 16 * g + c)));
                 }
-                FloatVector scale = FloatVector.broadcast(F, sc & 0xF);
+                FloatVector scale = FloatVector.broadcast(F, (float) (sc & 0xF));
                 if ((g & 1) == 0) even = sum.fma(scale, even);
                 else odd = sum.fma(scale, odd);
                 summs += a.bsums[xb / 16 + g] * (sc >>> 4);
@@ -333,7 +360,7 @@ final class DotVector {
                             .lanewise(VectorOperators.LSHR, bit).lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 4);
                     sum = sum.add(toFloat(low.or(high).sub((byte) 4)).mul(FloatVector.fromArray(F, x, xb + 16 * g + c)));
                 }
-                FloatVector scale = FloatVector.broadcast(F, KScales.scaleQ3K(w, p + 96, g));
+                FloatVector scale = FloatVector.broadcast(F, (float) KScales.scaleQ3K(w, p + 96, g));
                 if ((g & 1) == 0) even = sum.fma(scale, even);
                 else odd = sum.fma(scale, odd);
             }
@@ -343,6 +370,7 @@ final class DotVector {
     }
 
     static float q4_K(MemorySegment w, long off, Activations a, int xo, int n) {
+        if (L == 16) return q4_K16(w, off, a, xo, n);
         float[] x = a.values;
         FloatVector acc = FloatVector.zero(F);
         float mins = 0f;
@@ -361,14 +389,57 @@ final class DotVector {
                     s1 = s1.add(toFloat(v.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, x1 + c)));
                     s2 = s2.add(toFloat(highNibbles(v)).mul(FloatVector.fromArray(F, x, x2 + c)));
                 }
-                even = s1.fma(FloatVector.broadcast(F, KScales.at(scales, 2 * j)), even);
-                odd = s2.fma(FloatVector.broadcast(F, KScales.at(scales, 2 * j + 1)), odd);
+                even = s1.fma(FloatVector.broadcast(F, (float) KScales.at(scales, 2 * j)), even);
+                odd = s2.fma(FloatVector.broadcast(F, (float) KScales.at(scales, 2 * j + 1)), odd);
             }
             float yd = a.d[xb / 256];
             acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
             mins += Bytes.f16(w, p + 2) * yd * minTerm(KScales.minsK4(w, p + 4), a.bsums, xb / 16);
         }
         return Lanes.sum(acc) - mins;
+    }
+
+    /**
+     * {@link #q4_K} for 16 lanes, the same sums in the same lanes (lane i of a sub-block's sum holds
+     * its values i and i+16, exact integers): the quant bytes are zero-extended to int lanes once and
+     * each nibble becomes a float by one lane permute of a 16-entry table ({@link #NIBBLE}), instead
+     * of two byte → float conversions per nibble vector.
+     */
+    private static float q4_K16(MemorySegment w, long off, Activations a, int xo, int n) {
+        float[] x = a.values;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0f;
+        for (int b = 0; b < n / 256; b++) {
+            long p = off + 144L * b;
+            int xb = xo + 256 * b;
+            long scales = KScales.scalesK4(w, p + 4);
+            FloatVector even = FloatVector.zero(F), odd = even;
+            for (int j = 0; j < 4; j++) {
+                long q = p + 16 + 32L * j;
+                int x1 = xb + 64 * j, x2 = x1 + 32;
+                IntVector v0 = widen(w, q), v1 = widen(w, q + 16);
+                FloatVector s1 = nibbles(v0).mul(FloatVector.fromArray(F, x, x1));
+                s1 = nibbles(v1).fma(FloatVector.fromArray(F, x, x1 + 16), s1);
+                FloatVector s2 = nibbles(v0.lanewise(VectorOperators.LSHR, 4)).mul(FloatVector.fromArray(F, x, x2));
+                s2 = nibbles(v1.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, x2 + 16), s2);
+                even = s1.fma(FloatVector.broadcast(F, (float) KScales.at(scales, 2 * j)), even);
+                odd = s2.fma(FloatVector.broadcast(F, (float) KScales.at(scales, 2 * j + 1)), odd);
+            }
+            float yd = a.d[xb / 256];
+            acc = even.add(odd).fma(FloatVector.broadcast(F, Bytes.f16(w, p) * yd), acc);
+            mins += Bytes.f16(w, p + 2) * yd * minTerm(KScales.minsK4(w, p + 4), a.bsums, xb / 16);
+        }
+        return Lanes.sum(acc) - mins;
+    }
+
+    /** 16 bytes at {@code q} zero-extended to int lanes. */
+    private static IntVector widen(MemorySegment w, long q) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    /** The low nibble of each int lane as a float (the permute index wraps to the low 4 bits). */
+    private static FloatVector nibbles(IntVector v) {
+        return v.selectFrom(NIBBLE).reinterpretAsFloats();
     }
 
     /** Q5_K: Q4_K's nibbles with bit {@code sub} of qh[l] as the fifth bit of value l of sub-block sub. */
@@ -392,7 +463,7 @@ final class DotVector {
                             .lanewise(VectorOperators.LSHR, sub).lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10);
                     sum = sum.add(toFloat(low.or(high)).mul(FloatVector.fromArray(F, x, xb + 32 * sub + c)));
                 }
-                FloatVector scale = FloatVector.broadcast(F, KScales.at(scales, sub));
+                FloatVector scale = FloatVector.broadcast(F, (float) KScales.at(scales, sub));
                 if ((sub & 1) == 0) even = sum.fma(scale, even);
                 else odd = sum.fma(scale, odd);
             }
@@ -437,7 +508,7 @@ final class DotVector {
                             .or(high.lanewise(VectorOperators.LSHR, 2 * k).lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
                     sum = sum.add(toFloat(q.sub((byte) 32)).mul(FloatVector.fromArray(F, x, xb + 16 * g + c)));
                 }
-                FloatVector scale = FloatVector.broadcast(F, Bytes.i8(w, p + 192 + g));
+                FloatVector scale = FloatVector.broadcast(F, (float) Bytes.i8(w, p + 192 + g));
                 if ((g & 1) == 0) even = sum.fma(scale, even);
                 else odd = sum.fma(scale, odd);
             }

@@ -1,0 +1,84 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.DType;
+import dev.pith.core.quant.Bytes;
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static dev.pith.core.kernel.DotVector.F;
+import static dev.pith.core.kernel.DotVector.L;
+
+/**
+ * Matrix × one vector (generation) for F16 weights, four rows at a time, bit-identical to
+ * {@link DotVector#f16} row by row.
+ *
+ * <p>Why: {@code DotVector.f16} keeps one accumulator per row (the order {@link TiledMatMul}'s
+ * batches reproduce), so a single row is bound by the FMA latency, and it widens halves with
+ * about nine vector instructions per 16 lanes. Here a chunk of each of four rows is copied into a
+ * short scratch, widened by a plain loop that C2 compiles to {@code vcvtph2ps} (the Vector API has
+ * no half → float conversion), and the FMA pass then runs four independent chains sharing each
+ * activation load. Every row still sums its products in its own lane accumulator in column order,
+ * followed by {@link Lanes#sum} and the same scalar tail, so the bits do not change.
+ *
+ * <p>{@code -Dpith.decode.f16=off} turns it off (one row at a time through {@link DotVector}).
+ */
+final class DecodeRows {
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Columns per chunk: 4 rows × 512 × (2 + 4) bytes = 12 KiB of scratch, well inside L1 (256-512 measured best). */
+    static final int CHUNK = 512;
+    private static final boolean ENABLED = !"off".equals(System.getProperty("pith.decode.f16"));
+
+    private DecodeRows() {}
+
+    static boolean supports(DType type) {
+        return ENABLED && DotVector.AVAILABLE && type == DType.F16;
+    }
+
+    /** out[r] = row r · x for r in [from, to); F16 weights, x the prepared (fp16-rounded) activations. */
+    static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, int cols, float[] out) {
+        short[] h = new short[4 * CHUNK];
+        float[] f = new float[4 * CHUNK];
+        int r = from;
+        for (; r + 4 <= to; r += 4) f16Four(w, r * rowBytes, rowBytes, x, cols, h, f, out, r);
+        for (; r < to; r++) out[r] = DotVector.f16(w, r * rowBytes, x, 0, cols);
+    }
+
+    private static void f16Four(MemorySegment w, long off, long rowBytes, float[] x, int n, short[] h, float[] f, float[] out, int r) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int vecEnd = n - n % L;
+        for (int i = 0; i < vecEnd; i += CHUNK) {
+            int len = Math.min(CHUNK, vecEnd - i);
+            for (int rr = 0; rr < 4; rr++) MemorySegment.copy(w, SHORT_LE, off + rr * rowBytes + 2L * i, h, rr * CHUNK, len);
+            widen(h, f, 4 * CHUNK);
+            for (int j = 0; j < len; j += L) {
+                FloatVector v = FloatVector.fromArray(F, x, i + j);
+                acc0 = FloatVector.fromArray(F, f, j).fma(v, acc0);
+                acc1 = FloatVector.fromArray(F, f, CHUNK + j).fma(v, acc1);
+                acc2 = FloatVector.fromArray(F, f, 2 * CHUNK + j).fma(v, acc2);
+                acc3 = FloatVector.fromArray(F, f, 3 * CHUNK + j).fma(v, acc3);
+            }
+        }
+        out[r] = tail(w, off, x, n, vecEnd, Lanes.sum(acc0));
+        out[r + 1] = tail(w, off + rowBytes, x, n, vecEnd, Lanes.sum(acc1));
+        out[r + 2] = tail(w, off + 2 * rowBytes, x, n, vecEnd, Lanes.sum(acc2));
+        out[r + 3] = tail(w, off + 3 * rowBytes, x, n, vecEnd, Lanes.sum(acc3));
+    }
+
+    /**
+     * Halves to floats, exactly ({@code Float.float16ToFloat}); C2 vectorises this loop to
+     * {@code vcvtph2ps}. Converts the whole scratch (a short last chunk leaves stale values behind
+     * its length, which the FMA pass does not read).
+     */
+    private static void widen(short[] h, float[] f, int len) {
+        for (int j = 0; j < len; j++) f[j] = Float.float16ToFloat(h[j]);
+    }
+
+    /** DotVector.f16's scalar tail for the columns past the last whole vector. */
+    private static float tail(MemorySegment w, long off, float[] x, int n, int vecEnd, float sum) {
+        for (int i = vecEnd; i < n; i++) sum += Bytes.f16(w, off + 2L * i) * x[i];
+        return sum;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.DType;
+import dev.pith.core.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The four-row F16 generation kernel ({@link DecodeRows}) gives exactly the bits of
+ * {@link DotVector#f16} row by row, and agrees with the scalar twin {@link DotScalar}.
+ */
+class DecodeRowsTest {
+    @Test
+    void fourRowF16KernelIsBitIdenticalToTheOneRowKernel() {
+        // Column counts: below one chunk, several chunks with a short last one, and a scalar tail;
+        // row counts that leave 1-3 rows for the one-row loop.
+        int[][] shapes = {{7, 96}, {9, 2048}, {6, 2048 + 7}, {11, 1000}, {4, DecodeRows.CHUNK}};
+        for (int[] shape : shapes) {
+            int rows = shape[0], cols = shape[1];
+            Tensor w = halves(rows, cols, rows * 31L + cols);
+            float[] x = RandomTensors.vector(cols, cols);
+            for (int i = 0; i < cols; i++) x[i] = Float.float16ToFloat(Float.floatToFloat16(x[i])); // as Activations rounds them
+            float[] four = new float[rows];
+            DecodeRows.f16(w.data(), w.rowBytes(), 0, rows, x, cols, four);
+            Activations a = new Activations().prepare(DType.F16, x, 1, cols);
+            for (int r = 0; r < rows; r++) {
+                float one = DotVector.f16(w.data(), r * w.rowBytes(), x, 0, cols);
+                assertThat(four[r]).as("rows=%d cols=%d row %d", rows, cols, r).isEqualTo(one);
+                float scalar = DotScalar.dot(DType.F16, w.data(), r * w.rowBytes(), a, 0, cols);
+                double mag = 0;
+                for (int i = 0; i < cols; i++) mag += Math.abs(Float.float16ToFloat(w.data().get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (r * cols + i))) * x[i]);
+                assertThat((double) four[r]).isCloseTo(scalar, org.assertj.core.api.Assertions.within(2e-6 * mag + 1e-6));
+            }
+        }
+    }
+
+    @Test
+    void matvecOnF16UsesTheFourRowKernelAndKeepsItsBits() {
+        Tensor w = halves(301, 1024, 5);
+        float[] x = RandomTensors.vector(1024, 6);
+        float[] viaMatMul = new float[301];
+        MatMul.matvec(w, x, viaMatMul);
+        Activations a = new Activations().prepare(DType.F16, x, 1, 1024);
+        for (int r = 0; r < 301; r++) {
+            assertThat(viaMatMul[r]).as("row %d", r).isEqualTo(DotVector.f16(w.data(), r * w.rowBytes(), a.values, 0, 1024));
+        }
+    }
+
+    /** Random finite halves of every magnitude, subnormals and zeros of both signs included. */
+    private static Tensor halves(int rows, int cols, long seed) {
+        Random rnd = new Random(seed);
+        MemorySegment seg = Arena.ofAuto().allocate(2L * rows * cols, 64);
+        for (long i = 0; i < (long) rows * cols; i++) {
+            short h;
+            do {
+                h = (short) rnd.nextInt(1 << 16);
+            } while ((h & 0x7C00) == 0x7C00); // no infinities or NaNs
+            seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2 * i, h);
+        }
+        return new Tensor("halves", DType.F16, new long[] {cols, rows}, seg);
+    }
+}
