@@ -12,8 +12,8 @@ import static dev.pith.core.kernel.DotVector.F;
 import static dev.pith.core.kernel.DotVector.L;
 
 /**
- * Matrix × one vector (generation) for F16 weights, four rows at a time, bit-identical to
- * {@link DotVector#f16} row by row.
+ * Matrix × one vector (generation) where a kernel of its own beats {@link DotVector}'s row by row,
+ * with the same bits: F16 four rows at a time (below) and Q6_K from a row copy ({@link KQuantRows}).
  *
  * <p>Why: {@code DotVector.f16} keeps one accumulator per row (the order {@link TiledMatMul}'s
  * batches reproduce), so a single row is bound by the FMA latency, and it widens halves with
@@ -23,7 +23,8 @@ import static dev.pith.core.kernel.DotVector.L;
  * activation load. Every row still sums its products in its own lane accumulator in column order,
  * followed by {@link Lanes#sum} and the same scalar tail, so the bits do not change.
  *
- * <p>{@code -Dpith.decode.f16=off} turns it off (one row at a time through {@link DotVector}).
+ * <p>{@code -Dpith.decode.f16=off} / {@code -Dpith.decode.k=off} turn them off (one row at a time
+ * through {@link DotVector}), to compare.
  */
 final class DecodeRows {
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -31,10 +32,30 @@ final class DecodeRows {
     static final int CHUNK = 512;
     private static final boolean ENABLED = !"off".equals(System.getProperty("pith.decode.f16"));
 
+    private static final boolean K_ENABLED = !"off".equals(System.getProperty("pith.decode.k"));
+
     private DecodeRows() {}
 
     static boolean supports(DType type) {
-        return ENABLED && DotVector.AVAILABLE && type == DType.F16;
+        if (!DotVector.AVAILABLE || L != 16) return false;
+        return switch (type) {
+            case F16 -> ENABLED;
+            case Q6_K -> K_ENABLED;
+            default -> false;
+        };
+    }
+
+    /** out[r] = row r · the one prepared activation vector, for r in [from, to). */
+    static void run(DType type, MemorySegment w, long rowBytes, int from, int to, Activations a, int cols, float[] out) {
+        if (type == DType.F16) {
+            f16(w, rowBytes, from, to, a.values, cols, out);
+            return;
+        }
+        byte[] row = new byte[Math.toIntExact(rowBytes)];
+        for (int r = from; r < to; r++) {
+            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, r * rowBytes, row, 0, row.length);
+            out[r] = KQuantRows.q6_K(row, a.values, a.d, cols / 256);
+        }
     }
 
     /** out[r] = row r · x for r in [from, to); F16 weights, x the prepared (fp16-rounded) activations. */

@@ -102,9 +102,9 @@ final class RowProducts {
             TiledMatMul.run(type, data, rowBytes, rows, cols, a, n, out);
             return;
         }
-        // One vector (generation) on F16 weights: four rows at a time, the same bits as row by row.
+        // One vector (generation): DecodeRows' kernels where it has them, the same bits as DotVector's.
         Parallel.RangeBody body = tiled && n == 1 && DecodeRows.supports(type)
-                ? (from, to) -> DecodeRows.f16(data, rowBytes, from, to, a.values, cols, out)
+                ? (from, to) -> DecodeRows.run(type, data, rowBytes, from, to, a, cols, out)
                 : (from, to) -> {
             for (int r = from; r < to; r++) {
                 long off = r * rowBytes;

@@ -12,8 +12,8 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The four-row F16 generation kernel ({@link DecodeRows}) gives exactly the bits of
- * {@link DotVector#f16} row by row, and agrees with the scalar twin {@link DotScalar}.
+ * The generation kernels of {@link DecodeRows} give exactly the bits of {@link DotVector}'s row
+ * kernels (four-row F16, Q6_K from a row copy), and F16 agrees with the scalar twin {@link DotScalar}.
  */
 class DecodeRowsTest {
     @Test
@@ -49,6 +49,23 @@ class DecodeRowsTest {
         Activations a = new Activations().prepare(DType.F16, x, 1, 1024);
         for (int r = 0; r < 301; r++) {
             assertThat(viaMatMul[r]).as("row %d", r).isEqualTo(DotVector.f16(w.data(), r * w.rowBytes(), a.values, 0, 1024));
+        }
+    }
+
+    @Test
+    void q6KRowCopyKernelIsBitIdenticalToTheSegmentKernel() {
+        for (int cols : new int[] {256, 2048, 2816}) {
+            Tensor w = RandomTensors.matrix(DType.Q6_K, 9, cols, cols);
+            float[] x = RandomTensors.vector(cols, cols + 1);
+            float[] viaMatMul = new float[9];
+            MatMul.matvec(w, x, viaMatMul);
+            Activations a = new Activations().prepare(DType.Q6_K, x, 1, cols);
+            for (int r = 0; r < 9; r++) {
+                byte[] row = w.data().asSlice(r * w.rowBytes(), w.rowBytes()).toArray(ValueLayout.JAVA_BYTE);
+                float one = DotVector.q6_K(w.data(), r * w.rowBytes(), a, 0, cols);
+                assertThat(KQuantRows.q6_K(row, a.values, a.d, cols / 256)).as("cols=%d row %d", cols, r).isEqualTo(one);
+                assertThat(viaMatMul[r]).as("cols=%d row %d via MatMul", cols, r).isEqualTo(one);
+            }
         }
     }
 
