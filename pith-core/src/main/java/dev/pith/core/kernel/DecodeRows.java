@@ -13,7 +13,8 @@ import static dev.pith.core.kernel.DotVector.L;
 
 /**
  * Matrix × one vector (generation) where a kernel of its own beats {@link DotVector}'s row by row,
- * with the same bits: F16 four rows at a time (below) and Q6_K from a row copy ({@link KQuantRows}).
+ * with the same bits: F16 four rows at a time (below), and Q8_0, Q4_K and Q6_K four rows at a time
+ * copied into a byte array ({@link CopiedRows}).
  *
  * <p>Why: {@code DotVector.f16} keeps one accumulator per row (the order {@link TiledMatMul}'s
  * batches reproduce), so a single row is bound by the FMA latency, and it widens halves with
@@ -23,7 +24,7 @@ import static dev.pith.core.kernel.DotVector.L;
  * activation load. Every row still sums its products in its own lane accumulator in column order,
  * followed by {@link Lanes#sum} and the same scalar tail, so the bits do not change.
  *
- * <p>{@code -Dpith.decode.f16=off} / {@code -Dpith.decode.k=off} turn them off (one row at a time
+ * <p>{@code -Dpith.decode.f16=off} / {@code -Dpith.decode.quant=off} turn them off (one row at a time
  * through {@link DotVector}), to compare.
  */
 final class DecodeRows {
@@ -32,7 +33,7 @@ final class DecodeRows {
     static final int CHUNK = 512;
     private static final boolean ENABLED = !"off".equals(System.getProperty("pith.decode.f16"));
 
-    private static final boolean K_ENABLED = !"off".equals(System.getProperty("pith.decode.k"));
+    private static final boolean Q_ENABLED = !"off".equals(System.getProperty("pith.decode.quant"));
 
     private DecodeRows() {}
 
@@ -40,7 +41,8 @@ final class DecodeRows {
         if (!DotVector.AVAILABLE || L != 16) return false;
         return switch (type) {
             case F16 -> ENABLED;
-            case Q6_K -> K_ENABLED;
+            // Not Q4_0: its segment kernel streams as fast (measured), so it stays row by row.
+            case Q8_0, Q4_K, Q6_K -> Q_ENABLED;
             default -> false;
         };
     }
@@ -51,10 +53,21 @@ final class DecodeRows {
             f16(w, rowBytes, from, to, a.values, cols, out);
             return;
         }
-        byte[] row = new byte[Math.toIntExact(rowBytes)];
-        for (int r = from; r < to; r++) {
-            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, r * rowBytes, row, 0, row.length);
-            out[r] = KQuantRows.q6_K(row, a.values, a.d, cols / 256);
+        int rb = Math.toIntExact(rowBytes);
+        byte[] rows = new byte[4 * rb];
+        int[] pairs = type == DType.Q4_K ? CopiedRows.pairSums(a.bsums, cols) : null;
+        for (int r = from; r < to; r += 4) {
+            int g = Math.min(4, to - r);
+            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, r * rowBytes, rows, 0, rb * g);
+            for (int k = 0; k < g; k++) {
+                int o = k * rb;
+                out[r + k] = switch (type) {
+                    case Q8_0 -> CopiedRows.q8_0(rows, o, a.values, a.d, cols / 32);
+                    case Q4_K -> CopiedRows.q4_K(rows, o, a.values, a.d, pairs, cols / 256);
+                    case Q6_K -> CopiedRows.q6_K(rows, o, a.values, a.d, cols / 256);
+                    default -> throw new IllegalStateException("no copied-row kernel for " + type);
+                };
+            }
         }
     }
 

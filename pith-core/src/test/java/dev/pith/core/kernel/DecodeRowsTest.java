@@ -3,6 +3,8 @@ package dev.pith.core.kernel;
 import dev.pith.core.DType;
 import dev.pith.core.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -13,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The generation kernels of {@link DecodeRows} give exactly the bits of {@link DotVector}'s row
- * kernels (four-row F16, Q6_K from a row copy), and F16 agrees with the scalar twin {@link DotScalar}.
+ * kernels (four-row F16; Q8_0, Q4_K, Q6_K from copied rows), and F16 agrees with the scalar twin {@link DotScalar}.
  */
 class DecodeRowsTest {
     @Test
@@ -52,19 +54,22 @@ class DecodeRowsTest {
         }
     }
 
-    @Test
-    void q6KRowCopyKernelIsBitIdenticalToTheSegmentKernel() {
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
+    void copiedRowKernelsAreBitIdenticalToTheSegmentKernels(DType type) {
+        // 9 rows: two groups of four and a single row; several column counts (one and many blocks).
         for (int cols : new int[] {256, 2048, 2816}) {
-            Tensor w = RandomTensors.matrix(DType.Q6_K, 9, cols, cols);
+            Tensor w = RandomTensors.matrix(type, 9, cols, cols);
             float[] x = RandomTensors.vector(cols, cols + 1);
             float[] viaMatMul = new float[9];
             MatMul.matvec(w, x, viaMatMul);
-            Activations a = new Activations().prepare(DType.Q6_K, x, 1, cols);
+            Activations a = new Activations().prepare(type, x, 1, cols);
+            float[] copied = new float[9];
+            DecodeRows.run(type, w.data(), w.rowBytes(), 0, 9, a, cols, copied);
             for (int r = 0; r < 9; r++) {
-                byte[] row = w.data().asSlice(r * w.rowBytes(), w.rowBytes()).toArray(ValueLayout.JAVA_BYTE);
-                float one = DotVector.q6_K(w.data(), r * w.rowBytes(), a, 0, cols);
-                assertThat(KQuantRows.q6_K(row, a.values, a.d, cols / 256)).as("cols=%d row %d", cols, r).isEqualTo(one);
-                assertThat(viaMatMul[r]).as("cols=%d row %d via MatMul", cols, r).isEqualTo(one);
+                float one = DotVector.dot(type, w.data(), r * w.rowBytes(), a, 0, cols);
+                assertThat(copied[r]).as("%s cols=%d row %d", type, cols, r).isEqualTo(one);
+                assertThat(viaMatMul[r]).as("%s cols=%d row %d via MatMul", type, cols, r).isEqualTo(one);
             }
         }
     }
