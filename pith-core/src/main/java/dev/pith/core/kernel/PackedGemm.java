@@ -35,7 +35,7 @@ import static dev.pith.core.kernel.DotVector.S;
  * <p>Numerics, a decision taken for issue 4: prompt products do NOT reproduce the single-vector
  * products bit for bit (llama.cpp's batched path does not either). They agree within float
  * tolerance: float weights meet the same activations as {@link MatMul} (rounded to fp16/bf16 for
- * F16/BF16 weights), summed in another order. Q8_0/Q4_0 weights go through {@link #runBlocks},
+ * F16/BF16 weights), summed in another order. Q8_0/Q4_0/Q5_0 weights go through {@link #runBlocks},
  * which computes what ggml computes: Q8_0 activations, the exact integer sum of each 32-value
  * block, then one FMA per block with d_w·d_x, in {@link BlockTile}'s register tile (block sums in
  * registers, the output tile scale-added at each block end). (Dequantizing both sides to floats and summing all
@@ -84,11 +84,11 @@ final class PackedGemm {
 
     /**
      * Whether {@link #runBlocks} covers the type: weights whose blocks are 32 signed integers times
-     * one fp16 scale (Q8_0, Q4_0 as q − 8), the types ggml multiplies with Q8_0 activations by
+     * one fp16 scale (Q8_0, Q4_0 as q − 8, Q5_0 as q − 16), the types ggml multiplies with Q8_0 activations by
      * per-block integer sums and nothing else (no min term).
      */
     static boolean supportsBlocks(DType type) {
-        return DotVector.AVAILABLE && DotVector.L == 16 && (type == DType.Q8_0 || type == DType.Q4_0);
+        return DotVector.AVAILABLE && DotVector.L == 16 && (type == DType.Q8_0 || type == DType.Q4_0 || type == DType.Q5_0);
     }
 
     /**
@@ -238,9 +238,13 @@ final class PackedGemm {
         }
     }
 
-    /** One Q8_0/Q4_0 block at byte p: its 32 integer quants (Q4_0 centred: q − 8) as floats into dst[off...]; returns its scale. */
+    /** One Q8_0/Q4_0/Q5_0 block at byte p: its 32 integer quants (Q4_0 centred: q − 8, Q5_0: q − 16) as floats into dst[off...]; returns its scale. */
     private static float decodeQuants(DType type, MemorySegment w, long p, float[] dst, int off) {
-        if (type == DType.Q8_0) {
+        if (type == DType.Q5_0) {
+            // Q5_0 (Q4_K_M files' fallback for rows not a multiple of 256): value k = nibble | bit k of qh << 4, minus 16.
+            int qh = w.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE), p + 2);
+            for (int k = 0; k < 32; k++) dst[off + k] = q5_0(w, p, qh, k);
+        } else if (type == DType.Q8_0) {
             DotVector.toFloat(ByteVector.fromMemorySegment(B, w, p + 2, LE)).intoArray(dst, off);
             DotVector.toFloat(ByteVector.fromMemorySegment(B, w, p + 18, LE)).intoArray(dst, off + 16);
         } else {
@@ -249,6 +253,13 @@ final class PackedGemm {
             DotVector.toFloat(qv.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).intoArray(dst, off + 16);
         }
         return Bytes.f16(w, p);
+    }
+
+    /** Value k (0..31) of the Q5_0 block at byte p with high bits qh, centred: ((nibble | bit k of qh << 4) − 16). */
+    private static int q5_0(MemorySegment w, long p, int qh, int k) {
+        int b = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 6 + (k & 15)) & 0xFF;
+        int nibble = k < 16 ? b & 0xF : b >>> 4;
+        return (nibble | ((qh >>> k) & 1) << 4) - 16;
     }
 
     /** Vectors [from, to) of x (n vectors of cols) → per KC block, panels of mr vectors, k-major (mr floats per column); vectors past n are zeros. */
@@ -358,7 +369,8 @@ final class PackedGemm {
                     long p = r * rowBytes + (long) b * type.blockBytes();
                     int isum = 0;
                     for (int k = 0; k < 32; k++) {
-                        int q = type == DType.Q8_0 ? w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 2 + k)
+                        int q = type == DType.Q5_0 ? q5_0(w, p, w.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE), p + 2), k)
+                                : type == DType.Q8_0 ? w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 2 + k)
                                 : (k < 16 ? (w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 2 + k) & 0xF)
                                           : ((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 2 + k - 16) & 0xFF) >> 4)) - 8;
                         isum += q * qx[t * cols + 32 * b + k];

@@ -31,10 +31,11 @@ final class RowProducts {
     /**
      * Which prompt products go through {@link PackedGemm} ({@code -Dpith.matmul.gemm=...}):
      * <ul>
-     *   <li>{@code auto} (the default): F32/F16/BF16 weights through the float GEMM, Q8_0/Q4_0
+     *   <li>{@code auto} (the default): F32/F16/BF16 weights through the float GEMM, Q8_0/Q4_0/Q5_0
      *       weights through its per-block integer path ({@link PackedGemm#runBlocks}), which computes
      *       what ggml computes (Q8_0 activations, exact integer block sums, one FMA per block with
-     *       d_w·d_x); the other quantized types on the bit-exact tiles.</li>
+     *       d_w·d_x); the K-quants through {@link KQuantGemm} (same bits as the single dots, see
+     *       {@link TiledMatMul}); the other quantized types on the bit-exact tiles.</li>
      *   <li>{@code float}: only F32/F16/BF16 (the default before the integer path).</li>
      *   <li>{@code all}: as auto, plus every other quantized type through the float GEMM on
      *       dequantized weights (faster, but its float products of dequantized values round

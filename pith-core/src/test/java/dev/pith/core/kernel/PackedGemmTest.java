@@ -114,7 +114,7 @@ class PackedGemmTest {
      * exact integer block products and add each block's d_w·d_x·sum with one FMA in column order.
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0"})
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q5_0"})
     void blockGemmEqualsItsScalarTwinExactly(DType type) {
         blockTwin(type, 45, 512, 11, 1);    // edge tiles both ways, 2 column blocks
         blockTwin(type, 301, 800, 37, 2);   // a last column block of 32 (800 = 3·256 + 32), threads
@@ -123,7 +123,7 @@ class PackedGemmTest {
 
     /** Through MatMul, the integer path stays within float rounding of the single-vector product (ggml's vec_dot numerics). */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0"})
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q5_0"})
     void blockGemmAgreesWithTheSingleVectorProduct(DType type) {
         int rows = 67, cols = 576, n = 13;
         Tensor w = RandomTensors.matrix(type, rows, cols, 21);

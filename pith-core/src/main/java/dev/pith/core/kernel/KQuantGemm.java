@@ -1,0 +1,273 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.DType;
+import dev.pith.core.Parallel;
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.pith.core.kernel.DotVector.F;
+import static dev.pith.core.kernel.DotVector.L;
+
+/**
+ * K-quant prompt products (Q2_K … Q6_K weights × Q8_K activations) as a packed GEMM whose results
+ * equal {@link DotVector}'s single dots bit for bit.
+ *
+ * <p>Why this order: the single dot keeps, per super-block, 16 lane sums (lane l gathers the values
+ * at positions ≡ l mod 16), each an exact integer below 2^24, then {@code acc_l = fma(S_l, d·d_x,
+ * acc_l)} and at the end {@link Lanes}' fixed fold minus the min term. So the GEMM permutes every
+ * super-block's 256 positions lane-class-major (k' = 16·l + i for position l + 16·i): each run of
+ * 16 steps is one lane class, its sum S_l an exact integer whatever the order, and at the end of
+ * the run the output tile's slot for that class gets the same FMA. The register tile is
+ * {@link BlockTile}'s (8 activation vectors × 32 weight rows, 16 sums in registers), with 16
+ * steps per block and one L1 accumulator tile per lane class (8 × 16 × 32 floats); the weights are
+ * decoded once per call (sub-block scale × quant, exact integers) into a 32-row panel that stays
+ * in L2 while every group of 8 activation vectors streams past it. The min term (Q2_K/Q4_K/Q5_K)
+ * is computed 32 rows at a time with the single dot's scalar operations, lane by lane, and the
+ * lane-class fold is {@link Lanes#sum(float[], int, int)}'s, vector-wise over rows.
+ * {@link #reference} is the plain scalar twin. Needs 16 float lanes (the lane classes are
+ * DotVector's lanes).
+ */
+final class KQuantGemm {
+    static final int MR = 8, NR = 2 * L;
+    private static final int QK = 256, CLASSES = 16, STEPS = QK / CLASSES;
+
+    private KQuantGemm() {}
+
+    static boolean supports(DType type) {
+        return DotVector.AVAILABLE && L == 16 && KQuantTiles.supports(type);
+    }
+
+    /** Per thread: the decoded panel of NR rows (all columns) and the accumulator tiles. */
+    private static final class Scratch {
+        float[] panel = new float[0], dw = new float[0], dmin = new float[0], mins = new float[0];
+        KQuantTiles.Rows rows;
+        int cols = -1;
+        final float[] acc = new float[MR * CLASSES * NR];
+        final float[] minAcc = new float[MR * NR];
+        final float[] dd = new float[MR * NR];
+
+        void size(int c) {
+            if (c == cols) return;
+            cols = c;
+            int nb = c / QK;
+            panel = new float[c * NR];
+            dw = new float[nb * NR];
+            dmin = new float[nb * NR];
+            mins = new float[nb * 16 * NR];
+            rows = new KQuantTiles.Rows(c);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadLocal<float[][]> X_PACK = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
+
+    /** out[t*rows + r] = DotVector.dot(type, w, r·rowBytes, a, t, cols), bit for bit. */
+    static void run(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out) {
+        int groups = (n + MR - 1) / MR;
+        float[][] holder = X_PACK.get();
+        if (holder[0].length < (long) groups * MR * cols) holder[0] = new float[groups * MR * cols];
+        float[] xp = holder[0];
+        pack(a.values, n, cols, xp);
+        int panels = (rows + NR - 1) / NR;
+        boolean mins = type == DType.Q2_K || type == DType.Q4_K || type == DType.Q5_K;
+        Parallel.RangeBody body = (from, to) -> {
+            Scratch s = SCRATCH.get();
+            s.size(cols);
+            for (int p = from; p < to; p++) {
+                int r0 = p * NR, nr = Math.min(NR, rows - r0);
+                decodePanel(type, w, rowBytes, r0, nr, cols, s);
+                for (int g = 0; g < groups; g++) {
+                    int t0 = g * MR, mr = Math.min(MR, n - t0);
+                    group(s, xp, g * MR * cols, a, t0, mr, cols, mins);
+                    store(s, out, rows, r0, nr, t0, mr);
+                }
+            }
+        };
+        Parallel.forChunks(panels, Math.min(panels, Parallel.threads() * 8), body);
+    }
+
+    /** Activations into panels of MR vectors, k permuted lane-class-major per super-block, zero past n. */
+    private static void pack(float[] x, int n, int cols, float[] xp) {
+        int groups = (n + MR - 1) / MR;
+        for (int g = 0; g < groups; g++) {
+            int base = g * MR * cols;
+            for (int m = 0; m < MR; m++) {
+                int t = g * MR + m;
+                for (int k = 0; k < cols; k++) {
+                    int kp = (k & ~(QK - 1)) + CLASSES * (k & (CLASSES - 1)) + ((k & (QK - 1)) >>> 4);
+                    xp[base + kp * MR + m] = t < n ? x[t * cols + k] : 0f;
+                }
+            }
+        }
+    }
+
+    /** Rows r0 .. r0+nr-1 into the panel (k permuted as the activations, NR rows per step), zero rows past nr. */
+    private static void decodePanel(DType type, MemorySegment w, long rowBytes, int r0, int nr, int cols, Scratch s) {
+        int nb = cols / QK;
+        java.util.Arrays.fill(s.panel, 0f);
+        java.util.Arrays.fill(s.dw, 0f);
+        java.util.Arrays.fill(s.dmin, 0f);
+        java.util.Arrays.fill(s.mins, 0f);
+        KQuantTiles.Rows q = s.rows;
+        for (int j0 = 0; j0 < nr; j0 += 4) {
+            if (nr - j0 >= 4) {
+                KQuantTiles.decode(type, w, (long) (r0 + j0) * rowBytes, rowBytes, cols, q);
+                for (int rr = 0; rr < 4; rr++) scatter(q, rr, cols, nb, s, j0 + rr);
+            } else {
+                // The decoder's unit is 4 rows: decode the same row 4 times (row stride 0) and keep one.
+                for (int j = j0; j < nr; j++) {
+                    KQuantTiles.decode(type, w, (long) (r0 + j) * rowBytes, 0, cols, q);
+                    scatter(q, 0, cols, nb, s, j);
+                }
+            }
+        }
+    }
+
+    private static void scatter(KQuantTiles.Rows q, int rr, int cols, int nb, Scratch s, int j) {
+        for (int k = 0; k < cols; k++) {
+            int kp = (k & ~(QK - 1)) + CLASSES * (k & (CLASSES - 1)) + ((k & (QK - 1)) >>> 4);
+            s.panel[kp * NR + j] = q.w[rr * cols + k];
+        }
+        for (int b = 0; b < nb; b++) {
+            int blk = rr * nb + b;
+            s.dw[b * NR + j] = q.d[blk];
+            s.dmin[b * NR + j] = q.dmin[blk];
+            for (int g = 0; g < 16; g++) s.mins[(b * 16 + g) * NR + j] = q.mins[16 * blk + g];
+        }
+    }
+
+    /** One group of MR activation vectors × the panel: the lane-class accumulators and the min sums. */
+    private static void group(Scratch s, float[] xp, int ao, Activations a, int t0, int mr, int cols, boolean withMins) {
+        int nb = cols / QK;
+        java.util.Arrays.fill(s.acc, 0f);
+        java.util.Arrays.fill(s.minAcc, 0f);
+        for (int b = 0; b < nb; b++) {
+            for (int m = 0; m < MR; m++) {
+                float yd = m < mr ? a.d[(t0 + m) * nb + b] : 0f;
+                FloatVector.fromArray(F, s.dw, b * NR).mul(yd).intoArray(s.dd, m * NR);
+                FloatVector.fromArray(F, s.dw, b * NR + L).mul(yd).intoArray(s.dd, m * NR + L);
+                if (withMins && m < mr) minStep(s, a, (t0 + m) * (cols / 16) + 16 * b, b, yd, m);
+            }
+            tile(xp, ao + b * QK * MR, s.panel, b * QK * NR, s.dd, s.acc);
+        }
+    }
+
+    /** minAcc[m] += (dmin·d_x)·Σ_g min_g·bsum_g for the 32 rows: the single dot's three rounded steps. */
+    private static void minStep(Scratch s, Activations a, int bs, int b, float yd, int m) {
+        FloatVector t0 = FloatVector.zero(F), t1 = t0;
+        int mo = b * 16 * NR;
+        for (int g = 0; g < 16; g++) {
+            float bsum = a.bsums[bs + g];
+            t0 = FloatVector.fromArray(F, s.mins, mo + g * NR).fma(FloatVector.broadcast(F, bsum), t0);
+            t1 = FloatVector.fromArray(F, s.mins, mo + g * NR + L).fma(FloatVector.broadcast(F, bsum), t1);
+        }
+        int o = m * NR;
+        FloatVector.fromArray(F, s.dmin, b * NR).mul(yd).mul(t0).add(FloatVector.fromArray(F, s.minAcc, o)).intoArray(s.minAcc, o);
+        FloatVector.fromArray(F, s.dmin, b * NR + L).mul(yd).mul(t1).add(FloatVector.fromArray(F, s.minAcc, o + L)).intoArray(s.minAcc, o + L);
+    }
+
+    /** One super-block: for each lane class, 16 steps of the 8 × 32 register tile, then acc = fma(sum, d_w·d_x, acc). */
+    private static void tile(float[] ap, int ao, float[] bp, int bo, float[] dd, float[] acc) {
+        for (int l = 0; l < CLASSES; l++) {
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero,
+                    s40 = zero, s41 = zero, s50 = zero, s51 = zero, s60 = zero, s61 = zero, s70 = zero, s71 = zero;
+            int a0 = ao + l * STEPS * MR, b0o = bo + l * STEPS * NR;
+            for (int p = 0; p < STEPS; p++) {
+                int ai = a0 + p * MR, bi = b0o + p * NR;
+                FloatVector b0 = FloatVector.fromArray(F, bp, bi);
+                FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
+                FloatVector x = FloatVector.broadcast(F, ap[ai]);
+                s00 = x.fma(b0, s00); s01 = x.fma(b1, s01);
+                x = FloatVector.broadcast(F, ap[ai + 1]);
+                s10 = x.fma(b0, s10); s11 = x.fma(b1, s11);
+                x = FloatVector.broadcast(F, ap[ai + 2]);
+                s20 = x.fma(b0, s20); s21 = x.fma(b1, s21);
+                x = FloatVector.broadcast(F, ap[ai + 3]);
+                s30 = x.fma(b0, s30); s31 = x.fma(b1, s31);
+                x = FloatVector.broadcast(F, ap[ai + 4]);
+                s40 = x.fma(b0, s40); s41 = x.fma(b1, s41);
+                x = FloatVector.broadcast(F, ap[ai + 5]);
+                s50 = x.fma(b0, s50); s51 = x.fma(b1, s51);
+                x = FloatVector.broadcast(F, ap[ai + 6]);
+                s60 = x.fma(b0, s60); s61 = x.fma(b1, s61);
+                x = FloatVector.broadcast(F, ap[ai + 7]);
+                s70 = x.fma(b0, s70); s71 = x.fma(b1, s71);
+            }
+            // acc slot of (vector m, class l) at (m·16 + l)·NR; dd's (m) at m·NR.
+            int o = l * NR, st = CLASSES * NR;
+            s00.fma(FloatVector.fromArray(F, dd, 0), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            s01.fma(FloatVector.fromArray(F, dd, L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+            o += st;
+            s10.fma(FloatVector.fromArray(F, dd, NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            s11.fma(FloatVector.fromArray(F, dd, NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+            o += st;
+            s20.fma(FloatVector.fromArray(F, dd, 2 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            s21.fma(FloatVector.fromArray(F, dd, 2 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+            o += st;
+            s30.fma(FloatVector.fromArray(F, dd, 3 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            s31.fma(FloatVector.fromArray(F, dd, 3 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+            o += st;
+            s40.fma(FloatVector.fromArray(F, dd, 4 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            s41.fma(FloatVector.fromArray(F, dd, 4 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+            o += st;
+            s50.fma(FloatVector.fromArray(F, dd, 5 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            s51.fma(FloatVector.fromArray(F, dd, 5 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+            o += st;
+            s60.fma(FloatVector.fromArray(F, dd, 6 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            s61.fma(FloatVector.fromArray(F, dd, 6 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+            o += st;
+            s70.fma(FloatVector.fromArray(F, dd, 7 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            s71.fma(FloatVector.fromArray(F, dd, 7 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+        }
+    }
+
+    /** Lanes.sum's folds over the 16 class slots (vector-wise over the rows), minus the min sum, into out. */
+    private static void store(Scratch s, float[] out, int rows, int r0, int nr, int t0, int mr) {
+        float[] acc = s.acc;
+        for (int m = 0; m < mr; m++) {
+            int base = m * CLASSES * NR;
+            for (int h = CLASSES / 2; h >= 1; h /= 2) {
+                for (int i = 0; i < h; i++) {
+                    int o = base + i * NR, o2 = base + (i + h) * NR;
+                    FloatVector.fromArray(F, acc, o).add(FloatVector.fromArray(F, acc, o2)).intoArray(acc, o);
+                    FloatVector.fromArray(F, acc, o + L).add(FloatVector.fromArray(F, acc, o2 + L)).intoArray(acc, o + L);
+                }
+            }
+            int oo = (t0 + m) * rows + r0;
+            for (int j = 0; j < nr; j++) out[oo + j] = acc[base + j] - s.minAcc[m * NR + j];
+        }
+    }
+
+    /**
+     * The plain scalar twin of {@link #run}: per (row, vector), the 16 lane-class integer sums of
+     * each super-block, {@code acc_l = fma(S_l, d·d_x, acc_l)}, Lanes' fold, minus the min term.
+     */
+    static void reference(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out) {
+        int nb = cols / QK;
+        boolean withMins = type == DType.Q2_K || type == DType.Q4_K || type == DType.Q5_K;
+        KQuantTiles.Rows q = new KQuantTiles.Rows(cols);
+        float[] acc = new float[CLASSES];
+        for (int r = 0; r < rows; r++) {
+            KQuantTiles.decode(type, w, r * rowBytes, 0, cols, q);
+            for (int t = 0; t < n; t++) {
+                java.util.Arrays.fill(acc, 0f);
+                float mins = 0f;
+                for (int b = 0; b < nb; b++) {
+                    float yd = a.d[t * nb + b];
+                    for (int l = 0; l < CLASSES; l++) {
+                        float sum = 0f;
+                        for (int i = 0; i < STEPS; i++) sum += q.w[QK * b + l + CLASSES * i] * a.values[t * cols + QK * b + l + CLASSES * i];
+                        acc[l] = Math.fma(sum, q.d[b] * yd, acc[l]);
+                    }
+                    if (!withMins) continue;
+                    int mt = 0;
+                    for (int g = 0; g < 16; g++) mt += q.mins[16 * b + g] * a.bsums[t * (cols / 16) + 16 * b + g];
+                    mins += q.dmin[b] * yd * mt;
+                }
+                out[t * rows + r] = Lanes.sum(acc, 0, CLASSES) - mins;
+            }
+        }
+    }
+}
