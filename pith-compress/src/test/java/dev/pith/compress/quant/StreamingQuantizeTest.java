@@ -49,6 +49,8 @@ class StreamingQuantizeTest {
         for (FileType ft : List.of(FileType.Q4_0, FileType.Q8_0, FileType.Q4_K_M, FileType.F16)) {
             Path fromDisk = dir.resolve("disk-" + ft + ".gguf"), mapped = dir.resolve("mapped-" + ft + ".gguf");
             try (Model m = Models.load(src)) {
+                // the disk path is taken only where the header walk finds every tensor: it must here
+                assertThat(SourceLayout.offsets(m)).isEqualTo(readerOffsets(src));
                 TypePlanner.Plan plan = ModelQuantizer.plan(m, ft, List.of(), false);
                 // 5000 bytes: every matrix arrives in many chunks of a few rows, at offsets the disk block does not divide
                 ModelQuantizer.write(m, ft, plan, new RtnEncoder(), fromDisk, n -> { }, 5000);
@@ -56,6 +58,15 @@ class StreamingQuantizeTest {
             }
             assertThat(Files.readAllBytes(fromDisk)).as(ft.name()).isEqualTo(Files.readAllBytes(mapped));
             assertThat(Files.size(fromDisk)).isGreaterThan(0);
+        }
+    }
+
+    /** Every tensor's file offset as the full GGUF reader has it. */
+    private static java.util.Map<String, Long> readerOffsets(Path src) {
+        try (dev.pith.model.gguf.GgufFile f = dev.pith.model.gguf.GgufFile.open(src)) {
+            java.util.Map<String, Long> out = new java.util.HashMap<>();
+            for (var info : f.tensorInfos()) out.put(info.name(), f.dataOffset() + info.offset());
+            return out;
         }
     }
 
