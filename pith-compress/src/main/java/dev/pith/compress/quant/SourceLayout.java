@@ -123,7 +123,8 @@ final class SourceLayout {
         long cached = 0, total = 0;
         for (Tensor t : m.tensors().values()) {
             total += t.byteSize();
-            if (t.byteSize() > 0 && t.data().isLoaded()) cached += t.byteSize();
+            // a tensor that is not mapped (an edited model's) is in memory already; isLoaded throws for it
+            if (t.byteSize() > 0 && (!t.data().isMapped() || t.data().isLoaded())) cached += t.byteSize();
         }
         return cached * 2 > total;
     }
