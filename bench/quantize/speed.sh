@@ -18,7 +18,8 @@ for round in $(seq 1 "$ROUNDS"); do
   state=$(drop); t0=$(now); cat "$IN" > /dev/null; t1=$(now)
   echo "{\"round\":$round,\"what\":\"read\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
   for q in $TYPES; do
-    state=$(drop); t0=$(now); /usr/bin/time -f "%U %S" -o "$OUT/cpu.txt" "$PITH" quantize --model "$IN" --type "$q" --out "$OUT/q.gguf" --json >/dev/null 2>&1; t1=$(now)
+    # the previous round's output is deleted before the clock starts: replacing it would time ext4 freeing 1-3 GB of blocks
+    rm -f "$OUT/q.gguf"; state=$(drop); t0=$(now); /usr/bin/time -f "%U %S" -o "$OUT/cpu.txt" "$PITH" quantize --model "$IN" --type "$q" --out "$OUT/q.gguf" --json >/dev/null 2>&1; t1=$(now)
     read -r user sys < "$OUT/cpu.txt"
     echo "{\"round\":$round,\"what\":\"$q\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"cpu_user\":$user,\"cpu_sys\":$sys,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
   done

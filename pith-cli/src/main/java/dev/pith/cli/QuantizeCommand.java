@@ -291,7 +291,23 @@ final class QuantizeCommand implements Runnable {
     private MatrixEncoder gptq(Model src, TypePlanner.Plan plan) {
         if (gptqAllAtOnce) return gptqAllAtOnce(src);
         List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, chunks);
-        return new SequentialGptqEncoder(new SequentialGptq(src, cs, plan.types(), gptqSettings(), true, b -> { }), gptqFallback(src, false));
+        return new SequentialGptqEncoder(new SequentialGptq(src, cs, plan.types(), gptqSettings(), true, blockLog()), gptqFallback(src, false));
+    }
+
+    /**
+     * With {@code -Dpith.gptq.log=true} (PITH_JAVA_OPTS), one stderr line per finished block with the
+     * seconds since the start and since the block before: long runs (an hour for llama-3.2-1b) can
+     * be followed and timed from their log.
+     */
+    private static java.util.function.IntConsumer blockLog() {
+        if (!Boolean.getBoolean("pith.gptq.log")) return b -> { };
+        long start = System.nanoTime();
+        long[] last = {start};
+        return b -> {
+            long now = System.nanoTime();
+            System.err.printf("%ngptq: block %d done, %.1f s since start, %.1f s for this block%n", b, (now - start) / 1e9, (now - last[0]) / 1e9);
+            last[0] = now;
+        };
     }
 
     /** GPTQ with every Hessian collected in one pass of the original model. */

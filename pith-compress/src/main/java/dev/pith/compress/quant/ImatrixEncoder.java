@@ -32,6 +32,11 @@ public final class ImatrixEncoder implements MatrixEncoder {
     public Map<String, float[]> importance() { return importance; }
 
     @Override
+    public boolean rowWise() {
+        return true;
+    }
+
+    @Override
     public void encode(Tensor src, DType target, MemorySegment dst) {
         float[] qw = importance.get(src.name());
         int cols = src.cols();

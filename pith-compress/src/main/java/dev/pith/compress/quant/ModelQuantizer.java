@@ -73,6 +73,15 @@ public final class ModelQuantizer {
      */
     public static Written write(Model m, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, Path out,
                                 Consumer<String> progress) {
+        return write(m, ftype, plan, encoder, out, progress, 0);
+    }
+
+    /**
+     * {@link #write}, where {@code diskChunkBytes > 0} reads a GGUF input from disk in chunks of at
+     * most that size even when it is in the page cache (tests use it to check that path's bytes).
+     */
+    static Written write(Model m, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, Path out,
+                         Consumer<String> progress, long diskChunkBytes) {
         List<Tensor> order = new ArrayList<>(m.tensors().values());
         List<GgufWriter.Slot> slots = new ArrayList<>();
         Map<String, Integer> counts = new java.util.TreeMap<>();
@@ -85,6 +94,22 @@ public final class ModelQuantizer {
         }
         long largest = 0;
         for (GgufWriter.Slot s : slots) if (s.type() != m.tensor(s.name()).type()) largest = Math.max(largest, s.byteSize());
+        // A cold GGUF input is read from disk by direct I/O for row-wise encoders; a cached one through its mapping.
+        boolean fromDisk = encoder.rowWise() && (diskChunkBytes > 0 || !SourceLayout.mostlyCached(m));
+        Map<String, Long> offsets = fromDisk ? SourceLayout.offsets(m) : null;
+        if (offsets != null) {
+            List<Tensor> work = encoder.order(order);
+            Chunks chunks = chunks(work, offsets, diskChunkBytes > 0 ? diskChunkBytes : CHUNK_BYTES);
+            // the reader starts first: the disk is the slowest part, so it should never wait for the setup below
+            try (ChunkReader reader = new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), 4);
+                 GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
+                 WriteBehind writes = new WriteBehind(w, largest(m, slots))) {
+                streamFromDisk(m, plan, encoder, work, chunks, reader, writes, progress);
+                writes.await();
+                w.commit();
+            }
+            return new Written(bytes, counts);
+        }
         try (GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
              InputPrefetch prefetch = new InputPrefetch();
              WriteBehind writes = new WriteBehind(w, largest)) {
@@ -106,6 +131,70 @@ public final class ModelQuantizer {
             w.commit();
         }
         return new Written(bytes, counts);
+    }
+
+    /** Bytes of input a {@link ChunkReader} buffer holds: big enough for long sequential reads, small enough that encoding starts at once. */
+    private static final long CHUNK_BYTES = 16L << 20;
+
+    /** The largest output tensor (every tensor passes through a {@link WriteBehind} buffer on this path). */
+    private static long largest(Model m, List<GgufWriter.Slot> slots) {
+        long largest = 0;
+        for (GgufWriter.Slot s : slots) largest = Math.max(largest, s.byteSize());
+        return largest;
+    }
+
+    /**
+     * The path for row-wise encoders on a cold input: each tensor's bytes are read from the file
+     * ({@link ChunkReader}, direct I/O) a few rows at a time while the rows before them are encoded
+     * into the tensor's output buffer, which is written once the tensor is complete. The bytes equal
+     * those of the mapped path: each row is encoded from the same values by the same encoder.
+     */
+    /** Each tensor cut into ranges of whole rows of at most {@code chunkBytes} (one row when a row is larger). */
+    private record Chunks(List<ChunkReader.Range> ranges, List<int[]> rows, long bufferBytes) {}
+
+    private static Chunks chunks(List<Tensor> work, Map<String, Long> offsets, long chunkBytes) {
+        List<ChunkReader.Range> ranges = new ArrayList<>();
+        List<int[]> rows = new ArrayList<>(); // per range: tensor index, first row, row count
+        long buffer = chunkBytes;
+        for (int i = 0; i < work.size(); i++) {
+            Tensor t = work.get(i);
+            long rowBytes = t.rowBytes();
+            int per = (int) Math.max(1, Math.min(t.rows(), chunkBytes / Math.max(1, rowBytes)));
+            buffer = Math.max(buffer, per * rowBytes);
+            for (int r = 0; r < t.rows(); r += per) {
+                int n = Math.min(per, t.rows() - r);
+                ranges.add(new ChunkReader.Range(offsets.get(t.name()) + r * rowBytes, n * rowBytes));
+                rows.add(new int[] {i, r, n});
+            }
+        }
+        return new Chunks(ranges, rows, buffer);
+    }
+
+    private static void streamFromDisk(Model m, TypePlanner.Plan plan, MatrixEncoder encoder, List<Tensor> work, Chunks chunks,
+                                       ChunkReader reader, WriteBehind writes, Consumer<String> progress) {
+        List<ChunkReader.Range> ranges = chunks.ranges();
+        List<int[]> rows = chunks.rows();
+        MemorySegment dst = null;
+        for (int k = 0; k < ranges.size(); k++) {
+            int[] at = rows.get(k);
+            Tensor t = work.get(at[0]);
+            DType target = plan.types().get(t.name());
+            long outRow = target.bytesFor(t.cols());
+            if (at[1] == 0) dst = writes.buffer(outRow * t.rows());
+            ChunkReader.Chunk c = reader.take();
+            try {
+                Tensor part = new Tensor(t.name(), t.type(), new long[] {t.cols(), at[2]}, c.data());
+                MemorySegment into = dst.asSlice(at[1] * outRow, at[2] * outRow);
+                if (target == t.type()) MemorySegment.copy(c.data(), 0, into, 0, c.data().byteSize());
+                else encode(m, part, target, encoder, into);
+            } finally {
+                reader.release(c);
+            }
+            if (at[1] + at[2] == t.rows()) {
+                writes.write(t.name(), dst);
+                progress.accept(t.name());
+            }
+        }
     }
 
     /** What {@link #write} wrote: the tensor data's bytes (padding excluded) and how many tensors of each type. */

@@ -11,6 +11,11 @@ import java.lang.foreign.MemorySegment;
 /** Round to nearest (ggml's quantize_row_*_ref, what llama-quantize does without an imatrix), rows in parallel. */
 public final class RtnEncoder implements MatrixEncoder {
     @Override
+    public boolean rowWise() {
+        return true;
+    }
+
+    @Override
     public void encode(Tensor src, DType target, MemorySegment dst) {
         int cols = src.cols();
         long rowBytes = target.bytesFor(cols);

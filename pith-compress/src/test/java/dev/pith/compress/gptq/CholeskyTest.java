@@ -53,6 +53,33 @@ class CholeskyTest {
     }
 
     @Test
+    void parallelInverseAndProductEqualSequentialBitForBit() {
+        int saved = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                // sizes around the four-column groups (n % 4 = 0..3) and a few groups per thread
+                for (int n : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 63, 130, 203}) {
+                    double[] l = Cholesky.lowerSequential(spd(n, 17L * n + threads, 0.01), n);
+                    double[] seq = Cholesky.invertLowerSequential(l, n);
+                    double[] par = Cholesky.invertLower(l, n);
+                    assertThat(par).as("inverse n=%d threads=%d", n, threads).isEqualTo(seq);
+                    // and it is the inverse: (L·L⁻¹)[n-1][0] ≈ 0 below the diagonal, 1 on it
+                    double s = 0;
+                    for (int k = 0; k < n; k++) s += l[(n - 1) * n + k] * par[k * n + (n - 1)];
+                    assertThat(s).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+                    double[] lt = new double[n * n];
+                    for (int k = 0; k < n; k++) for (int i = 0; i <= k; i++) lt[i * n + k] = par[k * n + i];
+                    assertThat(Cholesky.inverseProduct(lt, n)).as("product n=%d threads=%d", n, threads)
+                            .isEqualTo(Cholesky.inverseProductSequential(lt, n));
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    @Test
     void notPositiveDefiniteIsNullInBoth() {
         for (int n : new int[] {4, 70, 150}) {
             double[] a = spd(n, n, 0.5);

@@ -2,7 +2,7 @@ package dev.pith.compress.gptq;
 
 /**
  * Time of GPTQ on one random n-wide matrix (not a test): the factorization (Cholesky.upperOfInverse) and
- * Gptq.quantize to Q4_0. Args: n rows (or {@code chol n reps}: old vs new Cholesky.lower; {@code uoi n}: upperOfInverse alone). Run after `mvn -q -o test-compile -pl pith-compress -am`:
+ * Gptq.quantize to Q4_0. Args: n rows (or {@code chol n reps}: old vs new Cholesky.lower; {@code uoi n}: upperOfInverse alone; {@code parts n}: its four steps timed one by one). Run after `mvn -q -o test-compile -pl pith-compress -am`:
  * {@code java --add-modules jdk.incubator.vector -cp pith-compress/target/classes:pith-compress/target/test-classes:pith-core/target/classes:pith-model/target/classes dev.pith.compress.gptq.GptqMatrixBench 2048 2048}
  */
 public final class GptqMatrixBench {
@@ -11,6 +11,25 @@ public final class GptqMatrixBench {
     public static void main(String[] a) {
         if (a[0].equals("chol")) {
             choleskyOldVsNew(Integer.parseInt(a[1]), Integer.parseInt(a[2]));
+            return;
+        }
+        if (a[0].equals("parts")) {
+            // upperOfInverse's four steps timed one by one: lower, invertLower, L⁻ᵀL⁻¹, lower
+            int n = Integer.parseInt(a[1]);
+            double[] m = diagonallyDominant(n);
+            long t0 = System.nanoTime();
+            double[] l = Cholesky.lower(m, n);
+            long t1 = System.nanoTime();
+            double[] li = Cholesky.invertLower(l, n);
+            long t2 = System.nanoTime();
+            double[] lt = new double[n * n];
+            for (int k = 0; k < n; k++) for (int i = 0; i <= k; i++) lt[i * n + k] = li[k * n + i];
+            double[] inv = Cholesky.inverseProduct(lt, n);
+            long t3 = System.nanoTime();
+            Cholesky.lower(inv, n);
+            long t4 = System.nanoTime();
+            System.out.printf("n=%d: lower %.2f s, invertLower %.2f s, product %.2f s, lower %.2f s%n", n,
+                    (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9);
             return;
         }
         if (a[0].equals("uoi")) {

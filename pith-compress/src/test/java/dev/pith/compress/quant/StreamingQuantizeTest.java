@@ -43,6 +43,57 @@ class StreamingQuantizeTest {
     }
 
     @Test
+    void readingTheInputFromDiskInChunksGivesTheSameBytes() throws Exception {
+        Path src = dir.resolve("synthetic.gguf");
+        SyntheticLlama.write(src, 7);
+        for (FileType ft : List.of(FileType.Q4_0, FileType.Q8_0, FileType.Q4_K_M, FileType.F16)) {
+            Path fromDisk = dir.resolve("disk-" + ft + ".gguf"), mapped = dir.resolve("mapped-" + ft + ".gguf");
+            try (Model m = Models.load(src)) {
+                // the disk path is taken only where the header walk finds every tensor: it must here
+                assertThat(SourceLayout.offsets(m)).isEqualTo(readerOffsets(src));
+                TypePlanner.Plan plan = ModelQuantizer.plan(m, ft, List.of(), false);
+                // 5000 bytes: every matrix arrives in many chunks of a few rows, at offsets the disk block does not divide
+                ModelQuantizer.write(m, ft, plan, new RtnEncoder(), fromDisk, n -> { }, 5000);
+                ModelQuantizer.write(m, ft, plan, new RtnEncoder(), mapped, n -> { });
+            }
+            assertThat(Files.readAllBytes(fromDisk)).as(ft.name()).isEqualTo(Files.readAllBytes(mapped));
+            assertThat(Files.size(fromDisk)).isGreaterThan(0);
+        }
+    }
+
+    @Test
+    void importanceWeightedRowsFromDiskGiveTheSameBytes() throws Exception {
+        Path src = dir.resolve("synthetic.gguf");
+        SyntheticLlama.write(src, 8);
+        Path fromDisk = dir.resolve("disk.gguf"), mapped = dir.resolve("mapped.gguf");
+        try (Model m = Models.load(src)) {
+            // an importance vector for every matrix (token_embd included), so every row goes through the weighted search
+            java.util.Map<String, float[]> importance = new java.util.HashMap<>();
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+            for (Tensor t : m.tensors().values()) {
+                if (t.rank() < 2) continue;
+                float[] w = new float[t.cols()];
+                for (int i = 0; i < w.length; i++) w[i] = (float) (0.1 + rng.nextDouble());
+                importance.put(t.name(), w);
+            }
+            ImatrixEncoder enc = new ImatrixEncoder(importance, dir.resolve("imatrix.dat"));
+            TypePlanner.Plan plan = ModelQuantizer.plan(m, FileType.Q4_K_M, List.of(), true);
+            ModelQuantizer.write(m, FileType.Q4_K_M, plan, enc, fromDisk, n -> { }, 5000);
+            ModelQuantizer.write(m, FileType.Q4_K_M, plan, enc, mapped, n -> { });
+        }
+        assertThat(Files.readAllBytes(fromDisk)).isEqualTo(Files.readAllBytes(mapped));
+    }
+
+    /** Every tensor's file offset as the full GGUF reader has it. */
+    private static java.util.Map<String, Long> readerOffsets(Path src) {
+        try (dev.pith.model.gguf.GgufFile f = dev.pith.model.gguf.GgufFile.open(src)) {
+            java.util.Map<String, Long> out = new java.util.HashMap<>();
+            for (var info : f.tensorInfos()) out.put(info.name(), f.dataOffset() + info.offset());
+            return out;
+        }
+    }
+
+    @Test
     void aFailingEncoderLeavesNoFile() throws Exception {
         Path src = dir.resolve("synthetic.gguf");
         SyntheticLlama.write(src, 6);
