@@ -17,6 +17,9 @@ now() { date +%s.%N; }
 for round in $(seq 1 "$ROUNDS"); do
   state=$(drop); t0=$(now); cat "$IN" > /dev/null; t1=$(now)
   echo "{\"round\":$round,\"what\":\"read\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+  # The disk's own speed, without the page-cache copy `cat` pays: direct I/O, as pith quantize reads a cold input.
+  state=$(drop); t0=$(now); dd if="$IN" of=/dev/null bs=16M iflag=direct status=none; t1=$(now)
+  echo "{\"round\":$round,\"what\":\"read_direct\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
   for q in $TYPES; do
     # the previous round's output is deleted before the clock starts: replacing it would time ext4 freeing 1-3 GB of blocks
     rm -f "$OUT/q.gguf"; state=$(drop); t0=$(now); /usr/bin/time -f "%U %S" -o "$OUT/cpu.txt" "$PITH" quantize --model "$IN" --type "$q" --out "$OUT/q.gguf" --json >/dev/null 2>&1; t1=$(now)
@@ -28,8 +31,8 @@ python3 - "$OUT/speed.jsonl" $TYPES <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 types = sys.argv[2:]
-med = {w: statistics.median(r["seconds"] for r in rows if r["what"] == w) for w in ["read"] + types}
+med = {w: statistics.median(r["seconds"] for r in rows if r["what"] == w) for w in ["read", "read_direct"] + types}
 cpu = {q: statistics.median(r["cpu_user"] + r["cpu_sys"] for r in rows if r["what"] == q) for q in types}
-print(json.dumps({"median_seconds": med, "median_cpu_seconds": cpu, "quantize_over_read": {q: round(med[q] / med["read"], 3) for q in types}}))
+print(json.dumps({"median_seconds": med, "median_cpu_seconds": cpu, "quantize_over_read": {q: round(med[q] / med["read"], 3) for q in types}, "quantize_over_direct_read": {q: round(med[q] / med["read_direct"], 3) for q in types}}))
 PY
 rm -f "$OUT/q.gguf" "$OUT/cpu.txt"
