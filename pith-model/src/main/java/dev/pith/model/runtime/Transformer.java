@@ -316,7 +316,7 @@ public final class Transformer {
                 for (int d = 0; d < headDim; d++) w.att[out + d] += p * vc[vOff + d];
             }
         } else {
-            for (int t = 0; t < len; t++) scores[t] = VectorOps.dot(qh, 0, kc, t * kvDim + kvOff, headDim) * scale;
+            VectorOps.scores(qh, kc, kvOff, kvDim, len, headDim, scale, scores);
             VectorOps.softmax(scores, 0, len);
             if (halfCache) for (int t = 0; t < len; t++) scores[t] = Ops.toHalf(scores[t]);
             VectorOps.weightedSum(scores, len, vc, kvOff, kvDim, w.att, out, headDim);

@@ -126,9 +126,65 @@ final class VectorOps {
         return s;
     }
 
-    /** out[oo .. oo+n) = Σ_t p[t]·v[t·stride + vo .. + n) for t in [0, len): the attention-weighted sum of values. */
+    /**
+     * out[t] = dot(q[0 .. n), k[t·stride + ko .. + n)) · scale for t in [0, len): the attention
+     * scores of one query over the cached keys. Four keys at a time, each with exactly
+     * {@link #dot}'s operations (one FMA chain over the vectors, {@link Lanes#sum}, the scalar
+     * tail, then the scale), so the bits are dot's; four independent chains and reductions keep
+     * the FMA and shuffle units busy where one dot after another waited on its own latency.
+     */
+    static void scores(float[] q, float[] k, int ko, int stride, int len, int n, float scale, float[] out) {
+        int t = 0;
+        for (; t + 4 <= len; t += 4) {
+            int o0 = t * stride + ko, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int d = 0;
+            for (int upper = n - L; d <= upper; d += L) {
+                FloatVector qv = FloatVector.fromArray(F, q, d);
+                a0 = qv.fma(FloatVector.fromArray(F, k, o0 + d), a0);
+                a1 = qv.fma(FloatVector.fromArray(F, k, o1 + d), a1);
+                a2 = qv.fma(FloatVector.fromArray(F, k, o2 + d), a2);
+                a3 = qv.fma(FloatVector.fromArray(F, k, o3 + d), a3);
+            }
+            float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1), s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
+            for (; d < n; d++) {
+                s0 += q[d] * k[o0 + d];
+                s1 += q[d] * k[o1 + d];
+                s2 += q[d] * k[o2 + d];
+                s3 += q[d] * k[o3 + d];
+            }
+            out[t] = s0 * scale;
+            out[t + 1] = s1 * scale;
+            out[t + 2] = s2 * scale;
+            out[t + 3] = s3 * scale;
+        }
+        for (; t < len; t++) out[t] = dot(q, 0, k, t * stride + ko, n) * scale;
+    }
+
+    /**
+     * out[oo .. oo+n) = Σ_t p[t]·v[t·stride + vo .. + n) for t in [0, len): the attention-weighted sum
+     * of values. Each output lane is one FMA chain over t in order (scalar twin: {@code Math.fma}
+     * step by step). Four vectors of the output are carried together so that four independent chains
+     * hide the FMA latency and each value row is read in one contiguous stretch; one vector at a time
+     * was latency-bound (14 % of a 512-token prompt on smollm2). The grouping changes no bit.
+     */
     static void weightedSum(float[] p, int len, float[] v, int vo, int stride, float[] out, int oo, int n) {
         int d = 0;
+        for (int upper = n - 4 * L; d <= upper; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int t = 0; t < len; t++) {
+                FloatVector pt = FloatVector.broadcast(F, p[t]);
+                int o = t * stride + vo + d;
+                a0 = FloatVector.fromArray(F, v, o).fma(pt, a0);
+                a1 = FloatVector.fromArray(F, v, o + L).fma(pt, a1);
+                a2 = FloatVector.fromArray(F, v, o + 2 * L).fma(pt, a2);
+                a3 = FloatVector.fromArray(F, v, o + 3 * L).fma(pt, a3);
+            }
+            a0.intoArray(out, oo + d);
+            a1.intoArray(out, oo + d + L);
+            a2.intoArray(out, oo + d + 2 * L);
+            a3.intoArray(out, oo + d + 3 * L);
+        }
         for (int upper = n - L; d <= upper; d += L) {
             FloatVector acc = FloatVector.zero(F);
             for (int t = 0; t < len; t++) {

@@ -105,6 +105,49 @@ class VectorOpsTest {
         }
     }
 
+    /**
+     * Each output lane of the weighted sum is one FMA chain over t, whether its vector is carried
+     * alone or in a group of four: equal bit for bit to Math.fma step by step (the whole-vector part)
+     * and to the plain loop (the scalar tail).
+     */
+    @Test
+    void weightedSumIsAnFmaChainPerLaneBitForBit() {
+        int l = VectorOps.L;
+        for (int n : new int[]{l, 2 * l, 3 * l, 4 * l, 5 * l, 8 * l + 3, 4 * l + l / 2}) {
+            for (int len : new int[]{1, 2, 37, 300}) {
+                int stride = n + 11, vo = 5;
+                float[] v = random(len * stride + vo, n * 31L + len, 1f), p = random(len, len, 0.3f);
+                float[] out = new float[n + 3];
+                VectorOps.weightedSum(p, len, v, vo, stride, out, 3, n);
+                int whole = n / l * l;
+                for (int d = 0; d < n; d++) {
+                    float s = 0;
+                    for (int t = 0; t < len; t++) {
+                        float x = v[t * stride + vo + d];
+                        s = d < whole ? Math.fma(x, p[t], s) : s + p[t] * x;
+                    }
+                    assertThat(out[3 + d]).as("n=%d len=%d d=%d", n, len, d).isEqualTo(s);
+                }
+            }
+        }
+    }
+
+    /** Attention scores four keys at a time are dot(q, k_t)·scale bit for bit, for every key. */
+    @Test
+    void scoresAreDotTimesScaleBitForBit() {
+        int l = VectorOps.L;
+        for (int n : new int[]{3, l, 4 * l, 4 * l + 5, 8 * l}) {
+            for (int len : new int[]{1, 3, 4, 5, 37, 260}) {
+                int stride = 2 * n + 3, ko = 7;
+                float[] q = random(n, n, 1f), k = random(len * stride + ko, n + len, 1f), out = new float[len];
+                VectorOps.scores(q, k, ko, stride, len, n, 0.125f, out);
+                for (int t = 0; t < len; t++) {
+                    assertThat(out[t]).as("n=%d len=%d t=%d", n, len, t).isEqualTo(VectorOps.dot(q, 0, k, t * stride + ko, n) * 0.125f);
+                }
+            }
+        }
+    }
+
     @Test
     void addIsElementwise() {
         float[] a = random(103, 1, 1f), b = random(103, 2, 1f), want = a.clone();
