@@ -4,6 +4,8 @@
 # other sessions never overlap them). Prints per-run tokens/s, then medians and ratios.
 # Usage: bench/inference/decode-ab.sh OLD_CORE_CLASSES "MODEL.gguf ..." [ROUNDS] [THREADS] [GEN]
 #   OLD_CORE_CLASSES: a copy of pith-core/target/classes built from the base commit.
+#   (or a class path such as OLD_CORE:OLD_MODEL, copies of pith-core's and pith-model's classes, when
+#   the runtime changed too: it goes before this tree's jars).
 #   Needs NODE_LLAMA_CPP_DIR (node-llama-cpp 3.21.1) and `mvn package -pl pith-cli -am` built here.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

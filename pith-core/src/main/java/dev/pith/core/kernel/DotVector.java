@@ -50,6 +50,13 @@ final class DotVector {
     static final IntVector NIBBLE_MINUS_8 = AVAILABLE && L == 16 ? floatTable(-8) : null;
     /** Lane k holds the bits of the float k. */
     static final IntVector NIBBLE = AVAILABLE && L == 16 ? floatTable(0) : null;
+    /**
+     * Lane k holds the bits of the float k - 16: with {@link #NIBBLE} as the upper half, a two-table
+     * permute turns a Q5_0 value (5 bits, the index wraps to them) into its signed float.
+     */
+    static final IntVector NIBBLE_MINUS_16 = AVAILABLE && L == 16 ? floatTable(-16) : null;
+    /** Lane numbers 16..31: shift counts that pick bit 16 + j of qh for the second half's value j. */
+    private static final IntVector LANE_16 = AVAILABLE ? LANE.add(16) : null;
 
     private static IntVector floatTable(int bias) {
         int[] bits = new int[16];
@@ -182,6 +189,10 @@ final class DotVector {
     /** Lane sums of 32 int8 weights at {@code q} times x[xb..xb+32). */
     private static FloatVector blockQ8(MemorySegment w, long q, float[] x, int xb) {
         FloatVector sum = toFloat(ByteVector.fromMemorySegment(B, w, q, LE)).mul(FloatVector.fromArray(F, x, xb));
+        if (L == 16) {
+            // The lane sums are exact integers, so an FMA gives the bits of multiply-then-add with one instruction fewer.
+            return toFloat(ByteVector.fromMemorySegment(B, w, q + 16, LE)).fma(FloatVector.fromArray(F, x, xb + 16), sum);
+        }
         for (int c = L; c < 32; c += L) {
             sum = sum.add(toFloat(ByteVector.fromMemorySegment(B, w, q + c, LE)).mul(FloatVector.fromArray(F, x, xb + c)));
         }
@@ -262,6 +273,23 @@ final class DotVector {
             long p = off + 22L * b;
             int xb = xo + 32 * b;
             int qh = Bytes.i32(w, p + 2);
+            if (L == 16) {
+                // As Q4_0: the 16 quant bytes zero-extended to int lanes once; bit j of qh shifted to
+                // bit 4 of value j's index (bits above it are dropped by the permute's wrap), and one
+                // two-table permute gives the float of the 5-bit value minus 16. The lane sums are
+                // exact integers, as before, so the bits are unchanged.
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, p + 6, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector h = IntVector.broadcast(I, qh);
+                IntVector lo = q.and(0xF).or(h.lanewise(VectorOperators.LSHR, LANE).lanewise(VectorOperators.LSHL, 4));
+                IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, LANE_16).lanewise(VectorOperators.LSHL, 4));
+                FloatVector flo = lo.selectFrom(NIBBLE_MINUS_16, NIBBLE).reinterpretAsFloats();
+                FloatVector fhi = hi.selectFrom(NIBBLE_MINUS_16, NIBBLE).reinterpretAsFloats();
+                FloatVector sum = fhi.fma(FloatVector.fromArray(F, x, xb + 16), flo.mul(FloatVector.fromArray(F, x, xb)));
+                FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
+                if ((b & 1) == 0) acc0 = sum.fma(d, acc0);
+                else acc1 = sum.fma(d, acc1);
+                continue;
+            }
             FloatVector sum = FloatVector.zero(F);
             for (int c = 0; c < 16; c += L) {
                 ByteVector q = ByteVector.fromMemorySegment(B, w, p + 6 + c, LE);

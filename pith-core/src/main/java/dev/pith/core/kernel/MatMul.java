@@ -34,6 +34,22 @@ public final class MatMul {
         else RowProducts.run(w, x, n, out, DotScalar::dot);
     }
 
+    /**
+     * {@code outs[i] = ws[i] · x} (one vector) for every i, with the bits of {@link #matvec} on each:
+     * runs of matrices of the same width that meet the same activation type (generation's q/k/v,
+     * gate/up) are prepared for once and split over the threads as one job.
+     */
+    public static void matvecAll(Tensor[] ws, float[] x, float[][] outs) {
+        if (ws.length != outs.length) throw new IllegalArgumentException(ws.length + " matrices but " + outs.length + " outputs");
+        for (int i = 0; i < ws.length; ) {
+            int j = i + 1;
+            while (DotVector.AVAILABLE && j < ws.length && RowProducts.canShare(ws[i], ws[j])) j++;
+            if (j - i == 1) matvec(ws[i], x, outs[i]);
+            else RowProducts.runShared(ws, i, j, x, outs, DotVector::dot);
+            i = j;
+        }
+    }
+
     /** {@code out[r] = dot(row r of w, x)}. */
     public static void matvec(Tensor w, float[] x, float[] out) {
         matmul(w, x, 1, out);

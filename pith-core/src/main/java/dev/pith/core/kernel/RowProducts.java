@@ -4,6 +4,7 @@ import dev.pith.core.DType;
 import dev.pith.core.Parallel;
 import dev.pith.core.PithException;
 import dev.pith.core.Tensor;
+import dev.pith.core.quant.ActivationQuantizer;
 import dev.pith.core.quant.Dequantizer;
 
 import java.lang.foreign.MemorySegment;
@@ -104,18 +105,75 @@ final class RowProducts {
             return;
         }
         // One vector (generation): DecodeRows' kernels where it has them, the same bits as DotVector's.
-        Parallel.RangeBody body = tiled && n == 1 && DecodeRows.supports(type)
-                ? (from, to) -> DecodeRows.run(type, data, rowBytes, from, to, a, cols, out)
+        Parallel.RangeBody body = tiled && n == 1
+                ? (from, to) -> oneVector(w, from, to, a, out, kernel)
                 : (from, to) -> {
             for (int r = from; r < to; r++) {
                 long off = r * rowBytes;
                 for (int t = 0; t < n; t++) out[t * rows + r] = kernel.dot(type, data, off, a, t, cols);
             }
         };
-        if ((long) rows * cols * n < PARALLEL_THRESHOLD) {
+        split(rows, (long) rows * cols * n, body);
+    }
+
+    /** Runs body over [0, rows) on the calling thread when the product is small ({@code work} multiply-adds), else over the pool. */
+    private static void split(int rows, long work, Parallel.RangeBody body) {
+        if (work < PARALLEL_THRESHOLD) {
             body.run(0, rows);
         } else {
             Parallel.forRange(rows, 4, body);
         }
+    }
+
+    /** Rows [from, to) of w times the one prepared vector a, into out[from, to): DecodeRows where it applies, else the row kernel. */
+    private static void oneVector(Tensor w, int from, int to, Activations a, float[] out, RowDot kernel) {
+        DType type = w.type();
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        if (DecodeRows.supports(type)) {
+            DecodeRows.run(type, data, rowBytes, from, to, a, a.cols, out);
+            return;
+        }
+        for (int r = from; r < to; r++) out[r] = kernel.dot(type, data, r * rowBytes, a, 0, a.cols);
+    }
+
+    /** Whether {@link #runShared} may take a and b in one job: same width, same activation type, both multipliable. */
+    static boolean canShare(Tensor a, Tensor b) {
+        return a.cols() == b.cols() && Dequantizer.supports(a.type()) && Dequantizer.supports(b.type())
+                && ActivationQuantizer.vecDotType(a.type()) == ActivationQuantizer.vecDotType(b.type());
+    }
+
+    /**
+     * outs[i] = ws[i] · x for i in [first, last), one vector x, matrices that {@link #canShare}: the
+     * activations are prepared once and the rows of all the matrices are split over the threads in
+     * one job. Generation's q/k/v and gate/up products read the same input; taken one by one, each
+     * small product paid its own hand-off to the pool and its own wait for the slowest thread, and
+     * the 512-row k/v products ran at half the bandwidth of the FFN's. Every row goes through the
+     * same kernel as in {@link #run} (one vector), so the bits are those of separate products.
+     */
+    static void runShared(Tensor[] ws, int first, int last, float[] x, float[][] outs, RowDot kernel) {
+        int cols = ws[first].cols();
+        int[] start = new int[last - first + 1];
+        for (int i = first; i < last; i++) {
+            Tensor w = ws[i];
+            if (i > first && !canShare(ws[first], w)) {
+                throw new IllegalArgumentException("tensor " + w.name() + " cannot share a product with " + ws[first].name());
+            }
+            if (!Dequantizer.supports(w.type())) {
+                throw new PithException("tensor " + w.name() + " has type " + w.type() + ", which Pith cannot multiply yet.");
+            }
+            if (x.length < cols) throw new IllegalArgumentException("a vector of " + cols + " values needs " + cols + " floats, x has " + x.length);
+            if (outs[i].length < w.rows()) {
+                throw new IllegalArgumentException(w.rows() + " results need " + w.rows() + " floats, out has " + outs[i].length);
+            }
+            start[i - first + 1] = start[i - first] + w.rows();
+        }
+        Activations a = Activations.forThread().prepare(ws[first].type(), x, 1, cols);
+        split(start[start.length - 1], (long) start[start.length - 1] * cols, (from, to) -> {
+            for (int k = 0; k < start.length - 1; k++) {
+                int lo = Math.max(from, start[k]), hi = Math.min(to, start[k + 1]);
+                if (lo < hi) oneVector(ws[first + k], lo - start[k], hi - start[k], a, outs[first + k], kernel);
+            }
+        });
     }
 }

@@ -32,6 +32,8 @@ public final class Transformer {
     private final ModelConfig c;
     private final RuntimeOptions options;
     private final LayerWeights[] layers;
+    // Per layer, the products that read the same input: {wq, wk, wv} and {wGate, wUp}.
+    private final Tensor[][] qkv, gateUp;
     // Block matrices held sparsely (by tensor name), multiplied by the sparse kernels instead.
     private final Map<String, SparseWeight> sparse = new HashMap<>();
     private final float[] outputNorm;
@@ -59,6 +61,13 @@ public final class Transformer {
         this.options = options;
         this.layers = new LayerWeights[c.layers()];
         for (int l = 0; l < c.layers(); l++) layers[l] = LayerWeights.of(model, l);
+        this.qkv = new Tensor[c.layers()][];
+        this.gateUp = new Tensor[c.layers()][];
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights lw = layers[l];
+            qkv[l] = new Tensor[] {lw.wq(), lw.wk(), lw.wv()};
+            gateUp[l] = new Tensor[] {lw.wGate(), lw.wUp()};
+        }
         if (options.sparse() != SparseMode.OFF) {
             for (LayerWeights lw : layers) {
                 for (Tensor w : lw.matrices()) {
@@ -202,7 +211,7 @@ public final class Transformer {
             if (observer != null) observer.hiddenState(l, w.x, n, dim);
             LayerWeights lw = layers[l];
             attention(l, lw, n, w);
-            feedForward(lw, n, w);
+            feedForward(l, lw, n, w);
         }
         if (observer != null) observer.hiddenState(c.layers(), w.x, n, dim);
         pos += n;
@@ -213,6 +222,25 @@ public final class Transformer {
         product(weight, x, n, out);
         RuntimeAdapter.Delta d = active == null ? null : active.delta(weight.name());
         if (d != null) addLora(d, x, n, out);
+    }
+
+    /**
+     * outs[i] = ws[i] · x for matrices that read the same input. One token (generation) on the
+     * dense fast path goes through {@link MatMul#matvecAll}: one hand-off to the threads for all of
+     * them, the same bits as one product at a time; otherwise one {@link #matmul} each.
+     */
+    private void matmulAll(Tensor[] ws, float[] x, int n, float[][] outs) {
+        if (n != 1 || options.reference() || !sparse.isEmpty()) {
+            for (int i = 0; i < ws.length; i++) matmul(ws[i], x, n, outs[i]);
+            return;
+        }
+        if (observer != null) for (Tensor w : ws) observer.linearInput(w.name(), x, n, w.cols());
+        MatMul.matvecAll(ws, x, outs);
+        if (active == null) return;
+        for (int i = 0; i < ws.length; i++) {
+            RuntimeAdapter.Delta d = active.delta(ws[i].name());
+            if (d != null) addLora(d, x, n, outs[i]);
+        }
     }
 
     private void product(Tensor weight, float[] x, int n, float[] out) {
@@ -253,9 +281,7 @@ public final class Transformer {
     private void attention(int l, LayerWeights lw, int n, Workspace w) {
         int qDim = c.qDim(), kvDim = c.kvDim(), headDim = c.headDim();
         rmsNorm(w.xb, w.x, lw.attnNorm(), n);
-        matmul(lw.wq(), w.xb, n, w.q);
-        matmul(lw.wk(), w.xb, n, w.k);
-        matmul(lw.wv(), w.xb, n, w.v);
+        matmulAll(qkv[l], w.xb, n, w.qkv);
         int half = rope.tableSize();
         for (int i = 0; i < n; i++) {
             addBias(w.q, i * qDim, lw.bq());
@@ -336,11 +362,10 @@ public final class Transformer {
         }
     }
 
-    private void feedForward(LayerWeights lw, int n, Workspace w) {
+    private void feedForward(int l, LayerWeights lw, int n, Workspace w) {
         int ffn = lw.wGate().rows();   // this block's width (widths may differ per block)
         rmsNorm(w.xb, w.x, lw.ffnNorm(), n);
-        matmul(lw.wGate(), w.xb, n, w.hb);
-        matmul(lw.wUp(), w.xb, n, w.hb2);
+        matmulAll(gateUp[l], w.xb, n, w.gateUp);
         if (options.reference()) {
             Ops.swiglu(w.hb, w.hb2, n * ffn);
         } else if (n == 1) {
@@ -390,6 +415,7 @@ public final class Transformer {
     private static final class Workspace {
         final int capacity;
         final float[] x, xb, q, k, v, att, hb, hb2, cos, sin;
+        final float[][] qkv, gateUp;
 
         Workspace(ModelConfig c, int capacity, int ctx) {
             this.capacity = capacity;
@@ -403,6 +429,8 @@ public final class Transformer {
             hb2 = new float[capacity * c.ffnDim()];
             cos = new float[capacity * Math.max(1, c.ropeDim() / 2)];
             sin = new float[capacity * Math.max(1, c.ropeDim() / 2)];
+            qkv = new float[][] {q, k, v};
+            gateUp = new float[][] {hb, hb2};
         }
     }
 }
