@@ -86,7 +86,7 @@ public final class ActivationQuantizer {
         requireBlocks(n, 32);
         for (int b = 0; b < n / 32; b++) {
             int base = xo + 32 * b;
-            float amax = absMax(x, base, 32);
+            float amax = absMaxScalar(x, base, 32);
             d[dOff + b] = roundToHalf(amax / 127f);
             float id = amax != 0f ? 127f / amax : 0f;
             for (int j = 0; j < 32; j++) qs[qo + 32 * b + j] = saturate(Math.rint(x[base + j] * id));
