@@ -218,10 +218,9 @@ public final class Transformer {
     }
 
     private void matmul(Tensor weight, float[] x, int n, float[] out) {
-        if (observer != null) observer.linearInput(weight.name(), x, n, weight.cols());
+        observe(weight, x, n);
         product(weight, x, n, out);
-        RuntimeAdapter.Delta d = active == null ? null : active.delta(weight.name());
-        if (d != null) addLora(d, x, n, out);
+        adapt(weight, x, n, out);
     }
 
     /**
@@ -234,13 +233,20 @@ public final class Transformer {
             for (int i = 0; i < ws.length; i++) matmul(ws[i], x, n, outs[i]);
             return;
         }
-        if (observer != null) for (Tensor w : ws) observer.linearInput(w.name(), x, n, w.cols());
+        for (Tensor w : ws) observe(w, x, n);
         MatMul.matvecAll(ws, x, outs);
-        if (active == null) return;
-        for (int i = 0; i < ws.length; i++) {
-            RuntimeAdapter.Delta d = active.delta(ws[i].name());
-            if (d != null) addLora(d, x, n, outs[i]);
-        }
+        for (int i = 0; i < ws.length; i++) adapt(ws[i], x, n, outs[i]);
+    }
+
+    /** Shows the observer (if any) the input of the product with {@code weight}. */
+    private void observe(Tensor weight, float[] x, int n) {
+        if (observer != null) observer.linearInput(weight.name(), x, n, weight.cols());
+    }
+
+    /** out += the active adapter's low-rank update for {@code weight}, if it has one. */
+    private void adapt(Tensor weight, float[] x, int n, float[] out) {
+        RuntimeAdapter.Delta d = active == null ? null : active.delta(weight.name());
+        if (d != null) addLora(d, x, n, out);
     }
 
     private void product(Tensor weight, float[] x, int n, float[] out) {
