@@ -42,4 +42,23 @@ class HalfRoundTest {
         HalfRound.scalar(x, ref, 0, x.length);
         for (int i = 0; i < x.length; i++) assertThat(Float.floatToRawIntBits(fast[i])).as("x %08x", Float.floatToRawIntBits(x[i])).isEqualTo(Float.floatToRawIntBits(ref[i]));
     }
+
+    @Test
+    void subnormalRangeValuesRoundExactlyToNearestEven() {
+        // Every multiple of 2^-26 below 2^-13 (both signs): each fp16 subnormal, its ties, the quarter
+        // points, and the step up into the normal range; plus float subnormals and softmax-like values.
+        int m = 1 << 13;
+        float[] x = new float[4 * m + 4096], fast = new float[x.length], ref = new float[x.length];
+        for (int i = 0; i < m; i++) {
+            x[i] = Math.scalb((float) i, -26);
+            x[m + i] = -x[i];
+            x[2 * m + i] = Math.scalb((float) i + 0.5f, -26);
+            x[3 * m + i] = Float.intBitsToFloat(i * 977);                      // float subnormals and tiny normals
+        }
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int i = 4 * m; i < x.length; i++) x[i] = (float) Math.exp(-rnd.nextDouble() * 30); // probabilities e^-30 .. 1
+        HalfRound.round(x, fast, 0, x.length);
+        HalfRound.scalar(x, ref, 0, x.length);
+        for (int i = 0; i < x.length; i++) assertThat(Float.floatToRawIntBits(fast[i])).as("x %08x", Float.floatToRawIntBits(x[i])).isEqualTo(Float.floatToRawIntBits(ref[i]));
+    }
 }

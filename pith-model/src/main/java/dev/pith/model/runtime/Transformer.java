@@ -4,6 +4,7 @@ import dev.pith.core.DType;
 import dev.pith.core.Parallel;
 import dev.pith.core.PithException;
 import dev.pith.core.Tensor;
+import dev.pith.core.kernel.HalfRound;
 import dev.pith.core.kernel.MatMul;
 import dev.pith.core.kernel.MatMulScalar;
 import dev.pith.model.Model;
@@ -350,7 +351,7 @@ public final class Transformer {
         } else {
             VectorOps.scores(qh, kc, kvOff, kvDim, len, headDim, scale, scores);
             VectorOps.softmax(scores, 0, len);
-            if (halfCache) for (int t = 0; t < len; t++) scores[t] = Ops.toHalf(scores[t]);
+            if (halfCache) HalfRound.round(scores, scores, 0, len); // = Ops.toHalf per value, lane-wise (HalfRoundTest)
             VectorOps.weightedSum(scores, len, vc, kvOff, kvDim, w.att, out, headDim);
         }
     }

@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * with sums taken lane-wise. Sums that ggml keeps in double stay in double here (lane-wise doubles,
  * so they differ from the sequential sum only by double rounding); exponentials are the scalar
  * {@code Math.exp}, exactly as in the twin, because the Vector API's exp changes by an ulp when C2
- * compiles it and so made runs irreproducible. Tests compare each with its scalar twin.
+ * compiles it and so made runs irreproducible, except in the softmax, whose {@link SoftmaxExp} is
+ * built from float operations that do not change. Tests compare each with its scalar twin.
  */
 final class VectorOps {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -54,7 +55,11 @@ final class VectorOps {
         return sum;
     }
 
-    /** As {@link Ops#softmax}: float exponentials, their sum in double (per vector, as ggml's SIMD soft_max adds lane sums). */
+    /**
+     * As {@link Ops#softmax} (exponentials, their sum in double per vector, as ggml's SIMD soft_max
+     * adds lane sums), but with {@link SoftmaxExp}'s lane-wise exponential (≤ 1 ulp from Math.exp,
+     * the same bits compiled or not) where the twin calls Math.exp.
+     */
     static void softmax(float[] a, int off, int n) {
         int i = 0;
         FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -64,14 +69,12 @@ final class VectorOps {
         double sum = 0;
         i = 0;
         for (int upper = n - L; i <= upper; i += L) {
-            // Scalar Math.exp, not lanewise(EXP): the vector exp is an intrinsic only once C2 has
-            // compiled the loop, and it may differ by an ulp from the fallback before that, which made
-            // results depend on JIT timing (two identical runs differed). Math.exp is one stub everywhere.
-            for (int k = 0; k < L; k++) a[off + i + k] = (float) Math.exp(a[off + i + k] - max);
-            sum += Lanes.sum(FloatVector.fromArray(F, a, off + i));
+            FloatVector e = SoftmaxExp.exp(FloatVector.fromArray(F, a, off + i).sub(max));
+            e.intoArray(a, off + i);
+            sum += Lanes.sum(e);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(a[off + i] - max);
+            float e = SoftmaxExp.exp(a[off + i] - max);
             a[off + i] = e;
             sum += e;
         }
