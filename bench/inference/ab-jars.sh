@@ -4,6 +4,7 @@
 # of pith-cli/target/lib, copied before the change); they go ahead of this tree's jars on the class
 # path, so OLD runs the base classes of every module (ab-core.sh swaps pith-core only).
 # Usage: bench/inference/ab-jars.sh OLD_JARS MODEL [ROUNDS] [THREADS] [PROMPT]
+# LLAMA=1 adds a llama.cpp run (bench/inference/llamacpp-bench.mjs, same prompt, 16 generated, median of 3; NODE_LLAMA_CPP_DIR defaults to oracle/) to each round.
 # Run it under the shared lock: flock /tmp/pith-bench.lock bench/inference/ab-jars.sh ...
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -20,5 +21,10 @@ for r in $(seq "$ROUNDS"); do
       --threads "$THREADS" --json 2>/dev/null \
       | python3 -c 'import json,sys; d=json.load(sys.stdin); print("pp %.1f tg %.1f" % (d["prompt_tokens_per_second"], d["gen_tokens_per_second"]))'
   done
+  if [ "${LLAMA:-0}" = 1 ]; then
+    printf 'llama.cpp round %s: ' "$r"
+    NODE_LLAMA_CPP_DIR="${NODE_LLAMA_CPP_DIR:-$ROOT/oracle}" node "$ROOT/bench/inference/llamacpp-bench.mjs" "$MODEL" "$PROMPT" 16 "$THREADS" 3 2>/dev/null \
+      | python3 -c 'import json,sys; d=json.load(sys.stdin); print("pp %.1f tg %.1f" % (d["prompt_tokens_per_second"], d["gen_tokens_per_second"]))'
+  fi
 done
 uptime
