@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Alternates two whole Pith builds on one model: `pith bench` prompt and generation tokens/s. OLD_JARS
-# is a folder holding the base build's pith-*.jar (pith-cli/target/pith-cli-*.jar and the pith-*.jar
-# of pith-cli/target/lib, copied before the change); they go ahead of this tree's jars on the class
-# path, so OLD runs the base classes of every module (ab-core.sh swaps pith-core only).
-# Usage: bench/inference/ab-jars.sh OLD_JARS MODEL [ROUNDS] [THREADS] [PROMPT]
+# Alternates two Pith builds on one model: `pith bench` prompt and generation tokens/s. OLD goes ahead
+# of this tree's jars on the class path: either a folder of the base build's pith-*.jar
+# (pith-cli/target/pith-cli-*.jar and the pith-*.jar of pith-cli/target/lib, copied before the
+# change: every module's base classes) or a copy of one module's target/classes (that module only).
+# Usage: bench/inference/ab-jars.sh OLD MODEL [ROUNDS] [THREADS] [PROMPT]
 # LLAMA=1 adds a llama.cpp run (bench/inference/llamacpp-bench.mjs, same prompt, 16 generated, median of 3; NODE_LLAMA_CPP_DIR defaults to oracle/) to each round.
 # Run it under the shared lock: flock /tmp/pith-bench.lock bench/inference/ab-jars.sh ...
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OLD=$1; MODEL=$2; ROUNDS=${3:-3}; THREADS=${4:-2}; PROMPT=${5:-512}
 JAVA="${PITH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+OLD_CP="$OLD"; compgen -G "$OLD/*.jar" >/dev/null && OLD_CP="$OLD/*"
 NEW_CP="$ROOT/pith-cli/target/pith-cli-0.1.0-SNAPSHOT.jar:$ROOT/pith-cli/target/lib/*"
 uptime
 for r in $(seq "$ROUNDS"); do
   for v in old new; do
-    cp="$NEW_CP"; [ "$v" = old ] && cp="$OLD/*:$NEW_CP"
+    cp="$NEW_CP"; [ "$v" = old ] && cp="$OLD_CP:$NEW_CP"
     printf '%s round %s: ' "$v" "$r"
     "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
       -cp "$cp" dev.pith.cli.Main bench --model "$MODEL" --prompt-tokens "$PROMPT" --gen-tokens 16 \
