@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorOperators;
  * e^x for the softmax's arguments (x ≤ 0, each score minus the row's maximum), lane-wise from plain
  * float operations, and its scalar twin with the very same operations (Math.fma is the vector fma's
  * exact fused rounding), so both give the same bits before and after C2 compiles them, unlike the
- * Vector API's EXP. Scalar Math.exp was 8 % of a 512-token smollm2-135m prompt (JFR, session 8).
+ * Vector API's EXP. Scalar Math.exp and its loop were 12 % of a 512-token smollm2-135m prompt (JFR, session 8).
  *
  * <p>The method: n = round(x·log2 e) (add-and-subtract 1.5·2²³), r = x − n·ln 2 in two fused steps
  * (ln 2 split in a float head and tail), e^r by its degree-7 Taylor polynomial in Horner form
