@@ -153,7 +153,8 @@ final class QuantizeCommand implements Runnable {
         if (targetBpw != null && targetSize != null) throw new PithException("give --target-bpw or --target-size, not both.");
         if (m.equals("awq") && calib == null) throw new PithException("--method awq needs calibration text: --calib FILE.");
         PrintWriter err = spec.commandLine().getErr();
-        try (Model src = common.load()) {
+        // only calibration text needs the tokenizer (GPTQ, AWQ, budgets measured on --calib)
+        try (Model src = calib != null ? common.load() : common.loadWeights()) {
             // GPTQ and AWQ learn while the file is written (GPTQ block by block, from the final plan); a budget measures with RTN
             if (m.equals("gptq") && calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
             boolean budgeted = targetBpw != null || targetSize != null;
