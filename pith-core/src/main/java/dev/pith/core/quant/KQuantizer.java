@@ -470,8 +470,9 @@ final class KQuantizer {
 
     /** {@code lanes}: the sub-blocks' scale searches run side by side in vector lanes ({@link QxLanes}, the same bytes). */
     static void q6_K(float[] x, int xo, byte[] y, int yo, float[] qw, int qo, boolean lanes) {
-        byte[] L = new byte[256];
-        float[] scales = new float[16];
+        QxLanes.Scratch scratch = lanes ? QxLanes.SCRATCH.get() : null;
+        byte[] L = lanes ? scratch.codes : new byte[256]; // fully written by the search
+        float[] scales = lanes ? scratch.scales : new float[16];
         float maxScale = 0, maxAbsScale = 0;
         if (lanes) {
             QxLanes.search(x, xo, qw, qo, L, scales);
@@ -494,6 +495,11 @@ final class KQuantizer {
         float iscale = -128f / maxScale;
         putHalf(y, yo + 208, 1 / iscale);
         for (int ib = 0; ib < 16; ib++) y[yo + 192 + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
+        if (lanes) {
+            QxLanes.requantize(x, xo, half(y, yo + 208), y, yo + 192, L);
+            packQuantsQ6K(L, y, yo);
+            return;
+        }
         for (int j = 0; j < 16; j++) {
             float d = half(y, yo + 208) * y[yo + 192 + j];
             if (d == 0) continue;

@@ -1,6 +1,7 @@
 package dev.pith.core.quant;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -35,7 +36,8 @@ final class QxLanes {
      * not null, else x².
      */
     static void search(float[] x, int xo, float[] qw, int qo, byte[] L, float[] scales) {
-        float[] xt = new float[256], wt = new float[256], lt = new float[256], best = new float[256];
+        Scratch s = SCRATCH.get();
+        float[] xt = s.xt, wt = s.wt, lt = s.lt, best = s.best; // every element is written below before it is read
         for (int j = 0; j < N; j++) {
             for (int i = 0; i < N; i++) {
                 float v = x[xo + N * j + i];
@@ -45,6 +47,39 @@ final class QxLanes {
         }
         for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, j0, lt, best, scales);
         for (int j = 0; j < N; j++) for (int i = 0; i < N; i++) L[N * j + i] = (byte) (int) best[N * i + j];
+    }
+
+    /**
+     * One thread's work arrays, reused for every super-block: allocating (and zeroing) 4 KB per
+     * block of 256 values was a sixth of the search's samples on the 1B embedding's million blocks.
+     */
+    static final class Scratch {
+        final float[] xt = new float[256], wt = new float[256], lt = new float[256], best = new float[256];
+        final byte[] codes = new byte[256];
+        final float[] scales = new float[16];
+        final int[] lane = new int[16];
+    }
+
+    static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * q6_K's last pass (its scalar twin is the loop in {@link KQuantizer#q6_K}): for each sub-block j
+     * whose d_j = d · sc[so + j] is not 0, L[16j + i] = clamp(nearest_int(x[xo + 16j + i] / d_j), -32, 31) + 32,
+     * lanes across the sub-block's values: the same IEEE division per value, and ggml's nearest_int
+     * bit trick (add 1.5·2^23, keep the low 23 bits, subtract 2^22) on the integer lanes, so even a
+     * quotient too large for the trick gives the scalar code's bits. Sub-blocks with d_j = 0 keep L.
+     */
+    static void requantize(float[] x, int xo, float d, byte[] sc, int so, byte[] L) {
+        int[] lane = SCRATCH.get().lane;
+        for (int j = 0; j < N; j++) {
+            float dj = d * sc[so + j];
+            if (dj == 0) continue;
+            for (int i = 0; i < N; i += F.length()) {
+                IntVector bits = FloatVector.fromArray(F, x, xo + N * j + i).div(dj).add(MAGIC).reinterpretAsInts();
+                bits.and(0x007fffff).sub(0x00400000).max(-NMAX).min(NMAX - 1).add(NMAX).intoArray(lane, i);
+            }
+            for (int i = 0; i < N; i++) L[N * j + i] = (byte) lane[i];
+        }
     }
 
     /** clamp(nearest_int(v), -32, 31) as a float. */
