@@ -375,7 +375,7 @@ final class KQuantizer {
             lm[j] = Math.min(63, nearestInt(invMin * mins[j]) & 0xFF);
         }
         packScalesK4(y, yo, ls, lm, maxScale / 63f, maxMin / 63f);
-        requantizeK4(x, xo, y, yo, nmax, L);
+        requantizeK4(x, xo, y, yo, nmax, L, lanes);
         return L;
     }
 
@@ -399,12 +399,21 @@ final class KQuantizer {
 
     /** Recomputes the quants of a Q4_K/Q5_K block from its stored (rounded) scales and mins, as both ggml quantizers do. */
     static void requantizeK4(float[] x, int xo, byte[] y, int yo, int nmax, byte[] L) {
+        requantizeK4(x, xo, y, yo, nmax, L, false);
+    }
+
+    /** {@code lanes}: each sub-block's codes lane-wise ({@link LaneCodes}, the same bytes). */
+    static void requantizeK4(float[] x, int xo, byte[] y, int yo, int nmax, byte[] L, boolean lanes) {
         java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(y);
         int s = yo + 4;
         for (int j = 0; j < 8; j++) {
             float d = half(y, yo) * KScales.scaleK4(seg, s, j);
             if (d == 0) continue;
             float dm = half(y, yo + 2) * KScales.minK4(seg, s, j);
+            if (lanes) {
+                LaneCodes.codes(x, xo + 32 * j, 32, dm, d, 0, nmax, 0, L, 32 * j);
+                continue;
+            }
             for (int ii = 0; ii < 32; ii++) {
                 L[32 * j + ii] = (byte) Math.max(0, Math.min(nmax, nearestInt((x[xo + 32 * j + ii] + dm) / d)));
             }

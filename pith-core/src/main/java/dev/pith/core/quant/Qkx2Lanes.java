@@ -47,7 +47,8 @@ final class Qkx2Lanes {
      * L[32j + i], scales to scales[j], and −min to mins[j], as makeQkx2Quants(32, nmax, …, rmin, 0.1, nstep, false).
      */
     static boolean search(float[] x, int xo, float[] w, int nmax, float rmin, int nstep, byte[] L, float[] scales, float[] mins) {
-        float[] xt = new float[256], wt = new float[256], best = new float[256], cur = new float[256];
+        Scratch scratch = SCRATCH.get();
+        float[] xt = scratch.xt, wt = scratch.wt, best = scratch.best, cur = scratch.cur; // written below before they are read
         for (int j = 0; j < 8; j++) {
             for (int i = 0; i < 32; i++) {
                 xt[8 * i + j] = x[xo + 32 * j + i];
@@ -56,7 +57,7 @@ final class Qkx2Lanes {
         }
         // per-lane state between the steps, in small arrays: one method per step keeps each small
         // enough for the JIT to compile every vector operation to an instruction
-        float[] st = new float[8 * STATE];
+        float[] st = scratch.st; // start() writes every row
         start(xt, wt, nmax, best, st);
         for (int is = 0; is <= nstep; is++) {
             if (!step(xt, wt, rmin + 0.1f * is + nmax, nmax, best, cur, st)) return false;
@@ -70,6 +71,14 @@ final class Qkx2Lanes {
         for (int j = 0; j < 8; j++) for (int i = 0; i < 32; i++) L[32 * j + i] = (byte) (int) best[8 * i + j];
         return true;
     }
+
+    /** One thread's work arrays, reused for every super-block instead of 4.2 KB allocated and zeroed per block. */
+    private static final class Scratch {
+        final float[] xt = new float[256], wt = new float[256], best = new float[256], cur = new float[256];
+        final float[] st = new float[8 * STATE];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Rows of the state array: 8 lanes each. */
     private static final int MIN = 0, MAX = 1, SUM_W = 2, SUM_X = 3, SCALE = 4, BEST_ERROR = 5, FLAT_MIN = 6, STATE = 7;

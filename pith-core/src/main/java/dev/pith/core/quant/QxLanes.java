@@ -1,7 +1,6 @@
 package dev.pith.core.quant;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -57,28 +56,15 @@ final class QxLanes {
         final float[] xt = new float[256], wt = new float[256], lt = new float[256], best = new float[256];
         final byte[] codes = new byte[256];
         final float[] scales = new float[16];
-        final int[] lane = new int[16];
     }
 
     static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /**
-     * q6_K's last pass (its scalar twin is the loop in {@link KQuantizer#q6_K}): for each sub-block j
-     * whose d_j = d · sc[so + j] is not 0, L[16j + i] = clamp(nearest_int(x[xo + 16j + i] / d_j), -32, 31) + 32,
-     * lanes across the sub-block's values: the same IEEE division per value, and ggml's nearest_int
-     * bit trick (add 1.5·2^23, keep the low 23 bits, subtract 2^22) on the integer lanes, so even a
-     * quotient too large for the trick gives the scalar code's bits. Sub-blocks with d_j = 0 keep L.
-     */
+    /** q6_K's last pass: the codes of each sub-block j whose d_j = d · sc[so + j] is not 0 ({@link LaneCodes}); the others keep L. */
     static void requantize(float[] x, int xo, float d, byte[] sc, int so, byte[] L) {
-        int[] lane = SCRATCH.get().lane;
         for (int j = 0; j < N; j++) {
             float dj = d * sc[so + j];
-            if (dj == 0) continue;
-            for (int i = 0; i < N; i += F.length()) {
-                IntVector bits = FloatVector.fromArray(F, x, xo + N * j + i).div(dj).add(MAGIC).reinterpretAsInts();
-                bits.and(0x007fffff).sub(0x00400000).max(-NMAX).min(NMAX - 1).add(NMAX).intoArray(lane, i);
-            }
-            for (int i = 0; i < N; i++) L[N * j + i] = (byte) lane[i];
+            if (dj != 0) LaneCodes.codes(x, xo + N * j, N, 0f, dj, -NMAX, NMAX - 1, NMAX, L, N * j);
         }
     }
 
