@@ -462,7 +462,13 @@ final class KQuantizer {
     }
 
     static void q5_K(float[] x, int xo, byte[] y, int yo, boolean lanes) {
-        packQuantsQ5K(scalesAndQuantsK4(x, xo, 1, y, yo, 176, 31, -0.5f, 15, lanes), y, yo);
+        q5_K(x, xo, 1, y, yo, lanes);
+    }
+
+    /** {@code blocks} consecutive Q5_K blocks (1 .. {@link Qkx2Lanes#BLOCKS} share one lane-wise search). */
+    static void q5_K(float[] x, int xo, int blocks, byte[] y, int yo, boolean lanes) {
+        byte[] L = scalesAndQuantsK4(x, xo, blocks, y, yo, 176, 31, -0.5f, 15, lanes);
+        for (int b = 0; b < blocks; b++) packQuantsQ5K(b == 0 ? L : java.util.Arrays.copyOfRange(L, 256 * b, 256 * b + 256), y, yo + 176 * b);
     }
 
     static void packQuantsQ5K(byte[] L, byte[] y, int yo) {

@@ -47,16 +47,18 @@ public final class Quantizer {
             case Q5_1 -> { for (int b = 0; b < nb; b++) q5_1(src, xo + 32 * b, out, 24 * b); }
             case Q2_K -> { for (int b = 0; b < nb; b++) KQuantizer.q2_K(src, xo + 256 * b, out, 84 * b); }
             case Q3_K -> { for (int b = 0; b < nb; b++) KQuantizer.q3_K(src, xo + 256 * b, out, 110 * b); }
-            case Q4_K -> {
-                // Qkx2Lanes.BLOCKS blocks share one lane-wise search (two with 512-bit vectors)
-                for (int b = 0, k; b < nb; b += k) {
-                    k = Math.min(Qkx2Lanes.BLOCKS, nb - b);
-                    KQuantizer.q4_K(src, xo + 256 * b, k, out, 144 * b, Qkx2Lanes.ENABLED);
-                }
-            }
-            case Q5_K -> { for (int b = 0; b < nb; b++) KQuantizer.q5_K(src, xo + 256 * b, out, 176 * b); }
+            case Q4_K, Q5_K -> scaleAndMinBlocks(type, src, xo, nb, out);
             case Q6_K -> { for (int b = 0; b < nb; b++) KQuantizer.q6_K(src, xo + 256 * b, out, 210 * b); }
             default -> throw new IllegalArgumentException("Pith cannot quantize to " + type + " yet");
+        }
+    }
+
+    /** Q4_K or Q5_K blocks, {@link Qkx2Lanes#BLOCKS} at a time sharing one lane-wise search (two with 512-bit vectors). */
+    private static void scaleAndMinBlocks(DType type, float[] src, int xo, int nb, byte[] out) {
+        for (int b = 0, k; b < nb; b += k) {
+            k = Math.min(Qkx2Lanes.BLOCKS, nb - b);
+            if (type == DType.Q4_K) KQuantizer.q4_K(src, xo + 256 * b, k, out, 144 * b, Qkx2Lanes.ENABLED);
+            else KQuantizer.q5_K(src, xo + 256 * b, k, out, 176 * b, Qkx2Lanes.ENABLED);
         }
     }
 

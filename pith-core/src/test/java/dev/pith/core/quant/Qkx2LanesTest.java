@@ -40,7 +40,12 @@ class Qkx2LanesTest {
             KQuantizer.q4_K(x, 5, 2, pair, 3, true);
             KQuantizer.q4_K(x, 5, single, 3, false);
             KQuantizer.q4_K(x, 5 + 256, single, 3 + 144, false);
-            assertThat(pair).as("trial %d", trial).isEqualTo(single);
+            assertThat(pair).as("Q4_K trial %d", trial).isEqualTo(single);
+            byte[] pair5 = new byte[3 + 2 * 176], single5 = new byte[3 + 2 * 176];
+            KQuantizer.q5_K(x, 5, 2, pair5, 3, true);
+            KQuantizer.q5_K(x, 5, single5, 3, false);
+            KQuantizer.q5_K(x, 5 + 256, single5, 3 + 176, false);
+            assertThat(pair5).as("Q5_K trial %d", trial).isEqualTo(single5);
         }
     }
 
