@@ -99,7 +99,7 @@ public final class ModelQuantizer {
         long chunkBytes = diskChunkBytes > 0 ? diskChunkBytes : CHUNK_BYTES;
         List<Tensor> work = encoder.order(order);
         if (fromDisk) {
-            Chunks chunks = chunks(work, SourceLayout.offsets(m), chunkBytes);
+            Chunks chunks = chunks(work, plan, SourceLayout.offsets(m), chunkBytes);
             // the reader starts first: the disk is the slowest part, so it should never wait for the setup below
             try (ChunkReader reader = new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), 4);
                  GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
@@ -166,12 +166,13 @@ public final class ModelQuantizer {
      * and written, a chunk at a time. The bytes equal those of the mapped path: each row is encoded
      * from the same values by the same encoder.
      */
-    /** Each tensor cut into ranges of whole rows of at most {@code chunkBytes} (one row when a row is larger). */
+    /** Each tensor cut into ranges of whole rows of at most {@code chunkBytes} (one row when a row is larger), in {@link ChunkSchedule}'s order. */
     private record Chunks(List<ChunkReader.Range> ranges, List<int[]> rows, long bufferBytes) {}
 
-    private static Chunks chunks(List<Tensor> work, Map<String, Long> offsets, long chunkBytes) {
+    private static Chunks chunks(List<Tensor> work, TypePlanner.Plan plan, Map<String, Long> offsets, long chunkBytes) {
         List<ChunkReader.Range> ranges = new ArrayList<>();
         List<int[]> rows = new ArrayList<>(); // per range: tensor index, first row, row count
+        List<Boolean> heavy = new ArrayList<>();
         long buffer = chunkBytes;
         for (int i = 0; i < work.size(); i++) {
             Tensor t = work.get(i);
@@ -182,9 +183,22 @@ public final class ModelQuantizer {
                 int n = Math.min(per, t.rows() - r);
                 ranges.add(new ChunkReader.Range(offsets.get(t.name()) + r * rowBytes, n * rowBytes));
                 rows.add(new int[] {i, r, n});
+                heavy.add(searched(t.type(), plan.types().get(t.name())));
             }
         }
-        return new Chunks(ranges, rows, buffer);
+        int[] order = ChunkSchedule.interleave(heavy);
+        List<ChunkReader.Range> orderedRanges = new ArrayList<>(order.length);
+        List<int[]> orderedRows = new ArrayList<>(order.length);
+        for (int k : order) {
+            orderedRanges.add(ranges.get(k));
+            orderedRows.add(rows.get(k));
+        }
+        return new Chunks(orderedRanges, orderedRows, buffer);
+    }
+
+    /** Whether encoding {@code from} as {@code to} runs a K-quant scale search (256-value super-blocks): the chunks {@link ChunkSchedule} spreads out. */
+    private static boolean searched(DType from, DType to) {
+        return to != from && to.isQuantized() && to.blockSize() == 256;
     }
 
     private static void streamFromDisk(Model m, TypePlanner.Plan plan, MatrixEncoder encoder, List<Tensor> work, Chunks chunks,
