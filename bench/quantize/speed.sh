@@ -8,6 +8,9 @@
 # rounds. Each quantize line also has its CPU seconds (user, sys: what a machine shared with other
 # jobs cannot steal; their sum over the cores is the quiet-machine floor).
 # Run it under the shared lock: flock /tmp/pith-bench.lock bench/quantize/speed.sh …
+# PITH_BASE=LAUNCHER also times each type with that launcher (a build to compare with), right
+# after PITH's, as "TYPE@base". KEEP=1 keeps each type's last output as OUTDIR/TYPE.gguf (moved
+# after the clock stops) so it can be compared with `cmp`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IN="$1"; OUT="$2"; ROUNDS="${3:-3}"; TYPES="${4:-Q4_0 Q8_0 Q4_K_M}"; mkdir -p "$OUT"
@@ -21,13 +24,18 @@ for round in $(seq 1 "$ROUNDS"); do
   state=$(drop); t0=$(now); dd if="$IN" of=/dev/null bs=16M iflag=direct status=none; t1=$(now)
   echo "{\"round\":$round,\"what\":\"read_direct\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
   for q in $TYPES; do
+   for who in pith ${PITH_BASE:+base}; do
+    launcher="$PITH"; what="$q"; [ "$who" = base ] && { launcher="$PITH_BASE"; what="$q@base"; }
     # the previous round's output is deleted before the clock starts: replacing it would time ext4 freeing 1-3 GB of blocks
-    rm -f "$OUT/q.gguf"; state=$(drop); t0=$(now); /usr/bin/time -f "%U %S" -o "$OUT/cpu.txt" "$PITH" quantize --model "$IN" --type "$q" --out "$OUT/q.gguf" --json >/dev/null 2>&1; t1=$(now)
+    rm -f "$OUT/q.gguf"; state=$(drop); t0=$(now); /usr/bin/time -f "%U %S" -o "$OUT/cpu.txt" "$launcher" quantize --model "$IN" --type "$q" --out "$OUT/q.gguf" --json >/dev/null 2>&1; t1=$(now)
     read -r user sys < "$OUT/cpu.txt"
-    echo "{\"round\":$round,\"what\":\"$q\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"cpu_user\":$user,\"cpu_sys\":$sys,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+    echo "{\"round\":$round,\"what\":\"$what\",\"cache\":\"$state\",\"seconds\":$(echo "$t1 - $t0" | bc),\"cpu_user\":$user,\"cpu_sys\":$sys,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+    if [ "${KEEP:-0}" = 1 ]; then mv -f "$OUT/q.gguf" "$OUT/$what.gguf"; fi
+   done
   done
 done | tee "$OUT/speed.jsonl"
-python3 - "$OUT/speed.jsonl" $TYPES <<'PY'
+ALL="$TYPES"; [ -n "${PITH_BASE:-}" ] && for q in $TYPES; do ALL="$ALL $q@base"; done
+python3 - "$OUT/speed.jsonl" $ALL <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 types = sys.argv[2:]

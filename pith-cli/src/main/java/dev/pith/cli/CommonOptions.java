@@ -45,6 +45,12 @@ final class CommonOptions {
         return Models.load(model, tokenizer);
     }
 
+    /** {@link #load} for commands that need the weights and metadata but not the tokenizer ({@link Models#loadWeights}). */
+    Model loadWeights() {
+        if (threads != null) Parallel.setThreads(threads);
+        return Models.loadWeights(model, tokenizer);
+    }
+
     RuntimeOptions runtime() {
         return RuntimeOptions.defaults().withKvType(DType.parse(kvType)).withContextLength(ctx).withSparse(SparseMode.parse(sparse));
     }

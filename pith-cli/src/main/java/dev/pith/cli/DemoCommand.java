@@ -28,7 +28,8 @@ import java.util.Map;
  * capability adds its stage and its row.
  */
 @Command(name = "demo", description = {"Run Pith's end-to-end pipeline on built-in data (the JDK's own sources) and print a report of each stage.",
-        "Trains a tokenizer and a small Llama-style code model, evaluates and samples it, then quantizes it to Q8_0 and Q4_0."})
+        "Trains a tokenizer and a small Llama-style code model, evaluates and samples it, quantizes it (Q8_0, Q4_0, Q4_K_M, GPTQ) and",
+        "measures its speed, adapts it with LoRA, distills it into a smaller student, prunes it to 2:4 and curates a corpus."})
 final class DemoCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -88,6 +89,8 @@ final class DemoCommand implements Runnable {
             evaluate("eval " + type, q, heldOut);
         }
         quantizeMixture(run, f32, train, heldOut);
+        gptq(run, f32, train, heldOut);
+        bench(run.resolve("model-q4_0.gguf"));
         loraStage(f32, heldOut, run.resolve("lora"));
         distill(dir, train, tokenizer, f32, heldOut);
         prune(f32, train, heldOut, run);
@@ -127,6 +130,26 @@ final class DemoCommand implements Runnable {
                 String.format("imatrix from %d chunks, %,d bytes, %.2f bits per weight, %d tensors fell back", ij.path("chunks").asInt(), qj.path("bytes").asLong(),
                         qj.path("bits_per_weight").asDouble(), qj.path("warnings").size()), Map.of("bytes", qj.path("bytes").asLong()));
         evaluate("eval Q4_K_M", q, heldOut);
+    }
+
+    /** GPTQ to Q4_0, calibrated on training text block by block, then its perplexity (to set against round-to-nearest's Q4_0 above). */
+    private void gptq(Path run, Path f32, Path train, Path heldOut) {
+        Path q = run.resolve("model-gptq-q4_0.gguf");
+        JsonNode g = pith("quantize GPTQ Q4_0", "quantize", "--model", f32.toString(), "--type", "Q4_0", "--method", "gptq", "--calib", train.toString(),
+                "--chunks", "16", "--calib-ctx", "128", "--out", q.toString(), "--json");
+        stage("quantize GPTQ", g.path("seconds").asDouble(), String.format("Q4_0 by GPTQ (Hessians from 16 chunks of 128 tokens, block by block), %,d bytes",
+                g.path("bytes").asLong()), Map.of("bytes", g.path("bytes").asLong()));
+        evaluate("eval GPTQ", q, heldOut);
+    }
+
+    /** Prompt processing and generation speed of the Q4_0 model (pith bench: random prompt, medians of 3 repeats). */
+    private void bench(Path model) {
+        long t0 = System.nanoTime();
+        JsonNode b = pith("bench Q4_0", "bench", "--model", model.toString(), "--prompt-tokens", "128", "--gen-tokens", "32", "--repeats", "3", "--json");
+        stage("bench Q4_0", t0,
+                String.format("prompt %,.0f tokens/s, generation %,.0f tokens/s (%d threads, 128 + 32 tokens, medians of 3)", b.path("prompt_tokens_per_second").asDouble(),
+                        b.path("gen_tokens_per_second").asDouble(), b.path("threads").asInt()),
+                Map.of("prompt_tokens_per_second", b.path("prompt_tokens_per_second").asDouble(), "gen_tokens_per_second", b.path("gen_tokens_per_second").asDouble()));
     }
 
     /** Adapts the model to java.util.concurrent with a LoRA adapter (its own last 10% held out), a few steps. */

@@ -93,6 +93,10 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--gptq-all-at-once", description = "GPTQ: collect every Hessian in one pass of the original model (memory grows with the model) instead of block by block on the quantized blocks' outputs.")
     boolean gptqAllAtOnce;
 
+    @Option(names = "--gptq-within-block", negatable = true, defaultValue = "false",
+            description = "GPTQ: inside each block too, quantize the matrices in stages (q/k/v, then o, gate/up, down), each stage's Hessians from a run with the earlier stages quantized (GPTQ's \"true sequential\"; one more pass of the block per stage; default ${DEFAULT-VALUE}).")
+    boolean gptqWithinBlock;
+
     @Option(names = "--damp", defaultValue = "0.01", paramLabel = "F", description = "GPTQ: dampening, a fraction of the mean Hessian diagonal (default ${DEFAULT-VALUE}).")
     double damp;
 
@@ -149,7 +153,8 @@ final class QuantizeCommand implements Runnable {
         if (targetBpw != null && targetSize != null) throw new PithException("give --target-bpw or --target-size, not both.");
         if (m.equals("awq") && calib == null) throw new PithException("--method awq needs calibration text: --calib FILE.");
         PrintWriter err = spec.commandLine().getErr();
-        try (Model src = common.load()) {
+        // only calibration text needs the tokenizer (GPTQ, AWQ, budgets measured on --calib)
+        try (Model src = calib != null ? common.load() : common.loadWeights()) {
             // GPTQ and AWQ learn while the file is written (GPTQ block by block, from the final plan); a budget measures with RTN
             if (m.equals("gptq") && calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
             boolean budgeted = targetBpw != null || targetSize != null;
@@ -291,7 +296,7 @@ final class QuantizeCommand implements Runnable {
     private MatrixEncoder gptq(Model src, TypePlanner.Plan plan) {
         if (gptqAllAtOnce) return gptqAllAtOnce(src);
         List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, chunks);
-        return new SequentialGptqEncoder(new SequentialGptq(src, cs, plan.types(), gptqSettings(), true, blockLog()), gptqFallback(src, false));
+        return new SequentialGptqEncoder(new SequentialGptq(src, cs, plan.types(), gptqSettings(), true, gptqWithinBlock, blockLog()), gptqFallback(src, false));
     }
 
     /**

@@ -64,12 +64,14 @@ public final class ModelQuantizer {
 
     /**
      * Applies a plan straight into the GGUF file {@code out}: the header and every offset are known
-     * from the plan, so each tensor is encoded (rows in parallel) and written at its offset while the
-     * next is encoded ({@link WriteBehind}); memory holds two tensors' output, not the model's. The file's bytes equal
+     * from the plan, so the output is written at its offsets while the encoder goes on
+     * ({@link WriteBehind}): a chunk of rows at a time for row-wise encoders (memory: a few chunks),
+     * a tensor at a time for the others (two tensors' output). The file's bytes equal
      * {@code ModelWriters.writeGguf(apply(...))} (a GGUF source's metadata is kept as it is); it
      * appears only when complete.
-     * {@code progress} hears each tensor's name once it is written. The next tensor's input is
-     * read ahead while one is encoded ({@link InputPrefetch}), so a cold disk read overlaps the work.
+     * {@code progress} hears each tensor's name once it is encoded. The next tensor's input is
+     * read ahead while one is encoded ({@link InputPrefetch}, or {@link ChunkReader} from a cold
+     * disk), so reading overlaps the work.
      */
     public static Written write(Model m, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, Path out,
                                 Consumer<String> progress) {
@@ -92,38 +94,48 @@ public final class ModelQuantizer {
             counts.merge(s.type().name(), 1, Integer::sum);
             bytes += s.byteSize();
         }
-        long largest = 0;
-        for (GgufWriter.Slot s : slots) if (s.type() != m.tensor(s.name()).type()) largest = Math.max(largest, s.byteSize());
         // A cold GGUF input is read from disk by direct I/O for row-wise encoders; a cached one through its mapping.
         boolean fromDisk = encoder.rowWise() && (diskChunkBytes > 0 || !SourceLayout.mostlyCached(m));
-        Map<String, Long> offsets = fromDisk ? SourceLayout.offsets(m) : null;
-        if (offsets != null) {
-            List<Tensor> work = encoder.order(order);
-            Chunks chunks = chunks(work, offsets, diskChunkBytes > 0 ? diskChunkBytes : CHUNK_BYTES);
+        long chunkBytes = diskChunkBytes > 0 ? diskChunkBytes : CHUNK_BYTES;
+        List<Tensor> work = encoder.order(order);
+        if (fromDisk) {
+            Chunks chunks = chunks(work, plan, SourceLayout.offsets(m), chunkBytes);
             // the reader starts first: the disk is the slowest part, so it should never wait for the setup below
             try (ChunkReader reader = new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), 4);
                  GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
-                 WriteBehind writes = new WriteBehind(w, largest(m, slots))) {
+                 WriteBehind writes = new WriteBehind(w, largestChunkOutput(work, plan, chunkBytes), 4)) {
                 streamFromDisk(m, plan, encoder, work, chunks, reader, writes, progress);
                 writes.await();
                 w.commit();
             }
             return new Written(bytes, counts);
         }
+        long largest = 0;
+        for (Tensor t : work) if (plan.types().get(t.name()) != t.type()) largest = Math.max(largest, plan.types().get(t.name()).bytesFor(t.cols()) * t.rows());
         try (GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
              InputPrefetch prefetch = new InputPrefetch();
-             WriteBehind writes = new WriteBehind(w, largest)) {
-            List<Tensor> work = encoder.order(order);
+             WriteBehind writes = encoder.rowWise() ? new WriteBehind(w, largestChunkOutput(work, plan, chunkBytes), 4) : new WriteBehind(w, largest, 2)) {
             for (int i = 0; i < work.size(); i++) {
                 Tensor t = work.get(i);
                 if (i + 1 < work.size()) prefetch.next(work.get(i + 1).data());
                 DType target = plan.types().get(t.name());
+                long outRow = target.bytesFor(t.cols());
                 if (target == t.type()) {
-                    writes.write(t.name(), t.data());
+                    writes.write(t.name(), 0, t.data());
+                } else if (encoder.rowWise()) {
+                    // a chunk of rows at a time, as from disk: small reused output buffers
+                    int per = rowsPerChunk(t, chunkBytes);
+                    for (int r = 0; r < t.rows(); r += per) {
+                        int n = Math.min(per, t.rows() - r);
+                        Tensor part = new Tensor(t.name(), t.type(), new long[] {t.cols(), n}, t.data().asSlice(r * t.rowBytes(), n * t.rowBytes()));
+                        MemorySegment dst = writes.buffer(n * outRow);
+                        encode(m, part, target, encoder, dst);
+                        writes.write(t.name(), r * outRow, dst);
+                    }
                 } else {
-                    MemorySegment dst = writes.buffer(target.bytesFor(t.cols()) * t.rows());
+                    MemorySegment dst = writes.buffer(outRow * t.rows());
                     encode(m, t, target, encoder, dst);
-                    writes.write(t.name(), dst);
+                    writes.write(t.name(), 0, dst);
                 }
                 progress.accept(t.name());
             }
@@ -133,67 +145,82 @@ public final class ModelQuantizer {
         return new Written(bytes, counts);
     }
 
-    /** Bytes of input a {@link ChunkReader} buffer holds: big enough for long sequential reads, small enough that encoding starts at once. */
+    /** Bytes of input a {@link ChunkReader} buffer (or a mapped chunk) holds: big enough for long sequential reads, small enough that encoding starts at once. */
     private static final long CHUNK_BYTES = 16L << 20;
 
-    /** The largest output tensor (every tensor passes through a {@link WriteBehind} buffer on this path). */
-    private static long largest(Model m, List<GgufWriter.Slot> slots) {
+    /** Whole rows of {@code t} in at most {@code chunkBytes} of input (one row when a row is larger). */
+    private static int rowsPerChunk(Tensor t, long chunkBytes) {
+        return (int) Math.max(1, Math.min(t.rows(), chunkBytes / Math.max(1, t.rowBytes())));
+    }
+
+    /** The largest output of one chunk of rows over the tensors of {@code work}: the write buffers' size. */
+    private static long largestChunkOutput(List<Tensor> work, TypePlanner.Plan plan, long chunkBytes) {
         long largest = 0;
-        for (GgufWriter.Slot s : slots) largest = Math.max(largest, s.byteSize());
+        for (Tensor t : work) largest = Math.max(largest, plan.types().get(t.name()).bytesFor(t.cols()) * rowsPerChunk(t, chunkBytes));
         return largest;
     }
 
     /**
      * The path for row-wise encoders on a cold input: each tensor's bytes are read from the file
      * ({@link ChunkReader}, direct I/O) a few rows at a time while the rows before them are encoded
-     * into the tensor's output buffer, which is written once the tensor is complete. The bytes equal
-     * those of the mapped path: each row is encoded from the same values by the same encoder.
+     * and written, a chunk at a time. The bytes equal those of the mapped path: each row is encoded
+     * from the same values by the same encoder.
      */
-    /** Each tensor cut into ranges of whole rows of at most {@code chunkBytes} (one row when a row is larger). */
+    /** Each tensor cut into ranges of whole rows of at most {@code chunkBytes} (one row when a row is larger), in {@link ChunkSchedule}'s order. */
     private record Chunks(List<ChunkReader.Range> ranges, List<int[]> rows, long bufferBytes) {}
 
-    private static Chunks chunks(List<Tensor> work, Map<String, Long> offsets, long chunkBytes) {
+    private static Chunks chunks(List<Tensor> work, TypePlanner.Plan plan, Map<String, Long> offsets, long chunkBytes) {
         List<ChunkReader.Range> ranges = new ArrayList<>();
         List<int[]> rows = new ArrayList<>(); // per range: tensor index, first row, row count
+        List<Boolean> heavy = new ArrayList<>();
         long buffer = chunkBytes;
         for (int i = 0; i < work.size(); i++) {
             Tensor t = work.get(i);
             long rowBytes = t.rowBytes();
-            int per = (int) Math.max(1, Math.min(t.rows(), chunkBytes / Math.max(1, rowBytes)));
+            int per = rowsPerChunk(t, chunkBytes);
             buffer = Math.max(buffer, per * rowBytes);
             for (int r = 0; r < t.rows(); r += per) {
                 int n = Math.min(per, t.rows() - r);
                 ranges.add(new ChunkReader.Range(offsets.get(t.name()) + r * rowBytes, n * rowBytes));
                 rows.add(new int[] {i, r, n});
+                heavy.add(searched(t.type(), plan.types().get(t.name())));
             }
         }
-        return new Chunks(ranges, rows, buffer);
+        int[] order = ChunkSchedule.interleave(heavy);
+        List<ChunkReader.Range> orderedRanges = new ArrayList<>(order.length);
+        List<int[]> orderedRows = new ArrayList<>(order.length);
+        for (int k : order) {
+            orderedRanges.add(ranges.get(k));
+            orderedRows.add(rows.get(k));
+        }
+        return new Chunks(orderedRanges, orderedRows, buffer);
+    }
+
+    /** Whether encoding {@code from} as {@code to} runs a K-quant scale search (256-value super-blocks): the chunks {@link ChunkSchedule} spreads out. */
+    private static boolean searched(DType from, DType to) {
+        return to != from && to.isQuantized() && to.blockSize() == 256;
     }
 
     private static void streamFromDisk(Model m, TypePlanner.Plan plan, MatrixEncoder encoder, List<Tensor> work, Chunks chunks,
                                        ChunkReader reader, WriteBehind writes, Consumer<String> progress) {
         List<ChunkReader.Range> ranges = chunks.ranges();
         List<int[]> rows = chunks.rows();
-        MemorySegment dst = null;
         for (int k = 0; k < ranges.size(); k++) {
             int[] at = rows.get(k);
             Tensor t = work.get(at[0]);
             DType target = plan.types().get(t.name());
             long outRow = target.bytesFor(t.cols());
-            if (at[1] == 0) dst = writes.buffer(outRow * t.rows());
+            MemorySegment dst = writes.buffer(at[2] * outRow);
             ChunkReader.Chunk c = reader.take();
             try {
                 Tensor part = new Tensor(t.name(), t.type(), new long[] {t.cols(), at[2]}, c.data());
-                MemorySegment into = dst.asSlice(at[1] * outRow, at[2] * outRow);
-                if (target == t.type()) MemorySegment.copy(c.data(), 0, into, 0, c.data().byteSize());
-                else encode(m, part, target, encoder, into);
+                if (target == t.type()) MemorySegment.copy(c.data(), 0, dst, 0, c.data().byteSize());
+                else encode(m, part, target, encoder, dst);
             } finally {
                 reader.release(c);
             }
-            if (at[1] + at[2] == t.rows()) {
-                writes.write(t.name(), dst);
-                progress.accept(t.name());
-            }
+            writes.write(t.name(), at[1] * outRow, dst);
+            if (at[1] + at[2] == t.rows()) progress.accept(t.name());
         }
     }
 

@@ -4,68 +4,110 @@ import dev.pith.model.gguf.GgufStreamWriter;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Writes encoded tensors to a {@link GgufStreamWriter} on a thread of its own while the next
- * tensor is encoded, from two buffers of the largest output tensor's size that are reused for every
- * tensor: the encoder fills one while the other is being written. Writing (a copy into the page
- * cache, throttled when the disk falls behind) then overlaps encoding instead of following it, and
- * the buffers are allocated and zeroed once instead of once per tensor. At most one write is in
- * flight, so memory is two tensors' output.
+ * Writes encoded output to a {@link GgufStreamWriter} on a thread of its own while the encoder goes
+ * on, from a few reused buffers: the encoder fills a free buffer ({@link #buffer}), hands it to
+ * {@link #write} with the tensor and the offset inside it, and takes the next free one; a buffer
+ * returns to the pool once written. Writing (a copy into the page cache) then overlaps encoding.
+ *
+ * <p>Row-wise encoders write a chunk of rows at a time, so the buffers are a chunk's output (a few
+ * MB), not a tensor's: on the 1B shape two tensor-sized buffers were 2 × 279 MB of fresh memory,
+ * and first touches of fresh pages cost this VM about a fifth of the run's CPU time (kernel
+ * {@code clear_page}, measured with perf).
  */
 final class WriteBehind implements AutoCloseable {
     private final GgufStreamWriter out;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] buffers;
+    private final BlockingQueue<Integer> free;
+    private final Deque<Future<?>> pending = new ArrayDeque<>();
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "pith-write");
         t.setDaemon(true);
         return t;
     });
-    private Future<?> pending;
-    private int next;
+    private int handedOut = -1;
 
-    WriteBehind(GgufStreamWriter out, long largest) {
+    /** {@code count} buffers of {@code bufferBytes} each. */
+    WriteBehind(GgufStreamWriter out, long bufferBytes, int count) {
         this.out = out;
-        buffers = new MemorySegment[] {arena.allocate(Math.max(1, largest), 64), arena.allocate(Math.max(1, largest), 64)};
+        buffers = new MemorySegment[count];
+        free = new ArrayBlockingQueue<>(count);
+        for (int i = 0; i < count; i++) {
+            buffers[i] = arena.allocate(Math.max(1, bufferBytes), 64);
+            free.add(i);
+        }
     }
 
-    /** A buffer of {@code bytes} bytes that no write is reading (the one not handed out last). */
+    /** A buffer of {@code bytes} bytes that no write is reading; waits for one to be written if none is free. */
     MemorySegment buffer(long bytes) {
-        return buffers[next].asSlice(0, bytes);
-    }
-
-    /** Queues {@code data} (a {@link #buffer} or a segment that stays valid) as tensor {@code name}; waits for the previous write first. */
-    void write(String name, MemorySegment data) {
-        await();
-        pending = thread.submit(() -> out.write(name, data));
-        if (data.address() >= buffers[next].address() && data.address() < buffers[next].address() + buffers[next].byteSize()) next ^= 1;
-    }
-
-    /** Waits for the write in flight; its failure is thrown here. */
-    void await() {
-        if (pending == null) return;
+        if (handedOut >= 0) throw new IllegalStateException("the buffer handed out before was not written");
+        reap();
         try {
-            pending.get();
+            handedOut = free.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a write", e);
+        }
+        return buffers[handedOut].asSlice(0, bytes);
+    }
+
+    /**
+     * Queues {@code data} as the bytes at {@code offset} inside tensor {@code name}: the last
+     * {@link #buffer} (released once written), or a segment that stays valid until {@link #await}.
+     */
+    void write(String name, long offset, MemorySegment data) {
+        int b = handedOut >= 0 && within(data, buffers[handedOut]) ? handedOut : -1;
+        if (b >= 0) handedOut = -1;
+        reap();
+        pending.add(thread.submit(() -> {
+            try {
+                out.writePart(name, offset, data);
+            } finally {
+                if (b >= 0) free.add(b);
+            }
+        }));
+    }
+
+    private static boolean within(MemorySegment data, MemorySegment buffer) {
+        return data.address() >= buffer.address() && data.address() < buffer.address() + buffer.byteSize();
+    }
+
+    /** Drops the finished writes from the queue; a failed one is thrown here. */
+    private void reap() {
+        while (!pending.isEmpty() && pending.peekFirst().isDone()) get(pending.pollFirst());
+    }
+
+    /** Waits for every queued write; the first failure is thrown here. */
+    void await() {
+        while (!pending.isEmpty()) get(pending.pollFirst());
+    }
+
+    private static void get(Future<?> f) {
+        try {
+            f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while writing", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException(e.getCause());
-        } finally {
-            pending = null;
         }
     }
 
     @Override
     public void close() {
         try {
-            if (pending != null) pending.cancel(false);
+            for (Future<?> f : pending) f.cancel(false);
             thread.shutdown();
             thread.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
         } catch (InterruptedException e) {

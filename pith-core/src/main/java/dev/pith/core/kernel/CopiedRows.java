@@ -70,35 +70,55 @@ final class CopiedRows {
         return Lanes.sum(acc) - mins;
     }
 
-    /** Q6_K against Q8_K activations (quants x, scales d): {@link DotVector#q6_K}'s sums. */
+    /**
+     * Q6_K against Q8_K activations (quants x, scales d): {@link DotVector#q6_K}'s sums. Each pass
+     * widens 16 bytes of both ql rows and of qh to int lanes once and serves the four quarters
+     * that share them (lane i is value l0 + i of each quarter): a value is {@code NIBBLE[low 4 bits]
+     * + HIGH6[2 high bits]} (two one-instruction table permutes and an exact add of small integers)
+     * instead of byte shifts, masks, an or, a subtraction and a byte → float widening per group.
+     */
     static float q6_K(byte[] w, int o, float[] x, float[] d, int nb) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             int p = o + 210 * b;
             int xb = 256 * b;
             FloatVector even = FloatVector.zero(F), odd = even;
-            for (int g = 0; g < 16; g += 2) {
-                // Groups g (offset 0) and g+1 (offset 16) of half h, quarter k: low (k = 0, 1) or high
-                // (k = 2, 3) nibble of ql[32*(k%2) + l], bits 2k..2k+1 of qh[l] as bits 4-5.
-                int h = g >>> 3, k = (g >>> 1) & 3;
-                int ql = p + 64 * h + 32 * (k & 1), qh = p + 128 + 32 * h;
-                int lowShift = 4 * (k >>> 1), highShift = 2 * k;
-                even = q6Group(w, ql, qh, lowShift, highShift, x, xb + 16 * g).fma(FloatVector.broadcast(F, (float) w[p + 192 + g]), even);
-                odd = q6Group(w, ql + 16, qh + 16, lowShift, highShift, x, xb + 16 * g + 16).fma(FloatVector.broadcast(F, (float) w[p + 193 + g]), odd);
+            for (int pass = 0; pass < 4; pass++) {
+                // Half h = pass / 2, offset l0 = 16 * (pass % 2): ql[0..32) holds quarters 0 (low
+                // nibbles) and 2 (high), ql[32..64) quarters 1 and 3; qh[l] bits 2k..2k+1 are quarter
+                // k's high bits. Quarter k's group is g = 8h + 2k + l0/16, even or odd by l0; its
+                // scale is sc[2k].
+                int h = pass >>> 1, l0 = 16 * (pass & 1);
+                int ql = p + 64 * h + l0, sc = p + 192 + 8 * h + (pass & 1), xq = xb + 128 * h + l0;
+                IntVector lowA = widen(w, ql), lowB = widen(w, ql + 32), high = widen(w, p + 128 + 32 * h + l0);
+                FloatVector chain = (pass & 1) == 0 ? even : odd;
+                chain = q6Group(lowA, high, x, xq).fma(FloatVector.broadcast(F, (float) w[sc]), chain);
+                chain = q6Group(lowB, high.lanewise(VectorOperators.LSHR, 2), x, xq + 32).fma(FloatVector.broadcast(F, (float) w[sc + 2]), chain);
+                chain = q6Group(lowA.lanewise(VectorOperators.LSHR, 4), high.lanewise(VectorOperators.LSHR, 4), x, xq + 64)
+                        .fma(FloatVector.broadcast(F, (float) w[sc + 4]), chain);
+                chain = q6Group(lowB.lanewise(VectorOperators.LSHR, 4), high.lanewise(VectorOperators.LSHR, 6), x, xq + 96)
+                        .fma(FloatVector.broadcast(F, (float) w[sc + 6]), chain);
+                if ((pass & 1) == 0) even = chain;
+                else odd = chain;
             }
             acc = even.add(odd).fma(FloatVector.broadcast(F, half(w, p + 208) * d[b]), acc);
         }
         return Lanes.sum(acc);
     }
 
-    /** 16 Q6_K values (minus 32) times x[xq..xq+16): exact integer lanes. */
-    private static FloatVector q6Group(byte[] w, int ql, int qh, int lowShift, int highShift, float[] x, int xq) {
-        IntVector low = ByteVector.fromArray(B, w, ql).reinterpretAsInts();
-        IntVector high = ByteVector.fromArray(B, w, qh).reinterpretAsInts();
-        ByteVector q = low.lanewise(VectorOperators.LSHR, lowShift).and(0x0F0F0F0F)
-                .or(high.lanewise(VectorOperators.LSHR, highShift).lanewise(VectorOperators.LSHL, 4).and(0x30303030))
-                .reinterpretAsBytes();
-        return DotVector.toFloat(q.sub((byte) 32)).mul(FloatVector.fromArray(F, x, xq));
+    /** 16 values (low nibble of each {@code low} lane, bits 0-1 of each {@code high} lane as bits 4-5, minus 32) times x[xq..xq+16). */
+    private static FloatVector q6Group(IntVector low, IntVector high, float[] x, int xq) {
+        FloatVector q = nibbles(low).add(high.selectFrom(HIGH6).reinterpretAsFloats());
+        return q.mul(FloatVector.fromArray(F, x, xq));
+    }
+
+    /** Lane j holds the float 16 * (j mod 4) - 32: a Q6_K value's two high bits (the index wraps to its low 4 bits) with the -32 offset. */
+    private static final IntVector HIGH6 = DotVector.AVAILABLE && DotVector.L == 16 ? highSixTable() : null;
+
+    private static IntVector highSixTable() {
+        int[] bits = new int[16];
+        for (int j = 0; j < 16; j++) bits[j] = Float.floatToRawIntBits(16 * (j & 3) - 32);
+        return IntVector.fromArray(IntVector.SPECIES_512, bits, 0);
     }
 
     /**

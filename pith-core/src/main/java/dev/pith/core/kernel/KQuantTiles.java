@@ -3,9 +3,13 @@ package dev.pith.core.kernel;
 import dev.pith.core.DType;
 import dev.pith.core.quant.Bytes;
 import dev.pith.core.quant.KScales;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 import static dev.pith.core.kernel.DotVector.F;
 import static dev.pith.core.kernel.DotVector.L;
@@ -62,9 +66,15 @@ final class KQuantTiles {
                 switch (type) {
                     case Q2_K -> decodeQ2K(w, ro + 84L * b, rows, dst, blk);
                     case Q3_K -> decodeQ3K(w, ro + 110L * b, rows, dst, blk);
-                    case Q4_K -> decodeQ4K(w, ro + 144L * b, rows, dst, blk);
+                    case Q4_K -> {
+                        if (L == 16) decodeQ4K16(w, ro + 144L * b, rows, dst, blk);
+                        else decodeQ4K(w, ro + 144L * b, rows, dst, blk);
+                    }
                     case Q5_K -> decodeQ5K(w, ro + 176L * b, rows, dst, blk);
-                    default -> decodeQ6K(w, ro + 210L * b, rows, dst, blk);
+                    default -> {
+                        if (L == 16) decodeQ6K16(w, ro + 210L * b, rows, dst, blk);
+                        else decodeQ6K(w, ro + 210L * b, rows, dst, blk);
+                    }
                 }
             }
         }
@@ -93,7 +103,7 @@ final class KQuantTiles {
         }
     }
 
-    private static void decodeQ4K(MemorySegment w, long p, Rows r, int dst, int blk) {
+    static void decodeQ4K(MemorySegment w, long p, Rows r, int dst, int blk) {
         r.d[blk] = Bytes.f16(w, p);
         r.dmin[blk] = Bytes.f16(w, p + 2);
         for (int j = 0; j < 8; j++) {
@@ -103,6 +113,43 @@ final class KQuantTiles {
             int shift = 4 * (j & 1);
             for (int l = 0; l < 32; l++) r.w[dst + 32 * j + l] = scale * ((Bytes.u8(w, q + l) >>> shift) & 0xF);
         }
+    }
+
+    /**
+     * {@link #decodeQ4K} sixteen values at a time (16 float lanes): the quant bytes zero-extended to
+     * int lanes, nibble, times the sub-block scale, to float. The same exact integers as the scalar
+     * decoder (KQuantGemmTest compares the products with the single dots bit for bit).
+     */
+    private static void decodeQ4K16(MemorySegment w, long p, Rows r, int dst, int blk) {
+        r.d[blk] = Bytes.f16(w, p);
+        r.dmin[blk] = Bytes.f16(w, p + 2);
+        for (int j = 0; j < 8; j++) {
+            r.mins[16 * blk + 2 * j] = r.mins[16 * blk + 2 * j + 1] = KScales.minK4(w, p + 4, j);
+            int scale = KScales.scaleK4(w, p + 4, j);
+            long q = p + 16 + 32L * (j >>> 1);
+            int shift = 4 * (j & 1);
+            for (int l = 0; l < 32; l += 16) {
+                widen(w, q + l).lanewise(VectorOperators.LSHR, shift).and(0xF).mul(scale)
+                        .convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(r.w, dst + 32 * j + l);
+            }
+        }
+    }
+
+    /** {@link #decodeQ6K} sixteen values (one group) at a time, the same exact integers. */
+    private static void decodeQ6K16(MemorySegment w, long p, Rows r, int dst, int blk) {
+        r.d[blk] = Bytes.f16(w, p + 208);
+        for (int g = 0; g < 16; g++) {
+            int h = g >>> 3, k = (g >>> 1) & 3, l0 = 16 * (g & 1);
+            int scale = Bytes.i8(w, p + 192 + g);
+            IntVector low = widen(w, p + 64L * h + 32 * (k & 1) + l0).lanewise(VectorOperators.LSHR, 4 * (k >>> 1)).and(0xF);
+            IntVector high = widen(w, p + 128 + 32L * h + l0).lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4);
+            low.or(high).sub(32).mul(scale).convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(r.w, dst + 16 * g);
+        }
+    }
+
+    /** 16 bytes at {@code q} zero-extended to int lanes. */
+    private static IntVector widen(MemorySegment w, long q) {
+        return (IntVector) ByteVector.fromMemorySegment(DotVector.B, w, q, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, IntVector.SPECIES_512, 0);
     }
 
     private static void decodeQ5K(MemorySegment w, long p, Rows r, int dst, int blk) {
@@ -121,7 +168,7 @@ final class KQuantTiles {
         }
     }
 
-    private static void decodeQ6K(MemorySegment w, long p, Rows r, int dst, int blk) {
+    static void decodeQ6K(MemorySegment w, long p, Rows r, int dst, int blk) {
         r.d[blk] = Bytes.f16(w, p + 208);
         for (int g = 0; g < 16; g++) {
             int h = g >>> 3, k = (g >>> 1) & 3, l0 = 16 * (g & 1);

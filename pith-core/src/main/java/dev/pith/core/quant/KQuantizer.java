@@ -345,37 +345,48 @@ final class KQuantizer {
         }
     }
 
-    /** Q4_K (nmax 15, rmin -1) and Q5_K (nmax 31, rmin -0.5) share everything but the packing of the quants. */
-    private static byte[] scalesAndQuantsK4(float[] x, int xo, byte[] y, int yo, int nmax, float rmin, int nstep, boolean lanes) {
-        byte[] L = new byte[256], laux = new byte[32];
-        float[] weights = new float[256], mins = new float[8], scales = new float[8];
-        for (int j = 0; j < 8; j++) {
+    /**
+     * Q4_K (nmax 15, rmin -1) and Q5_K (nmax 31, rmin -0.5) share everything but the packing of the
+     * quants: the scales of {@code blocks} consecutive super-blocks (x[xo + 256b ..) into the block
+     * bytes at y[yo + blockBytes·b ..]) and their codes, L[256b + i]. Blocks go through the lanes
+     * {@link Qkx2Lanes#BLOCKS} at a time where they fit; each block's bytes are its own either way.
+     */
+    private static byte[] scalesAndQuantsK4(float[] x, int xo, int blocks, byte[] y, int yo, int blockBytes,
+                                            int nmax, float rmin, int nstep, boolean lanes) {
+        byte[] L = new byte[256 * blocks], laux = new byte[32];
+        float[] weights = new float[256 * blocks], mins = new float[8 * blocks], scales = new float[8 * blocks];
+        for (int j = 0; j < 8 * blocks; j++) {
             float sumX2 = 0;
             for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
             float avX = (float) Math.sqrt(sumX2 / 32);
             for (int l = 0; l < 32; l++) weights[32 * j + l] = avX + Math.abs(x[xo + 32 * j + l]);
         }
-        if (!lanes || !Qkx2Lanes.fits(x, xo) || !Qkx2Lanes.search(x, xo, weights, nmax, rmin, nstep, L, scales, mins)) {
+        boolean laned = lanes && blocks <= Qkx2Lanes.BLOCKS;
+        for (int b = 0; b < blocks && laned; b++) laned = Qkx2Lanes.fits(x, xo + 256 * b);
+        if (!laned || !Qkx2Lanes.search(x, xo, blocks, weights, nmax, rmin, nstep, L, scales, mins)) {
             float[] w = new float[32];
-            for (int j = 0; j < 8; j++) {
+            for (int j = 0; j < 8 * blocks; j++) {
                 System.arraycopy(weights, 32 * j, w, 0, 32);
                 scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, w, L, 32 * j, mins, j, laux, rmin, 0.1f, nstep, false);
             }
         }
-        float maxScale = 0, maxMin = 0;
-        for (int j = 0; j < 8; j++) {
-            if (scales[j] > maxScale) maxScale = scales[j];
-            if (mins[j] > maxMin) maxMin = mins[j];
+        for (int b = 0; b < blocks; b++) {
+            float maxScale = 0, maxMin = 0;
+            for (int j = 8 * b; j < 8 * b + 8; j++) {
+                if (scales[j] > maxScale) maxScale = scales[j];
+                if (mins[j] > maxMin) maxMin = mins[j];
+            }
+            float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+            float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+            int[] ls = new int[8], lm = new int[8];
+            for (int j = 0; j < 8; j++) {
+                ls[j] = Math.min(63, nearestInt(invScale * scales[8 * b + j]) & 0xFF);
+                lm[j] = Math.min(63, nearestInt(invMin * mins[8 * b + j]) & 0xFF);
+            }
+            int at = yo + blockBytes * b;
+            packScalesK4(y, at, ls, lm, maxScale / 63f, maxMin / 63f);
+            requantizeK4(x, xo + 256 * b, y, at, nmax, L, 256 * b, lanes);
         }
-        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
-        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
-        int[] ls = new int[8], lm = new int[8];
-        for (int j = 0; j < 8; j++) {
-            ls[j] = Math.min(63, nearestInt(invScale * scales[j]) & 0xFF);
-            lm[j] = Math.min(63, nearestInt(invMin * mins[j]) & 0xFF);
-        }
-        packScalesK4(y, yo, ls, lm, maxScale / 63f, maxMin / 63f);
-        requantizeK4(x, xo, y, yo, nmax, L);
         return L;
     }
 
@@ -399,14 +410,23 @@ final class KQuantizer {
 
     /** Recomputes the quants of a Q4_K/Q5_K block from its stored (rounded) scales and mins, as both ggml quantizers do. */
     static void requantizeK4(float[] x, int xo, byte[] y, int yo, int nmax, byte[] L) {
+        requantizeK4(x, xo, y, yo, nmax, L, 0, false);
+    }
+
+    /** Codes into L[lo ..]; {@code lanes}: each sub-block's codes lane-wise ({@link LaneCodes}, the same bytes). */
+    static void requantizeK4(float[] x, int xo, byte[] y, int yo, int nmax, byte[] L, int lo, boolean lanes) {
         java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(y);
         int s = yo + 4;
         for (int j = 0; j < 8; j++) {
             float d = half(y, yo) * KScales.scaleK4(seg, s, j);
             if (d == 0) continue;
             float dm = half(y, yo + 2) * KScales.minK4(seg, s, j);
+            if (lanes) {
+                LaneCodes.codes(x, xo + 32 * j, 32, dm, d, 0, nmax, 0, L, lo + 32 * j);
+                continue;
+            }
             for (int ii = 0; ii < 32; ii++) {
-                L[32 * j + ii] = (byte) Math.max(0, Math.min(nmax, nearestInt((x[xo + 32 * j + ii] + dm) / d)));
+                L[lo + 32 * j + ii] = (byte) Math.max(0, Math.min(nmax, nearestInt((x[xo + 32 * j + ii] + dm) / d)));
             }
         }
     }
@@ -417,12 +437,22 @@ final class KQuantizer {
 
     /** {@code lanes}: the eight sub-blocks' searches run side by side ({@link Qkx2Lanes}, the same bytes). */
     static void q4_K(float[] x, int xo, byte[] y, int yo, boolean lanes) {
-        packQuantsQ4K(scalesAndQuantsK4(x, xo, y, yo, 15, -1f, 20, lanes), y, yo);
+        q4_K(x, xo, 1, y, yo, lanes);
+    }
+
+    /** {@code blocks} consecutive Q4_K blocks (1 .. {@link Qkx2Lanes#BLOCKS} share one lane-wise search). */
+    static void q4_K(float[] x, int xo, int blocks, byte[] y, int yo, boolean lanes) {
+        byte[] L = scalesAndQuantsK4(x, xo, blocks, y, yo, 144, 15, -1f, 20, lanes);
+        for (int b = 0; b < blocks; b++) packQuantsQ4K(L, 256 * b, y, yo + 144 * b);
     }
 
     static void packQuantsQ4K(byte[] L, byte[] y, int yo) {
+        packQuantsQ4K(L, 0, y, yo);
+    }
+
+    static void packQuantsQ4K(byte[] L, int lo, byte[] y, int yo) {
         // qs[128] @16: byte l of 32-byte chunk c holds value 64c+l (low nibble) and 64c+32+l (high).
-        for (int j = 0, q = yo + 16; j < 256; j += 64, q += 32) {
+        for (int j = lo, q = yo + 16; j < lo + 256; j += 64, q += 32) {
             for (int l = 0; l < 32; l++) y[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
         }
     }
@@ -432,7 +462,13 @@ final class KQuantizer {
     }
 
     static void q5_K(float[] x, int xo, byte[] y, int yo, boolean lanes) {
-        packQuantsQ5K(scalesAndQuantsK4(x, xo, y, yo, 31, -0.5f, 15, lanes), y, yo);
+        q5_K(x, xo, 1, y, yo, lanes);
+    }
+
+    /** {@code blocks} consecutive Q5_K blocks (1 .. {@link Qkx2Lanes#BLOCKS} share one lane-wise search). */
+    static void q5_K(float[] x, int xo, int blocks, byte[] y, int yo, boolean lanes) {
+        byte[] L = scalesAndQuantsK4(x, xo, blocks, y, yo, 176, 31, -0.5f, 15, lanes);
+        for (int b = 0; b < blocks; b++) packQuantsQ5K(b == 0 ? L : java.util.Arrays.copyOfRange(L, 256 * b, 256 * b + 256), y, yo + 176 * b);
     }
 
     static void packQuantsQ5K(byte[] L, byte[] y, int yo) {
@@ -470,8 +506,9 @@ final class KQuantizer {
 
     /** {@code lanes}: the sub-blocks' scale searches run side by side in vector lanes ({@link QxLanes}, the same bytes). */
     static void q6_K(float[] x, int xo, byte[] y, int yo, float[] qw, int qo, boolean lanes) {
-        byte[] L = new byte[256];
-        float[] scales = new float[16];
+        QxLanes.Scratch scratch = lanes ? QxLanes.SCRATCH.get() : null;
+        byte[] L = lanes ? scratch.codes : new byte[256]; // fully written by the search
+        float[] scales = lanes ? scratch.scales : new float[16];
         float maxScale = 0, maxAbsScale = 0;
         if (lanes) {
             QxLanes.search(x, xo, qw, qo, L, scales);
@@ -494,6 +531,11 @@ final class KQuantizer {
         float iscale = -128f / maxScale;
         putHalf(y, yo + 208, 1 / iscale);
         for (int ib = 0; ib < 16; ib++) y[yo + 192 + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
+        if (lanes) {
+            QxLanes.requantize(x, xo, half(y, yo + 208), y, yo + 192, L);
+            packQuantsQ6K(L, y, yo);
+            return;
+        }
         for (int j = 0; j < 16; j++) {
             float d = half(y, yo + 208) * y[yo + 192 + j];
             if (d == 0) continue;

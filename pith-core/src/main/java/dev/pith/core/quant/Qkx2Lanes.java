@@ -8,7 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link KQuantizer#makeQkx2Quants} (ggml's make_qkx2_quants, the scale-and-min search of Q4_K and
  * Q5_K) for the eight 32-value sub-blocks of a super-block at once, one sub-block per lane of an
- * 8-float vector. It is 85 % of `pith quantize --type Q4_K_M` when run one sub-block at a time.
+ * 8-float vector, or of two super-blocks in the 16 lanes of a 512-bit vector where there is one (the
+ * same instructions then search twice the values). It is 85 % of `pith quantize --type Q4_K_M`
+ * when run one sub-block at a time.
  * As in {@link QxLanes}, a lane owns a whole sub-block, so its sums are added in ggml's order and
  * every step is the scalar code's IEEE operation (multiply, add, divide, never fused); ggml's
  * nearest_int becomes (v + 1.5·2^23) − 1.5·2^23, the same round-half-to-even for the |v| ≤ nmax+1
@@ -19,7 +21,11 @@ import jdk.incubator.vector.VectorSpecies;
  * value beyond 2^22. Qkx2LanesTest compares the bytes of both on random and edge-case blocks.
  */
 final class Qkx2Lanes {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    /** 16 lanes where the machine has them (two super-blocks side by side), else 8 (one). */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() >= 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final int W = F.length();
+    /** How many super-blocks one {@link #search} runs side by side. */
+    static final int BLOCKS = W / 8;
     private static final float MAGIC = 12582912f;
     /** Whether the lanes are used; off with -Dpith.quant.scalar=true (the scalar search, for comparisons). */
     static final boolean ENABLED = !Boolean.getBoolean("pith.quant.scalar");
@@ -43,35 +49,54 @@ final class Qkx2Lanes {
     }
 
     /**
-     * The eight searches: sub-block j is x[xo + 32j ..) with weights w[32j ..); codes go to
-     * L[32j + i], scales to scales[j], and −min to mins[j], as makeQkx2Quants(32, nmax, …, rmin, 0.1, nstep, false).
+     * The searches of {@code blocks} (1 .. {@link #BLOCKS}) consecutive super-blocks, eight sub-blocks
+     * each: sub-block j of block b is x[xo + 256b + 32j ..) with weights w[256b + 32j ..); codes go to
+     * L[256b + 32j + i], scales to scales[8b + j], and −min to mins[8b + j], as
+     * makeQkx2Quants(32, nmax, …, rmin, 0.1, nstep, false). Lanes beyond the blocks given search a
+     * copy of block 0 (every lane's search is its own, so a copy changes nothing) and are dropped.
      */
-    static boolean search(float[] x, int xo, float[] w, int nmax, float rmin, int nstep, byte[] L, float[] scales, float[] mins) {
-        float[] xt = new float[256], wt = new float[256], best = new float[256], cur = new float[256];
-        for (int j = 0; j < 8; j++) {
+    static boolean search(float[] x, int xo, int blocks, float[] w, int nmax, float rmin, int nstep, byte[] L, float[] scales, float[] mins) {
+        Scratch scratch = SCRATCH.get();
+        float[] xt = scratch.xt, wt = scratch.wt, best = scratch.best, cur = scratch.cur; // written below before they are read
+        for (int lane = 0; lane < W; lane++) {
+            int b = lane / 8 < blocks ? lane / 8 : 0, j = lane % 8;
             for (int i = 0; i < 32; i++) {
-                xt[8 * i + j] = x[xo + 32 * j + i];
-                wt[8 * i + j] = w[32 * j + i];
+                xt[W * i + lane] = x[xo + 256 * b + 32 * j + i];
+                wt[W * i + lane] = w[256 * b + 32 * j + i];
             }
         }
         // per-lane state between the steps, in small arrays: one method per step keeps each small
         // enough for the JIT to compile every vector operation to an instruction
-        float[] st = new float[8 * STATE];
+        float[] st = scratch.st; // start() writes every row
         start(xt, wt, nmax, best, st);
         for (int is = 0; is <= nstep; is++) {
             if (!step(xt, wt, rmin + 0.1f * is + nmax, nmax, best, cur, st)) return false;
         }
-        FloatVector max = FloatVector.fromArray(F, st, 8 * MAX), min = FloatVector.fromArray(F, st, 8 * MIN);
-        VectorMask<Float> flat = max.compare(VectorOperators.EQ, FloatVector.fromArray(F, st, 8 * FLAT_MIN));
+        FloatVector max = FloatVector.fromArray(F, st, W * MAX), min = FloatVector.fromArray(F, st, W * MIN);
+        VectorMask<Float> flat = max.compare(VectorOperators.EQ, FloatVector.fromArray(F, st, W * FLAT_MIN));
         // a flat sub-block: codes 0, scale 0, and −min of its (clamped) minimum
-        FloatVector.fromArray(F, st, 8 * SCALE).blend(0f, flat).intoArray(scales, 0);
-        min.neg().intoArray(mins, 0);
-        for (int i = 0; i < 32; i++) FloatVector.fromArray(F, best, 8 * i).blend(0f, flat).intoArray(best, 8 * i);
-        for (int j = 0; j < 8; j++) for (int i = 0; i < 32; i++) L[32 * j + i] = (byte) (int) best[8 * i + j];
+        float[] sc = scratch.scales, mn = scratch.mins;
+        FloatVector.fromArray(F, st, W * SCALE).blend(0f, flat).intoArray(sc, 0);
+        min.neg().intoArray(mn, 0);
+        System.arraycopy(sc, 0, scales, 0, 8 * blocks);
+        System.arraycopy(mn, 0, mins, 0, 8 * blocks);
+        for (int i = 0; i < 32; i++) FloatVector.fromArray(F, best, W * i).blend(0f, flat).intoArray(best, W * i);
+        for (int lane = 0; lane < 8 * blocks; lane++) {
+            int b = lane / 8, j = lane % 8;
+            for (int i = 0; i < 32; i++) L[256 * b + 32 * j + i] = (byte) (int) best[W * i + lane];
+        }
         return true;
     }
 
-    /** Rows of the state array: 8 lanes each. */
+    /** One thread's work arrays, reused for every super-block instead of 4.2 KB allocated and zeroed per block. */
+    private static final class Scratch {
+        final float[] xt = new float[32 * W], wt = new float[32 * W], best = new float[32 * W], cur = new float[32 * W];
+        final float[] st = new float[W * STATE], scales = new float[W], mins = new float[W];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Rows of the state array: W lanes each. */
     private static final int MIN = 0, MAX = 1, SUM_W = 2, SUM_X = 3, SCALE = 4, BEST_ERROR = 5, FLAT_MIN = 6, STATE = 7;
 
     /** The sub-blocks' min (clamped to ≤ 0), max, weighted sums, and the first codes at scale (max − min)/nmax. */
@@ -79,7 +104,7 @@ final class Qkx2Lanes {
         FloatVector min = FloatVector.fromArray(F, xt, 0), max = min;
         FloatVector sumW = FloatVector.fromArray(F, wt, 0), sumX = sumW.mul(min);
         for (int i = 1; i < 32; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, 8 * i), wi = FloatVector.fromArray(F, wt, 8 * i);
+            FloatVector xi = FloatVector.fromArray(F, xt, W * i), wi = FloatVector.fromArray(F, wt, W * i);
             min = min.blend(xi, xi.compare(VectorOperators.LT, min));
             max = max.blend(xi, xi.compare(VectorOperators.GT, max));
             sumW = sumW.add(wi);
@@ -90,33 +115,33 @@ final class Qkx2Lanes {
         FloatVector scale = FloatVector.broadcast(F, 1f).div(iscale);
         FloatVector bestError = FloatVector.zero(F);
         for (int i = 0; i < 32; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, 8 * i);
+            FloatVector xi = FloatVector.fromArray(F, xt, W * i);
             FloatVector l = code(iscale.mul(xi.sub(min)), nmax);
-            l.intoArray(best, 8 * i);
+            l.intoArray(best, W * i);
             FloatVector diff = scale.mul(l).add(min).sub(xi);
-            bestError = bestError.add(FloatVector.fromArray(F, wt, 8 * i).mul(diff.mul(diff)));
+            bestError = bestError.add(FloatVector.fromArray(F, wt, W * i).mul(diff.mul(diff)));
         }
-        min.intoArray(st, 8 * MIN);
-        min.intoArray(st, 8 * FLAT_MIN);
-        max.intoArray(st, 8 * MAX);
-        sumW.intoArray(st, 8 * SUM_W);
-        sumX.intoArray(st, 8 * SUM_X);
-        scale.intoArray(st, 8 * SCALE);
-        bestError.intoArray(st, 8 * BEST_ERROR);
+        min.intoArray(st, W * MIN);
+        min.intoArray(st, W * FLAT_MIN);
+        max.intoArray(st, W * MAX);
+        sumW.intoArray(st, W * SUM_W);
+        sumX.intoArray(st, W * SUM_X);
+        scale.intoArray(st, W * SCALE);
+        bestError.intoArray(st, W * BEST_ERROR);
     }
 
     /** One trial scale (nmax + rmin + 0.1·is)/(max − min): least-squares scale and min for its codes, kept where the error is lower. */
     private static boolean step(float[] xt, float[] wt, float numerator, int nmax, float[] best, float[] cur, float[] st) {
-        FloatVector min = FloatVector.fromArray(F, st, 8 * MIN);
+        FloatVector min = FloatVector.fromArray(F, st, W * MIN);
         // ggml divides by max − min with the min found so far, not the sub-block's own
-        FloatVector iscale = FloatVector.broadcast(F, numerator).div(FloatVector.fromArray(F, st, 8 * MAX).sub(min));
+        FloatVector iscale = FloatVector.broadcast(F, numerator).div(FloatVector.fromArray(F, st, W * MAX).sub(min));
         FloatVector sumL = FloatVector.zero(F), sumL2 = sumL, sumXL = sumL, reach = sumL;
         for (int i = 0; i < 32; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, 8 * i), wi = FloatVector.fromArray(F, wt, 8 * i);
+            FloatVector xi = FloatVector.fromArray(F, xt, W * i), wi = FloatVector.fromArray(F, wt, W * i);
             FloatVector v = iscale.mul(xi.sub(min));
             reach = reach.max(v.abs());
             FloatVector l = code(v, nmax);
-            l.intoArray(cur, 8 * i);
+            l.intoArray(cur, W * i);
             FloatVector wl = wi.mul(l);
             sumL = sumL.add(wl);
             sumL2 = sumL2.add(wl.mul(l));
@@ -124,7 +149,7 @@ final class Qkx2Lanes {
         }
         // a min found so far that lies far outside the sub-block could send v past the rounding's range
         if (reach.reduceLanes(VectorOperators.MAX) >= ROUNDABLE) return false;
-        FloatVector sumW = FloatVector.fromArray(F, st, 8 * SUM_W), sumX = FloatVector.fromArray(F, st, 8 * SUM_X);
+        FloatVector sumW = FloatVector.fromArray(F, st, W * SUM_W), sumX = FloatVector.fromArray(F, st, W * SUM_X);
         FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
         VectorMask<Float> solvable = d.compare(VectorOperators.GT, 0f);
         if (!solvable.anyTrue()) return true;
@@ -135,19 +160,19 @@ final class Qkx2Lanes {
         thisScale = thisScale.blend(sumXL.div(sumL2), positive);
         FloatVector curError = FloatVector.zero(F);
         for (int i = 0; i < 32; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, 8 * i);
-            FloatVector diff = thisScale.mul(FloatVector.fromArray(F, cur, 8 * i)).add(thisMin).sub(xi);
-            curError = curError.add(FloatVector.fromArray(F, wt, 8 * i).mul(diff.mul(diff)));
+            FloatVector xi = FloatVector.fromArray(F, xt, W * i);
+            FloatVector diff = thisScale.mul(FloatVector.fromArray(F, cur, W * i)).add(thisMin).sub(xi);
+            curError = curError.add(FloatVector.fromArray(F, wt, W * i).mul(diff.mul(diff)));
         }
-        FloatVector bestError = FloatVector.fromArray(F, st, 8 * BEST_ERROR);
+        FloatVector bestError = FloatVector.fromArray(F, st, W * BEST_ERROR);
         VectorMask<Float> better = solvable.and(curError.compare(VectorOperators.LT, bestError));
         if (!better.anyTrue()) return true;
         for (int i = 0; i < 32; i++) {
-            FloatVector.fromArray(F, best, 8 * i).blend(FloatVector.fromArray(F, cur, 8 * i), better).intoArray(best, 8 * i);
+            FloatVector.fromArray(F, best, W * i).blend(FloatVector.fromArray(F, cur, W * i), better).intoArray(best, W * i);
         }
-        bestError.blend(curError, better).intoArray(st, 8 * BEST_ERROR);
-        FloatVector.fromArray(F, st, 8 * SCALE).blend(thisScale, better).intoArray(st, 8 * SCALE);
-        min.blend(thisMin, better).intoArray(st, 8 * MIN);
+        bestError.blend(curError, better).intoArray(st, W * BEST_ERROR);
+        FloatVector.fromArray(F, st, W * SCALE).blend(thisScale, better).intoArray(st, W * SCALE);
+        min.blend(thisMin, better).intoArray(st, W * MIN);
         return true;
     }
 

@@ -47,11 +47,37 @@ public final class Quantizer {
             case Q5_1 -> { for (int b = 0; b < nb; b++) q5_1(src, xo + 32 * b, out, 24 * b); }
             case Q2_K -> { for (int b = 0; b < nb; b++) KQuantizer.q2_K(src, xo + 256 * b, out, 84 * b); }
             case Q3_K -> { for (int b = 0; b < nb; b++) KQuantizer.q3_K(src, xo + 256 * b, out, 110 * b); }
-            case Q4_K -> { for (int b = 0; b < nb; b++) KQuantizer.q4_K(src, xo + 256 * b, out, 144 * b); }
-            case Q5_K -> { for (int b = 0; b < nb; b++) KQuantizer.q5_K(src, xo + 256 * b, out, 176 * b); }
+            case Q4_K, Q5_K -> scaleAndMinBlocks(type, src, xo, nb, out);
             case Q6_K -> { for (int b = 0; b < nb; b++) KQuantizer.q6_K(src, xo + 256 * b, out, 210 * b); }
             default -> throw new IllegalArgumentException("Pith cannot quantize to " + type + " yet");
         }
+    }
+
+    /** Q4_K or Q5_K blocks, {@link Qkx2Lanes#BLOCKS} at a time sharing one lane-wise search (two with 512-bit vectors). */
+    private static void scaleAndMinBlocks(DType type, float[] src, int xo, int nb, byte[] out) {
+        for (int b = 0, k; b < nb; b += k) {
+            k = Math.min(Qkx2Lanes.BLOCKS, nb - b);
+            if (type == DType.Q4_K) KQuantizer.q4_K(src, xo + 256 * b, k, out, 144 * b, Qkx2Lanes.ENABLED);
+            else KQuantizer.q5_K(src, xo + 256 * b, k, out, 176 * b, Qkx2Lanes.ENABLED);
+        }
+    }
+
+    /** Whether {@link #quantizeF32} reads F32 bytes straight into this type's lanes. */
+    public static boolean quantizesF32Bytes(DType type) {
+        return LegacyLanes.ENABLED && (type == DType.Q8_0 || type == DType.Q4_0);
+    }
+
+    /**
+     * {@link #quantize} of the {@code count} little-endian F32 values at byte {@code srcOff} of
+     * {@code src}, for the types of {@link #quantizesF32Bytes}: the same bytes, read by the lanes
+     * without a copy into a float[].
+     */
+    public static void quantizeF32(DType type, java.lang.foreign.MemorySegment src, long srcOff, int count, byte[] out) {
+        if (!quantizesF32Bytes(type) || count % 32 != 0 || srcOff % 4 != 0)
+            throw new IllegalArgumentException("not a whole number of " + type + " blocks of F32 values the lanes read");
+        long e = srcOff / 4;
+        if (type == DType.Q8_0) for (int b = 0; b < count / 32; b++) LegacyLanes.q8_0(src, e + 32L * b, out, 34 * b);
+        else for (int b = 0; b < count / 32; b++) LegacyLanes.q4_0(src, e + 32L * b, out, 18 * b);
     }
 
     /** quantize_row_q8_0_ref: d = amax/127, q = roundf(x * (1/d)) (half away from zero). */

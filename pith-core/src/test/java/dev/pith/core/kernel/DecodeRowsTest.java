@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The generation kernels of {@link DecodeRows} give exactly the bits of {@link DotVector}'s row
- * kernels (four-row F16; Q8_0, Q4_K, Q6_K from copied rows), and F16 agrees with the scalar twin {@link DotScalar}.
+ * kernels (four-row F32 and F16; Q8_0, Q4_K, Q6_K from copied rows), and F32 and F16 agree with the scalar twin {@link DotScalar}.
  */
 class DecodeRowsTest {
     @Test
@@ -37,6 +37,31 @@ class DecodeRowsTest {
                 float scalar = DotScalar.dot(DType.F16, w.data(), r * w.rowBytes(), a, 0, cols);
                 double mag = 0;
                 for (int i = 0; i < cols; i++) mag += Math.abs(Float.float16ToFloat(w.data().get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (r * cols + i))) * x[i]);
+                assertThat((double) four[r]).isCloseTo(scalar, org.assertj.core.api.Assertions.within(2e-6 * mag + 1e-6));
+            }
+        }
+    }
+
+    @Test
+    void fourRowF32KernelIsBitIdenticalToTheOneRowKernel() {
+        // Column counts with and without a scalar tail; row counts that leave 1-3 rows for the one-row loop.
+        int[][] shapes = {{7, 96}, {9, 2048}, {6, 2048 + 7}, {11, 1000}, {4, 16}, {3, 5}};
+        for (int[] shape : shapes) {
+            int rows = shape[0], cols = shape[1];
+            Tensor w = RandomTensors.matrix(DType.F32, rows, cols, rows * 17L + cols);
+            float[] x = RandomTensors.vector(cols, cols + 3);
+            float[] four = new float[rows];
+            DecodeRows.f32(w.data(), w.rowBytes(), 0, rows, x, cols, four);
+            float[] viaMatMul = new float[rows];
+            MatMul.matvec(w, x, viaMatMul);
+            Activations a = new Activations().prepare(DType.F32, x, 1, cols);
+            for (int r = 0; r < rows; r++) {
+                float one = DotVector.f32(w.data(), r * w.rowBytes(), x, 0, cols);
+                assertThat(four[r]).as("rows=%d cols=%d row %d", rows, cols, r).isEqualTo(one);
+                assertThat(viaMatMul[r]).as("rows=%d cols=%d row %d via MatMul", rows, cols, r).isEqualTo(one);
+                float scalar = DotScalar.dot(DType.F32, w.data(), r * w.rowBytes(), a, 0, cols);
+                double mag = 0;
+                for (int i = 0; i < cols; i++) mag += Math.abs(w.data().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * cols + i) * x[i]);
                 assertThat((double) four[r]).isCloseTo(scalar, org.assertj.core.api.Assertions.within(2e-6 * mag + 1e-6));
             }
         }

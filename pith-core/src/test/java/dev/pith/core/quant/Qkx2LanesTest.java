@@ -27,6 +27,28 @@ class Qkx2LanesTest {
         assertThat(laned).as("blocks the lanes handled").isGreaterThan(2000);
     }
 
+    @Test
+    void twoBlocksSearchedSideBySideGiveEachBlocksOwnBytes() {
+        SplittableRandom rng = new SplittableRandom(32);
+        for (int trial = 0; trial < 1500; trial++) {
+            // two super-blocks from the same generator (either may need the scalar fallback)
+            float[] a = block(rng, trial), b = block(rng, trial + 1 + rng.nextInt(100));
+            float[] x = new float[5 + 512];
+            System.arraycopy(a, 5, x, 5, 256);
+            System.arraycopy(b, 5, x, 5 + 256, 256);
+            byte[] pair = new byte[3 + 2 * 144], single = new byte[3 + 2 * 144];
+            KQuantizer.q4_K(x, 5, 2, pair, 3, true);
+            KQuantizer.q4_K(x, 5, single, 3, false);
+            KQuantizer.q4_K(x, 5 + 256, single, 3 + 144, false);
+            assertThat(pair).as("Q4_K trial %d", trial).isEqualTo(single);
+            byte[] pair5 = new byte[3 + 2 * 176], single5 = new byte[3 + 2 * 176];
+            KQuantizer.q5_K(x, 5, 2, pair5, 3, true);
+            KQuantizer.q5_K(x, 5, single5, 3, false);
+            KQuantizer.q5_K(x, 5 + 256, single5, 3 + 176, false);
+            assertThat(pair5).as("Q5_K trial %d", trial).isEqualTo(single5);
+        }
+    }
+
     /**
      * 5 values of padding, then a super-block: Gaussian at scales 1e-8..1e3, all-positive and
      * all-negative sub-blocks, flat sub-blocks (constant, zero, minus zero), values on a coarse grid

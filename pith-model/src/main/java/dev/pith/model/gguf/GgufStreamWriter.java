@@ -30,7 +30,8 @@ public final class GgufStreamWriter implements AutoCloseable {
     private final FileChannel channel;
     private final Map<String, GgufWriter.Slot> slots = new HashMap<>();
     private final Map<String, Long> positions = new HashMap<>();
-    private final Map<String, Boolean> written = new ConcurrentHashMap<>();
+    /** Bytes written so far per tensor (a tensor may arrive in parts). */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> written = new ConcurrentHashMap<>();
     private final long end;
     private boolean committed;
 
@@ -66,17 +67,35 @@ public final class GgufStreamWriter implements AutoCloseable {
 
     /** Writes tensor {@code name}'s data, exactly its {@link GgufWriter.Slot#byteSize} bytes; safe from several threads. */
     public void write(String name, MemorySegment bytes) {
-        GgufWriter.Slot s = slots.get(name);
-        if (s == null) throw new IllegalArgumentException("tensor " + name + " is not in the file's header");
+        GgufWriter.Slot s = slot(name);
         if (bytes.byteSize() != s.byteSize())
             throw new IllegalArgumentException("tensor " + name + " needs " + s.byteSize() + " bytes, got " + bytes.byteSize());
-        if (written.putIfAbsent(name, Boolean.TRUE) != null) throw new IllegalStateException("tensor " + name + " was written twice");
+        writePart(name, 0, bytes);
+    }
+
+    /**
+     * Writes {@code bytes} at {@code offset} inside tensor {@code name}'s data: a tensor may arrive in
+     * parts (rows encoded a chunk at a time), from several threads; parts must not overlap, and
+     * {@link #commit} checks that each tensor's parts add up to its size.
+     */
+    public void writePart(String name, long offset, MemorySegment bytes) {
+        GgufWriter.Slot s = slot(name);
+        if (offset < 0 || offset + bytes.byteSize() > s.byteSize())
+            throw new IllegalArgumentException("tensor " + name + " has " + s.byteSize() + " bytes; a part of " + bytes.byteSize() + " at " + offset + " does not fit");
+        long total = written.computeIfAbsent(name, k -> new java.util.concurrent.atomic.AtomicLong()).addAndGet(bytes.byteSize());
+        if (total > s.byteSize()) throw new IllegalStateException("tensor " + name + " was written twice");
         try {
             // a heap segment is copied once into a direct buffer by the channel; a native one is written as it is
-            put(bytes.isNative() ? bytes.asByteBuffer() : ByteBuffer.wrap(bytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)), positions.get(name));
+            put(bytes.isNative() ? bytes.asByteBuffer() : ByteBuffer.wrap(bytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)), positions.get(name) + offset);
         } catch (IOException e) {
             throw new PithException(target + ": cannot be written (" + e.getMessage() + ").", e);
         }
+    }
+
+    private GgufWriter.Slot slot(String name) {
+        GgufWriter.Slot s = slots.get(name);
+        if (s == null) throw new IllegalArgumentException("tensor " + name + " is not in the file's header");
+        return s;
     }
 
     private void put(ByteBuffer b, long position) throws IOException {
@@ -85,9 +104,10 @@ public final class GgufStreamWriter implements AutoCloseable {
 
     /** Pads the file to its full length, checks every tensor was written and renames it over the target. */
     public void commit() {
-        if (written.size() != slots.size()) {
-            String missing = slots.keySet().stream().filter(n -> !written.containsKey(n)).findFirst().orElseThrow();
-            throw new IllegalStateException("tensor " + missing + " was never written");
+        for (var e : slots.entrySet()) {
+            var done = written.get(e.getKey());
+            if (done == null || done.get() != e.getValue().byteSize())
+                throw new IllegalStateException("tensor " + e.getKey() + (done == null ? " was never written" : " was written in part only"));
         }
         try {
             // the padding between tensors reads as zeros (never written); the file's tail must exist
