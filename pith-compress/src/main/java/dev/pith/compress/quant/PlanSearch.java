@@ -1,0 +1,161 @@
+package dev.pith.compress.quant;
+
+import dev.pith.core.DType;
+import dev.pith.core.Tensor;
+import dev.pith.model.Model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Second pass of a size budget, judged on the loss of the WHOLE plan instead of the sum of
+ * per-tensor costs. The first-order plan ({@link BudgetPlanner}) assumes the costs of tensors
+ * quantized together add; at 3–3.5 bits many tensors drop to the smallest type at once and they
+ * do not. So: (1) every starting plan that fits (the first-order one and llama.cpp's named
+ * mixtures) is evaluated as a whole and the best kept, so the answer is never worse on this loss
+ * than a named mixture of at most the budget; (2) a few rounds re-measure, around the current
+ * plan, the loss of every single-tensor change (plan-relative costs: what moving THIS tensor
+ * costs with everything else as planned), re-solve the knapsack on them, and keep the re-solved
+ * plan or the best fitting single change, whichever is lower, while that lowers the whole loss.
+ */
+public final class PlanSearch {
+    private PlanSearch() {}
+
+    /** The chosen plan and, for the report, one line per evaluated starting plan and per round. */
+    public record Result(TypePlanner.Plan plan, double loss, List<String> log) {}
+
+    /**
+     * Refines a budget over {@code m}'s choosable tensors ({@code choices}); {@code budget}: bytes for
+     * all tensors; {@code starts}: named starting plans (the first-order plan among them), each
+     * skipped when it does not fit or uses a type outside a tensor's choices; {@code loss}: the
+     * whole-plan loss of the choosable tensors' types.
+     */
+    public static Result refine(Model m, Map<String, List<Choice>> choices, double budget, TypePlanner.Plan base,
+                                Map<String, TypePlanner.Plan> starts, ToDoubleFunction<Map<String, DType>> loss,
+                                int rounds, IntConsumer progress) {
+        List<String> names = new ArrayList<>();
+        List<List<Choice>> opts = new ArrayList<>();
+        long fixed = 0;
+        for (Tensor t : m.tensors().values()) {
+            List<Choice> c = choices.get(t.name());
+            if (c == null || c.isEmpty()) fixed += base.types().get(t.name()).bytesFor(t.cols()) * t.rows();
+            else {
+                names.add(t.name());
+                opts.add(c);
+            }
+        }
+        List<String> labels = new ArrayList<>();
+        List<int[]> picks = new ArrayList<>();
+        for (var e : starts.entrySet()) {
+            int[] p = indices(names, opts, e.getValue());
+            if (p == null) continue;
+            labels.add(e.getKey());
+            picks.add(p);
+        }
+        List<String> log = new ArrayList<>();
+        int[] evals = {0};
+        ToDoubleFunction<int[]> l = p -> {
+            double v = loss.applyAsDouble(types(names, opts, p));
+            progress.accept(++evals[0]);
+            return v;
+        };
+        int[] best = search(opts, budget - fixed, labels, picks, l, rounds, log);
+        double bestLoss = l.applyAsDouble(best);
+        Map<String, DType> types = new LinkedHashMap<>(base.types());
+        types.putAll(types(names, opts, best));
+        return new Result(new TypePlanner.Plan(types, BudgetPlanner.remainingWarnings(base, choices)), bestLoss, log);
+    }
+
+    /** The number of whole-plan evaluations one round makes: one per alternative type of every tensor. */
+    public static int evaluationsPerRound(Map<String, List<Choice>> choices) {
+        return choices.values().stream().mapToInt(c -> c.size() - 1).sum();
+    }
+
+    /**
+     * The core on option indices: the best fitting start, then up to {@code rounds} rounds of
+     * plan-relative re-solving. Never returns a plan above {@code budget} (unless no start fits
+     * and the first start is returned as is) nor one whose loss is above the best fitting start's.
+     */
+    static int[] search(List<List<Choice>> opts, double budget, List<String> labels, List<int[]> starts,
+                        ToDoubleFunction<int[]> loss, int rounds, List<String> log) {
+        int[] pick = null;
+        double now = Double.POSITIVE_INFINITY;
+        for (int s = 0; s < starts.size(); s++) {
+            int[] p = starts.get(s);
+            long b = bytes(opts, p);
+            if (b > budget) {
+                log.add(String.format("start %s: %,d bytes, over the budget", labels.get(s), b));
+                continue;
+            }
+            double v = loss.applyAsDouble(p);
+            log.add(String.format("start %s: %,d bytes, loss %.6f", labels.get(s), b, v));
+            if (v < now) {
+                now = v;
+                pick = p.clone();
+            }
+        }
+        if (pick == null) return starts.getFirst().clone();
+        for (int r = 1; r <= rounds; r++) {
+            // plan-relative costs: the whole loss with one tensor moved, everything else as planned
+            List<List<Choice>> rel = new ArrayList<>();
+            int[] single = null;
+            double singleLoss = now;
+            for (int g = 0; g < opts.size(); g++) {
+                List<Choice> row = new ArrayList<>();
+                for (int k = 0; k < opts.get(g).size(); k++) {
+                    double v = now;
+                    if (k != pick[g]) {
+                        int[] p = pick.clone();
+                        p[g] = k;
+                        v = loss.applyAsDouble(p);
+                        if (v < singleLoss && bytes(opts, p) <= budget) {
+                            singleLoss = v;
+                            single = p;
+                        }
+                    }
+                    Choice c = opts.get(g).get(k);
+                    row.add(new Choice(c.type(), c.bytes(), v - now));
+                }
+                rel.add(row);
+            }
+            int[] solved = BudgetPlanner.solve(rel, budget);
+            double solvedLoss = Arrays.equals(solved, pick) ? now : loss.applyAsDouble(solved);
+            int[] next = solvedLoss <= singleLoss ? solved : single;
+            double nextLoss = Math.min(solvedLoss, singleLoss);
+            log.add(String.format("round %d: re-solved %.6f, best single change %.6f, was %.6f", r, solvedLoss, singleLoss, now));
+            if (next == null || nextLoss >= now) break;
+            pick = next;
+            now = nextLoss;
+        }
+        return pick;
+    }
+
+    static long bytes(List<List<Choice>> opts, int[] pick) {
+        long b = 0;
+        for (int g = 0; g < opts.size(); g++) b += opts.get(g).get(pick[g]).bytes();
+        return b;
+    }
+
+    private static Map<String, DType> types(List<String> names, List<List<Choice>> opts, int[] pick) {
+        Map<String, DType> out = new LinkedHashMap<>();
+        for (int g = 0; g < names.size(); g++) out.put(names.get(g), opts.get(g).get(pick[g]).type());
+        return out;
+    }
+
+    /** {@code plan}'s option index for every choosable tensor, or null when one of its types is not among the choices. */
+    private static int[] indices(List<String> names, List<List<Choice>> opts, TypePlanner.Plan plan) {
+        int[] p = new int[names.size()];
+        for (int g = 0; g < names.size(); g++) {
+            DType d = plan.types().get(names.get(g));
+            p[g] = -1;
+            for (int k = 0; k < opts.get(g).size(); k++) if (opts.get(g).get(k).type() == d) p[g] = k;
+            if (p[g] < 0) return null;
+        }
+        return p;
+    }
+}
