@@ -51,13 +51,16 @@ public final class PlanSearch {
         }
         List<String> labels = new ArrayList<>();
         List<int[]> picks = new ArrayList<>();
+        List<String> log = new ArrayList<>();
         for (var e : starts.entrySet()) {
             int[] p = indices(names, opts, e.getValue());
-            if (p == null) continue;
+            if (p == null) {
+                log.add("start " + e.getKey() + ": uses a type outside the choices, skipped");
+                continue;
+            }
             labels.add(e.getKey());
             picks.add(p);
         }
-        List<String> log = new ArrayList<>();
         int[] evals = {0};
         ToDoubleFunction<int[]> l = p -> {
             double v = loss.applyAsDouble(types(names, opts, p));
@@ -85,54 +88,78 @@ public final class PlanSearch {
                         ToDoubleFunction<int[]> loss, int rounds, List<String> log) {
         int[] pick = null;
         double now = Double.POSITIVE_INFINITY;
+        int[] nearest = null; // the smallest start above the budget: a named mixture worth lowering until it fits
+        double nearestLoss = 0;
         for (int s = 0; s < starts.size(); s++) {
             int[] p = starts.get(s);
             long b = bytes(opts, p);
+            // an oversized start is evaluated too: the report then shows the loss of the larger mixtures the budget competes with
+            double v = loss.applyAsDouble(p);
             if (b > budget) {
-                log.add(String.format("start %s: %,d bytes, over the budget", labels.get(s), b));
+                log.add(String.format("start %s: %,d bytes, over the budget (loss %.6f)", labels.get(s), b, v));
+                if (nearest == null || b < bytes(opts, nearest)) {
+                    nearest = p;
+                    nearestLoss = v;
+                }
                 continue;
             }
-            double v = loss.applyAsDouble(p);
             log.add(String.format("start %s: %,d bytes, loss %.6f", labels.get(s), b, v));
             if (v < now) {
                 now = v;
                 pick = p.clone();
             }
         }
+        if (rounds > 0 && nearest != null) {
+            // lowered to fit by the knapsack on costs relative to the mixture itself
+            Step fitted = step(opts, budget, nearest, nearestLoss, loss);
+            log.add(String.format("start smallest oversized mixture lowered to fit: %,d bytes, loss %.6f", bytes(opts, fitted.solved), fitted.solvedLoss));
+            if (bytes(opts, fitted.solved) <= budget && fitted.solvedLoss < now) {
+                now = fitted.solvedLoss;
+                pick = fitted.solved;
+            }
+        }
         if (pick == null) return starts.getFirst().clone();
         for (int r = 1; r <= rounds; r++) {
-            // plan-relative costs: the whole loss with one tensor moved, everything else as planned
-            List<List<Choice>> rel = new ArrayList<>();
-            int[] single = null;
-            double singleLoss = now;
-            for (int g = 0; g < opts.size(); g++) {
-                List<Choice> row = new ArrayList<>();
-                for (int k = 0; k < opts.get(g).size(); k++) {
-                    double v = now;
-                    if (k != pick[g]) {
-                        int[] p = pick.clone();
-                        p[g] = k;
-                        v = loss.applyAsDouble(p);
-                        if (v < singleLoss && bytes(opts, p) <= budget) {
-                            singleLoss = v;
-                            single = p;
-                        }
-                    }
-                    Choice c = opts.get(g).get(k);
-                    row.add(new Choice(c.type(), c.bytes(), v - now));
-                }
-                rel.add(row);
-            }
-            int[] solved = BudgetPlanner.solve(rel, budget);
-            double solvedLoss = Arrays.equals(solved, pick) ? now : loss.applyAsDouble(solved);
-            int[] next = solvedLoss <= singleLoss ? solved : single;
-            double nextLoss = Math.min(solvedLoss, singleLoss);
-            log.add(String.format("round %d: re-solved %.6f, best single change %.6f, was %.6f", r, solvedLoss, singleLoss, now));
+            Step s = step(opts, budget, pick, now, loss);
+            int[] next = s.solvedLoss <= s.singleLoss ? s.solved : s.single;
+            double nextLoss = Math.min(s.solvedLoss, s.singleLoss);
+            log.add(String.format("round %d: re-solved %.6f, best single change %.6f, was %.6f", r, s.solvedLoss, s.singleLoss, now));
             if (next == null || nextLoss >= now) break;
             pick = next;
             now = nextLoss;
         }
         return pick;
+    }
+
+    /** One plan-relative pass around {@code pick}: the knapsack re-solved on the measured changes, and the best fitting single change. */
+    private record Step(int[] solved, double solvedLoss, int[] single, double singleLoss) {}
+
+    private static Step step(List<List<Choice>> opts, double budget, int[] pick, double now, ToDoubleFunction<int[]> loss) {
+        // plan-relative costs: the whole loss with one tensor moved, everything else as planned
+        List<List<Choice>> rel = new ArrayList<>();
+        int[] single = null;
+        double singleLoss = bytes(opts, pick) <= budget ? now : Double.POSITIVE_INFINITY;
+        for (int g = 0; g < opts.size(); g++) {
+            List<Choice> row = new ArrayList<>();
+            for (int k = 0; k < opts.get(g).size(); k++) {
+                double v = now;
+                if (k != pick[g]) {
+                    int[] p = pick.clone();
+                    p[g] = k;
+                    v = loss.applyAsDouble(p);
+                    if (v < singleLoss && bytes(opts, p) <= budget) {
+                        singleLoss = v;
+                        single = p;
+                    }
+                }
+                Choice c = opts.get(g).get(k);
+                row.add(new Choice(c.type(), c.bytes(), v - now));
+            }
+            rel.add(row);
+        }
+        int[] solved = BudgetPlanner.solve(rel, budget);
+        double solvedLoss = Arrays.equals(solved, pick) ? now : loss.applyAsDouble(solved);
+        return new Step(solved, solvedLoss, single, singleLoss);
     }
 
     static long bytes(List<List<Choice>> opts, int[] pick) {

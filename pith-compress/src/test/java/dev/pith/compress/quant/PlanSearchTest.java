@@ -43,6 +43,23 @@ class PlanSearchTest {
     }
 
     @Test
+    void theSmallestOversizedMixtureIsLoweredToFitAndKeptWhenItIsBetter() {
+        // the first-order costs are mis-measured (tensor 2 looks the most sensitive), the true loss adds: 3, 1, 0.5 for the small type
+        List<List<Choice>> opts = twoWay(1.0, 1.0, 1.5);
+        double[] truth = {3, 1, 0.5};
+        ToDoubleFunction<int[]> loss = p -> {
+            double s = 0;
+            for (int g = 0; g < 3; g++) s += p[g] == 0 ? truth[g] : 0;
+            return s;
+        };
+        List<String> log = new ArrayList<>();
+        int[] r = PlanSearch.search(opts, 4, List.of("first-order", "all-large"), List.of(new int[]{0, 0, 1}, new int[]{1, 1, 1}), loss, 1, log);
+        // lowering the all-large mixture by its own plan-relative costs keeps the truly sensitive tensor 0 large
+        assertThat(log.get(2)).startsWith("start smallest oversized mixture lowered to fit: 4 bytes, loss 1.5");
+        assertThat(r).containsExactly(1, 0, 0);
+    }
+
+    @Test
     void aFittingNamedStartBetterThanTheFirstOrderPlanWinsAndAnOversizedOneIsSkipped() {
         List<List<Choice>> opts = twoWay(1.0, 1.0, 1.5);
         ToDoubleFunction<int[]> loss = p -> firstOrder(opts, p) + (p[0] == 0 && p[1] == 0 ? 10 : 0);
@@ -88,9 +105,10 @@ class PlanSearchTest {
             }
             double budget = floor + rng.nextDouble() * (top - floor);
             int[] dp = BudgetPlanner.solve(opts, budget);
-            int[] smallest = new int[n];
+            int[] smallest = new int[n], largest = new int[n];
+            for (int g = 0; g < n; g++) largest[g] = opts.get(g).size() - 1;
             List<String> log = new ArrayList<>();
-            int[] r = PlanSearch.search(opts, budget, List.of("first-order", "smallest"), List.of(dp, smallest), loss, 3, log);
+            int[] r = PlanSearch.search(opts, budget, List.of("first-order", "smallest", "largest"), List.of(dp, smallest, largest), loss, 3, log);
             assertThat(PlanSearch.bytes(opts, r)).isLessThanOrEqualTo((long) Math.floor(budget));
             assertThat(loss.applyAsDouble(r)).isLessThanOrEqualTo(Math.min(loss.applyAsDouble(dp), loss.applyAsDouble(smallest)));
         }
