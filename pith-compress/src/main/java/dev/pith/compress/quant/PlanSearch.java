@@ -19,8 +19,8 @@ import java.util.function.ToDoubleFunction;
  * do not. So: (1) every starting plan that fits (the first-order one and llama.cpp's named
  * mixtures) is evaluated as a whole and the best kept, so the answer is never worse on this loss
  * than a named mixture of at most the budget; (2) a few rounds re-measure, around the current
- * plan, the loss of every single-tensor change (plan-relative costs: what moving THIS tensor
- * costs with everything else as planned), re-solve the knapsack on them, and keep the re-solved
+ * plan, the loss of every single-tensor step to the next smaller or larger type (plan-relative
+ * costs: what moving THIS tensor costs with everything else as planned), re-solve the knapsack on them, and keep the re-solved
  * plan or the best fitting single change, whichever is lower, while that lowers the whole loss.
  */
 public final class PlanSearch {
@@ -74,9 +74,9 @@ public final class PlanSearch {
         return new Result(new TypePlanner.Plan(types, BudgetPlanner.remainingWarnings(base, choices)), bestLoss, log);
     }
 
-    /** The number of whole-plan evaluations one round makes: one per alternative type of every tensor. */
+    /** The most whole-plan evaluations one round makes: the next smaller and larger type of every tensor. */
     public static int evaluationsPerRound(Map<String, List<Choice>> choices) {
-        return choices.values().stream().mapToInt(c -> c.size() - 1).sum();
+        return choices.values().stream().mapToInt(c -> Math.min(2, c.size() - 1)).sum();
     }
 
     /**
@@ -135,13 +135,18 @@ public final class PlanSearch {
     private record Step(int[] solved, double solvedLoss, int[] single, double singleLoss) {}
 
     private static Step step(List<List<Choice>> opts, double budget, int[] pick, double now, ToDoubleFunction<int[]> loss) {
-        // plan-relative costs: the whole loss with one tensor moved, everything else as planned
+        // plan-relative costs: the whole loss with one tensor moved ONE step (the next smaller or larger
+        // type: the costs are local, and this halves the evaluations of a ladder of six), everything else as planned
         List<List<Choice>> rel = new ArrayList<>();
+        int[][] index = new int[opts.size()][];
         int[] single = null;
         double singleLoss = bytes(opts, pick) <= budget ? now : Double.POSITIVE_INFINITY;
         for (int g = 0; g < opts.size(); g++) {
             List<Choice> row = new ArrayList<>();
-            for (int k = 0; k < opts.get(g).size(); k++) {
+            int lo = Math.max(0, pick[g] - 1), hi = Math.min(opts.get(g).size() - 1, pick[g] + 1);
+            index[g] = new int[hi - lo + 1];
+            for (int k = lo; k <= hi; k++) {
+                index[g][k - lo] = k;
                 double v = now;
                 if (k != pick[g]) {
                     int[] p = pick.clone();
@@ -157,7 +162,9 @@ public final class PlanSearch {
             }
             rel.add(row);
         }
-        int[] solved = BudgetPlanner.solve(rel, budget);
+        int[] local = BudgetPlanner.solve(rel, budget);
+        int[] solved = new int[local.length];
+        for (int g = 0; g < local.length; g++) solved[g] = index[g][local[g]];
         double solvedLoss = Arrays.equals(solved, pick) ? now : loss.applyAsDouble(solved);
         return new Step(solved, solvedLoss, single, singleLoss);
     }
