@@ -8,7 +8,7 @@ set -e
 P=${1:-./pith}; M=/work/models/quant4b/ts-4m768/model.gguf
 Q="$(cd "$(dirname "$0")" && pwd)/q5.sh"
 for b in 3.0 3.5 4.5; do
-  $Q $P $M t4-s8r-b${b/./} Q4_K_M --method gptq --calib calib.txt --chunks 128 --target-bpw $b --sensitivities t4-gptq.sens --budget-chunks 16
+  $Q $P $M t4-s8n-b${b/./} Q4_K_M --method gptq --calib calib.txt --chunks 128 --target-bpw $b --sensitivities t4-gptq.sens
 done
 for t in Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S; do
   $Q $P $M t4-s8-gptq-$t $t --method gptq --calib calib.txt --chunks 128
