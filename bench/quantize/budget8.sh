@@ -10,6 +10,7 @@ Q="$(cd "$(dirname "$0")" && pwd)/q5.sh"
 for b in 3.0 3.5 4.5; do
   $Q $P $M t4-s8n-b${b/./} Q4_K_M --method gptq --calib calib.txt --chunks 128 --target-bpw $b --sensitivities t4-gptq.sens
 done
-for t in Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S; do
+for t in Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S Q4_K_M Q4_1; do
   $Q $P $M t4-s8-gptq-$t $t --method gptq --calib calib.txt --chunks 128
 done
+# first-order plans for comparison: the budget rows again with --budget-rounds 0 (labels t4-s8-r0-bXX)
