@@ -20,6 +20,8 @@ import dev.pith.compress.quant.EmbeddingImportance;
 import dev.pith.compress.gptq.Hessian;
 import dev.pith.compress.quant.ImatrixEncoder;
 import dev.pith.compress.quant.LossSensitivity;
+import dev.pith.compress.quant.PlanKl;
+import dev.pith.compress.quant.PlanSearch;
 import dev.pith.compress.quant.MatrixEncoder;
 import dev.pith.compress.quant.ModelQuantizer;
 import dev.pith.compress.quant.RtnEncoder;
@@ -122,6 +124,12 @@ final class QuantizeCommand implements Runnable {
             description = "--target-bpw/--target-size with --calib: calibration chunks (of --calib-ctx tokens) for the sensitivities (default ${DEFAULT-VALUE}).")
     int budgetChunks;
 
+    @Option(names = "--budget-rounds", defaultValue = "2", paramLabel = "N",
+            description = {"--target-bpw/--target-size with --calib: after the first-order plan, judge whole plans by their calibration KL:",
+                    "keep the best of that plan and every named mixture that fits, then N rounds of re-measuring each tensor's",
+                    "alternatives around it and re-solving (default ${DEFAULT-VALUE}; 0: the first-order plan as is)."})
+    int budgetRounds;
+
     @Option(names = "--sensitivities", paramLabel = "FILE",
             description = {"--target-bpw/--target-size: read the measured sensitivities from FILE if it exists, else measure them and",
                     "write them there (so several budgets of one model are planned from one measurement)."})
@@ -164,7 +172,10 @@ final class QuantizeCommand implements Runnable {
             TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
             if (budgeted) {
                 if (calib != null) budget(src, LossSensitivity.unmeasured(src), plan); // refuse an unreachable budget before measuring
-                plan = budget(src, sensitivities(src, encoder), plan);
+                Map<String, List<Choice>> choices = sensitivities(src, encoder);
+                TypePlanner.Plan firstOrder = budget(src, choices, plan);
+                if (calib != null && budgetRounds > 0) firstOrder = refine(src, choices, plan, firstOrder, overrides, m.equals("imatrix"), encoder);
+                plan = firstOrder;
             }
             if (m.equals("gptq")) encoder = gptqAllAtOnce && encoder instanceof GptqEncoder measured ? measured : gptq(src, plan);
             for (String w : plan.warnings()) err.println("warning: " + w);
@@ -206,6 +217,33 @@ final class QuantizeCommand implements Runnable {
                 : BudgetPlanner.allocateBytes(src, choices, targetSize - overheadBytes(src), base, "--target-size " + targetSize);
     }
 
+    /** The budget search's log (starting plans and rounds with their whole-plan KL), for the report. */
+    private List<String> searchLog = List.of();
+
+    /** {@link PlanSearch}: the first-order plan and every named K/legacy mixture as starts, judged on the whole plan's calibration KL. */
+    private TypePlanner.Plan refine(Model src, Map<String, List<Choice>> choices, TypePlanner.Plan base, TypePlanner.Plan firstOrder,
+                                    List<TypePlanner.Override> overrides, boolean imatrixMix, MatrixEncoder encoder) {
+        double budget = targetBpw != null ? targetBpw * src.parameterCount() / 8 : targetSize - overheadBytes(src);
+        Map<String, TypePlanner.Plan> starts = new LinkedHashMap<>();
+        starts.put("first-order", firstOrder);
+        for (FileType f : FileType.values())
+            if (f.defaultType().isQuantized()) starts.put(f.name(), ModelQuantizer.plan(src, f, overrides, imatrixMix));
+        List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
+        int perRound = PlanSearch.evaluationsPerRound(choices);
+        try (PlanKl kl = new PlanKl(src, measureEncoder(encoder), cs);
+             ProgressBar bar = Progress.bar("budget search", starts.size() + budgetRounds * (perRound + 1) + 1)) {
+            PlanSearch.Result r = PlanSearch.refine(src, choices, budget, base, starts, kl::kl, budgetRounds, bar::stepTo);
+            searchLog = new ArrayList<>(r.log());
+            searchLog.add(String.format("chosen: loss %.6f", r.loss()));
+            return r.plan();
+        }
+    }
+
+    /** Budgets measure with the file's encoder when it is imatrix or GPTQ, else round to nearest (AWQ changes the model first). */
+    private static MatrixEncoder measureEncoder(MatrixEncoder encoder) {
+        return encoder instanceof ImatrixEncoder || encoder instanceof GptqEncoder ? encoder : new RtnEncoder();
+    }
+
     /**
      * What each tensor's choices cost: loss-aware (KL on calibration text, measured with the file's
      * encoder: imatrix or GPTQ, each candidate quantized as it would be written; round to nearest for AWQ) when
@@ -222,7 +260,7 @@ final class QuantizeCommand implements Runnable {
     private Map<String, List<Choice>> measure(Model src, MatrixEncoder encoder, String flag) {
         if (calib != null) {
             List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
-            MatrixEncoder measureWith = encoder instanceof ImatrixEncoder || encoder instanceof GptqEncoder ? encoder : new RtnEncoder();
+            MatrixEncoder measureWith = measureEncoder(encoder);
             int trials = LossSensitivity.unmeasured(src).values().stream().mapToInt(List::size).sum();
             try (ProgressBar bar = Progress.bar("sensitivity", trials)) {
                 return LossSensitivity.measure(src, measureWith, cs, bar::stepTo);
@@ -382,6 +420,7 @@ final class QuantizeCommand implements Runnable {
         if (targetBpw != null || targetSize != null) {
             o.put("sensitivity", calib != null ? "kl" : "imatrix");
             o.put("types", plan.types());
+            if (!searchLog.isEmpty()) o.put("budget_search", searchLog);
         }
         if (!awq.isEmpty()) {
             List<Map<String, Object>> groups = new ArrayList<>();

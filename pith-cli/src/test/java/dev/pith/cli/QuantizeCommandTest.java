@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -79,18 +80,30 @@ class QuantizeCommandTest {
         var o = JSON.readTree(r.out());
         assertThat(o.get("sensitivity").asText()).isEqualTo("kl");
         assertThat(Files.size(out)).isLessThanOrEqualTo(300000);
+        // the whole-plan search reports its starts and rounds; what it keeps is never worse than the first-order plan
+        List<String> search = new java.util.ArrayList<>();
+        o.get("budget_search").forEach(n -> search.add(n.asText()));
+        assertThat(search).anyMatch(l -> l.startsWith("start Q2_K:")).anyMatch(l -> l.startsWith("start Q8_0:"));
+        String first = search.stream().filter(l -> l.startsWith("start first-order:")).findFirst().orElseThrow();
+        assertThat(search.getLast()).startsWith("chosen: loss");
+        assertThat(lossIn(search.getLast())).isLessThanOrEqualTo(lossIn(first));
         // the token embedding is chosen too (not left at the mixture's Q8_0 fallback)
         assertThat(Files.readString(sens)).contains("token_embd.weight Q4_0 ").contains("token_embd.weight Q8_0 ");
         // a second budget reads the measured file instead of measuring again
         Path out2 = dir.resolve("kl2.gguf");
-        r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--target-size", "400000",
+        r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--target-size", "400000", "--budget-rounds", "0",
                 "--sensitivities", sens.toString(), "--out", out2.toString(), "--json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.err()).doesNotContain("sensitivity");
+        assertThat(r.err()).doesNotContain("sensitivity").doesNotContain("budget search");
         assertThat(Files.size(out2)).isLessThanOrEqualTo(400000).isGreaterThanOrEqualTo(Files.size(out));
         Path small = dir.resolve("kl-small.gguf");
         assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--target-bpw", "2.0", "--out", small.toString()),
                 small, "--target-bpw 2.000 is below what", "its floor is", "bits per weight");
+    }
+
+    /** The figure after "loss " in a budget search line. */
+    private static double lossIn(String line) {
+        return Double.parseDouble(line.substring(line.indexOf("loss ") + 5).split("[ ,]")[0]);
     }
 
     @Test

@@ -57,9 +57,12 @@ public final class BudgetPlanner {
         int[] pick = solve(opts, budget - fixed);
         Map<String, DType> types = new LinkedHashMap<>(base.types());
         for (int i = 0; i < names.size(); i++) types.put(names.get(i), opts.get(i).get(pick[i]).type());
-        // the base mixture's fallback warnings about tensors the budget re-chose no longer apply
-        List<String> warnings = base.warnings().stream().filter(w -> !choices.containsKey(w.substring(0, Math.max(0, w.indexOf(':'))))).toList();
-        return new TypePlanner.Plan(types, warnings);
+        return new TypePlanner.Plan(types, remainingWarnings(base, choices));
+    }
+
+    /** The base mixture's fallback warnings, less those about tensors the budget re-chose (they no longer apply). */
+    static List<String> remainingWarnings(TypePlanner.Plan base, Map<String, List<Choice>> choices) {
+        return base.warnings().stream().filter(w -> !choices.containsKey(w.substring(0, Math.max(0, w.indexOf(':'))))).toList();
     }
 
     /** The index of the chosen option of each group, with the groups' bytes at most {@code budget}. */

@@ -65,17 +65,10 @@ public final class LossSensitivity {
      * sequences of one length); {@code progress} hears the number of (tensor, type) trials done.
      */
     public static Map<String, List<Choice>> measure(Model m, MatrixEncoder encoder, List<int[]> chunks, IntConsumer progress) {
-        int ctx = chunks.getFirst().length, vocab = m.config().vocabSize();
-        if ((long) chunks.size() * ctx * vocab > MAX_REFERENCE_FLOATS)
-            throw new PithException(String.format("measuring sensitivities on %d chunks of %d tokens needs %,d MB of reference probabilities for %s's %d-token vocabulary; give fewer --budget-chunks.",
-                    chunks.size(), ctx, (long) chunks.size() * ctx * vocab * 4 >> 20, m.source(), vocab));
+        int vocab = m.config().vocabSize();
         try (Model f = F32Model.copy(m)) {
-            Transformer tf = new Transformer(f, RuntimeOptions.defaults().withContextLength(ctx));
-            float[][] ref = new float[chunks.size()][];
-            for (int i = 0; i < chunks.size(); i++) {
-                tf.reset();
-                ref[i] = logSoftmax(tf.forwardAll(chunks.get(i)), vocab);
-            }
+            Transformer tf = transformer(m, f, chunks);
+            float[][] ref = references(tf, chunks, vocab);
             Map<String, List<Choice>> out = new LinkedHashMap<>();
             int trials = 0;
             for (Tensor t : f.tensors().values()) {
@@ -102,8 +95,27 @@ public final class LossSensitivity {
         }
     }
 
+    /** A runtime over the F32 copy {@code f} of {@code m}, refused when the reference probabilities of {@code chunks} would not fit in memory. */
+    static Transformer transformer(Model m, Model f, List<int[]> chunks) {
+        int ctx = chunks.getFirst().length, vocab = m.config().vocabSize();
+        if ((long) chunks.size() * ctx * vocab > MAX_REFERENCE_FLOATS)
+            throw new PithException(String.format("measuring sensitivities on %d chunks of %d tokens needs %,d MB of reference probabilities for %s's %d-token vocabulary; give fewer --budget-chunks.",
+                    chunks.size(), ctx, (long) chunks.size() * ctx * vocab * 4 >> 20, m.source(), vocab));
+        return new Transformer(f, RuntimeOptions.defaults().withContextLength(ctx));
+    }
+
+    /** The model's log-probabilities on every chunk, as it is now. */
+    static float[][] references(Transformer tf, List<int[]> chunks, int vocab) {
+        float[][] ref = new float[chunks.size()][];
+        for (int i = 0; i < chunks.size(); i++) {
+            tf.reset();
+            ref[i] = logSoftmax(tf.forwardAll(chunks.get(i)), vocab);
+        }
+        return ref;
+    }
+
     /** The mean over every position of every chunk of KL(reference ‖ the model as it is now). */
-    private static double meanKl(Transformer tf, List<int[]> chunks, float[][] ref, int vocab) {
+    static double meanKl(Transformer tf, List<int[]> chunks, float[][] ref, int vocab) {
         double sum = 0;
         long n = 0;
         for (int i = 0; i < chunks.size(); i++) {
