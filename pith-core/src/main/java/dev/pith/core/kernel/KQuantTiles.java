@@ -66,15 +66,9 @@ final class KQuantTiles {
                 switch (type) {
                     case Q2_K -> decodeQ2K(w, ro + 84L * b, rows, dst, blk);
                     case Q3_K -> decodeQ3K(w, ro + 110L * b, rows, dst, blk);
-                    case Q4_K -> {
-                        if (L == 16) decodeQ4K16(w, ro + 144L * b, rows, dst, blk);
-                        else decodeQ4K(w, ro + 144L * b, rows, dst, blk);
-                    }
+                    case Q4_K -> decodeQ4K(w, ro + 144L * b, rows, dst, blk, L == 16);
                     case Q5_K -> decodeQ5K(w, ro + 176L * b, rows, dst, blk);
-                    default -> {
-                        if (L == 16) decodeQ6K16(w, ro + 210L * b, rows, dst, blk);
-                        else decodeQ6K(w, ro + 210L * b, rows, dst, blk);
-                    }
+                    default -> decodeQ6K(w, ro + 210L * b, rows, dst, blk, L == 16);
                 }
             }
         }
@@ -103,24 +97,12 @@ final class KQuantTiles {
         }
     }
 
-    static void decodeQ4K(MemorySegment w, long p, Rows r, int dst, int blk) {
-        r.d[blk] = Bytes.f16(w, p);
-        r.dmin[blk] = Bytes.f16(w, p + 2);
-        for (int j = 0; j < 8; j++) {
-            r.mins[16 * blk + 2 * j] = r.mins[16 * blk + 2 * j + 1] = KScales.minK4(w, p + 4, j);
-            int scale = KScales.scaleK4(w, p + 4, j);
-            long q = p + 16 + 32L * (j >>> 1);
-            int shift = 4 * (j & 1);
-            for (int l = 0; l < 32; l++) r.w[dst + 32 * j + l] = scale * ((Bytes.u8(w, q + l) >>> shift) & 0xF);
-        }
-    }
-
     /**
-     * {@link #decodeQ4K} sixteen values at a time (16 float lanes): the quant bytes zero-extended to
-     * int lanes, nibble, times the sub-block scale, to float. The same exact integers as the scalar
-     * decoder (KQuantGemmTest compares the products with the single dots bit for bit).
+     * One Q4_K super-block: sub-block scale × nibble, exact integers as floats. {@code lanes} (16
+     * float lanes only): sixteen values at a time, the bytes zero-extended to int lanes; otherwise
+     * the plain scalar loop, its twin (KQuantDecodeTest).
      */
-    private static void decodeQ4K16(MemorySegment w, long p, Rows r, int dst, int blk) {
+    static void decodeQ4K(MemorySegment w, long p, Rows r, int dst, int blk, boolean lanes) {
         r.d[blk] = Bytes.f16(w, p);
         r.dmin[blk] = Bytes.f16(w, p + 2);
         for (int j = 0; j < 8; j++) {
@@ -128,22 +110,14 @@ final class KQuantTiles {
             int scale = KScales.scaleK4(w, p + 4, j);
             long q = p + 16 + 32L * (j >>> 1);
             int shift = 4 * (j & 1);
-            for (int l = 0; l < 32; l += 16) {
-                widen(w, q + l).lanewise(VectorOperators.LSHR, shift).and(0xF).mul(scale)
-                        .convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(r.w, dst + 32 * j + l);
+            if (lanes) {
+                for (int l = 0; l < 32; l += 16) {
+                    widen(w, q + l).lanewise(VectorOperators.LSHR, shift).and(0xF).mul(scale)
+                            .convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(r.w, dst + 32 * j + l);
+                }
+            } else {
+                for (int l = 0; l < 32; l++) r.w[dst + 32 * j + l] = scale * ((Bytes.u8(w, q + l) >>> shift) & 0xF);
             }
-        }
-    }
-
-    /** {@link #decodeQ6K} sixteen values (one group) at a time, the same exact integers. */
-    private static void decodeQ6K16(MemorySegment w, long p, Rows r, int dst, int blk) {
-        r.d[blk] = Bytes.f16(w, p + 208);
-        for (int g = 0; g < 16; g++) {
-            int h = g >>> 3, k = (g >>> 1) & 3, l0 = 16 * (g & 1);
-            int scale = Bytes.i8(w, p + 192 + g);
-            IntVector low = widen(w, p + 64L * h + 32 * (k & 1) + l0).lanewise(VectorOperators.LSHR, 4 * (k >>> 1)).and(0xF);
-            IntVector high = widen(w, p + 128 + 32L * h + l0).lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4);
-            low.or(high).sub(32).mul(scale).convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(r.w, dst + 16 * g);
         }
     }
 
@@ -168,15 +142,21 @@ final class KQuantTiles {
         }
     }
 
-    static void decodeQ6K(MemorySegment w, long p, Rows r, int dst, int blk) {
+    /** One Q6_K super-block: scale × (6-bit value − 32); {@code lanes}: a group of 16 at a time in int lanes, else the scalar twin. */
+    static void decodeQ6K(MemorySegment w, long p, Rows r, int dst, int blk, boolean lanes) {
         r.d[blk] = Bytes.f16(w, p + 208);
         for (int g = 0; g < 16; g++) {
             int h = g >>> 3, k = (g >>> 1) & 3, l0 = 16 * (g & 1);
             int scale = Bytes.i8(w, p + 192 + g);
+            long ql = p + 64L * h + 32 * (k & 1) + l0, qh = p + 128 + 32L * h + l0;
+            if (lanes) {
+                IntVector low = widen(w, ql).lanewise(VectorOperators.LSHR, 4 * (k >>> 1)).and(0xF);
+                IntVector high = widen(w, qh).lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4);
+                low.or(high).sub(32).mul(scale).convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(r.w, dst + 16 * g);
+                continue;
+            }
             for (int c = 0; c < 16; c++) {
-                int ql = Bytes.u8(w, p + 64L * h + 32 * (k & 1) + l0 + c);
-                int qh = Bytes.u8(w, p + 128 + 32L * h + l0 + c);
-                int q = ((ql >>> (4 * (k >>> 1))) & 0xF) | (((qh >>> (2 * k)) & 3) << 4);
+                int q = ((Bytes.u8(w, ql + c) >>> (4 * (k >>> 1))) & 0xF) | (((Bytes.u8(w, qh + c) >>> (2 * k)) & 3) << 4);
                 r.w[dst + 16 * g + c] = scale * (q - 32);
             }
         }

@@ -22,8 +22,8 @@ class KQuantDecodeTest {
             for (int rr = 0; rr < 4; rr++) {
                 for (int b = 0; b < nb; b++) {
                     long p = rr * t.rowBytes() + (long) type.blockBytes() * b;
-                    if (type == DType.Q4_K) KQuantTiles.decodeQ4K(t.data(), p, scalar, rr * cols + 256 * b, rr * nb + b);
-                    else KQuantTiles.decodeQ6K(t.data(), p, scalar, rr * cols + 256 * b, rr * nb + b);
+                    if (type == DType.Q4_K) KQuantTiles.decodeQ4K(t.data(), p, scalar, rr * cols + 256 * b, rr * nb + b, false);
+                    else KQuantTiles.decodeQ6K(t.data(), p, scalar, rr * cols + 256 * b, rr * nb + b, false);
                 }
             }
             assertThat(lanes.w).as(type + " values").isEqualTo(scalar.w);
