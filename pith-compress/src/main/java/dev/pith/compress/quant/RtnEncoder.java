@@ -4,7 +4,6 @@ import dev.pith.core.DType;
 import dev.pith.core.Parallel;
 import dev.pith.core.Tensor;
 import dev.pith.core.quant.Dequantizer;
-import dev.pith.core.quant.Quantizer;
 import dev.pith.core.quant.RowEncoder;
 
 import java.lang.foreign.MemorySegment;
@@ -20,18 +19,11 @@ public final class RtnEncoder implements MatrixEncoder {
     public void encode(Tensor src, DType target, MemorySegment dst) {
         int cols = src.cols();
         long rowBytes = target.bytesFor(cols);
-        // F32 rows to Q8_0/Q4_0 are read by the lanes where they lie (no copy into a float[])
-        boolean direct = src.type() == DType.F32 && Quantizer.quantizesF32Bytes(target);
-        long inRow = src.rowBytes();
         Parallel.forRange(src.rows(), 16, (from, to) -> {
-            float[] row = direct ? null : new float[cols];
+            float[] row = new float[cols];
             for (int r = from; r < to; r++) {
-                if (direct) {
-                    RowEncoder.encodeF32(target, src.data(), r * inRow, cols, dst, r * rowBytes);
-                } else {
-                    Dequantizer.getRow(src, r, row, 0);
-                    RowEncoder.encode(target, row, 0, cols, dst, r * rowBytes);
-                }
+                Dequantizer.getRow(src, r, row, 0);
+                RowEncoder.encode(target, row, 0, cols, dst, r * rowBytes);
             }
         });
     }

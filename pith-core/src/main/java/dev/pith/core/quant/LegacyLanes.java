@@ -7,9 +7,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
-
 /**
  * Vector twins of {@link Quantizer#q8_0} and {@link Quantizer#q4_0}, the round-to-nearest encoders
  * of `pith quantize --type Q8_0/Q4_0`, byte-identical to them (LegacyLanesTest compares the two on
@@ -20,10 +17,6 @@ import java.nio.ByteOrder;
  * |v| − trunc(|v|) is at least ½, with the sign put back; the (byte)(int) casts are a convert
  * and a sign extension of the low byte. Blocks whose maximum is not finite, or whose inverse scale
  * overflows, go to the scalar code, whose casts of infinities and NaNs the lanes do not copy.
- *
- * <p>Each encoder reads its block either from a float[] or straight from little-endian F32 bytes
- * (a mapped or freshly read F32 tensor: no copy of the row into a float[] first, which was a third
- * of `pith quantize --type Q8_0`'s samples); the same lanes either way.
  */
 final class LegacyLanes {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() >= 16 ? FloatVector.SPECIES_512
@@ -36,49 +29,24 @@ final class LegacyLanes {
 
     private LegacyLanes() {}
 
-    /** L values from element i of x, or of the F32 bytes s when s is not null. */
-    private static FloatVector load(float[] x, MemorySegment s, long i) {
-        return s == null ? FloatVector.fromArray(F, x, (int) i) : FloatVector.fromMemorySegment(F, s, 4 * i, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static float get(float[] x, MemorySegment s, long i) {
-        return s == null ? x[(int) i] : s.get(Bytes.FLOAT_LE, 4 * i);
-    }
-
-    /** The block at element i as a float[] from 0 (for the scalar code, on the rare blocks the lanes leave to it). */
-    private static float[] block(float[] x, MemorySegment s, long i) {
-        float[] b = new float[32];
-        for (int j = 0; j < 32; j++) b[j] = get(x, s, i + j);
-        return b;
-    }
-
-    private static float absMax(float[] x, MemorySegment s, long xo) {
-        FloatVector m = load(x, s, xo).abs();
-        for (int j = L; j < 32; j += L) m = m.max(load(x, s, xo + j).abs());
+    private static float absMax(float[] x, int xo) {
+        FloatVector m = FloatVector.fromArray(F, x, xo).abs();
+        for (int j = L; j < 32; j += L) m = m.max(FloatVector.fromArray(F, x, xo + j).abs());
         return m.reduceLanes(VectorOperators.MAX);
     }
 
     /** quantize_row_q8_0_ref for one block: see {@link Quantizer#q8_0}. */
     static void q8_0(float[] x, int xo, byte[] y, int yo) {
-        q8_0(x, null, xo, y, yo);
-    }
-
-    /** {@link #q8_0} of the F32 values from element {@code xo} of {@code s}. */
-    static void q8_0(MemorySegment s, long xo, byte[] y, int yo) {
-        q8_0(null, s, xo, y, yo);
-    }
-
-    private static void q8_0(float[] x, MemorySegment s, long xo, byte[] y, int yo) {
-        float amax = absMax(x, s, xo);
+        float amax = absMax(x, xo);
         float d = amax / 127f;
         float id = d != 0f ? 1f / d : 0f;
         if (!Float.isFinite(amax) || Float.isInfinite(id)) {
-            Quantizer.q8_0(block(x, s, xo), 0, y, yo);
+            Quantizer.q8_0(x, xo, y, yo);
             return;
         }
         Quantizer.putHalf(y, yo, d);
         for (int j = 0; j < 32; j += L) {
-            FloatVector v = load(x, s, xo + j).mul(id);
+            FloatVector v = FloatVector.fromArray(F, x, xo + j).mul(id);
             FloatVector a = v.abs();
             IntVector t = (IntVector) a.convert(VectorOperators.F2I, 0);
             FloatVector frac = a.sub((FloatVector) t.convert(VectorOperators.I2F, 0));
@@ -90,27 +58,17 @@ final class LegacyLanes {
 
     /** quantize_row_q4_0_ref for one block: see {@link Quantizer#q4_0}. */
     static void q4_0(float[] x, int xo, byte[] y, int yo) {
-        q4_0(x, null, xo, y, yo);
-    }
-
-    /** {@link #q4_0} of the F32 values from element {@code xo} of {@code s}. */
-    static void q4_0(MemorySegment s, long xo, byte[] y, int yo) {
-        q4_0(null, s, xo, y, yo);
-    }
-
-    private static void q4_0(float[] x, MemorySegment s, long xo, byte[] y, int yo) {
-        float amax = absMax(x, s, xo);
+        float amax = absMax(x, xo);
         if (!Float.isFinite(amax)) {
-            Quantizer.q4_0(block(x, s, xo), 0, y, yo);
+            Quantizer.q4_0(x, xo, y, yo);
             return;
         }
         float max = 0f; // the scalar search keeps 0 (not a -0) when every magnitude is 0
         if (amax > 0f) {
             // the first value of that magnitude (a plain scan: a lane picked by a variable index is slow)
             for (int j = 0; ; j++) {
-                float v = get(x, s, xo + j);
-                if (Math.abs(v) == amax) {
-                    max = v;
+                if (Math.abs(x[xo + j]) == amax) {
+                    max = x[xo + j];
                     break;
                 }
             }
@@ -118,20 +76,20 @@ final class LegacyLanes {
         float d = max / -8f;
         float id = d != 0f ? 1f / d : 0f;
         if (Float.isInfinite(id)) {
-            Quantizer.q4_0(block(x, s, xo), 0, y, yo);
+            Quantizer.q4_0(x, xo, y, yo);
             return;
         }
         Quantizer.putHalf(y, yo, d);
         for (int j = 0; j < 16; j += L) { // L is 4, 8 or 16: whole vectors fill each half-block
-            IntVector lo = nibble(x, s, xo + j, id), hi = nibble(x, s, xo + 16 + j, id);
+            IntVector lo = nibble(x, xo + j, id), hi = nibble(x, xo + 16 + j, id);
             IntVector packed = lo.or(hi.lanewise(VectorOperators.LSHL, 4));
             ((ByteVector) packed.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, yo + 2 + j);
         }
     }
 
     /** min(15, (byte)(int)(x*id + 8.5f)) for L values from x[xo]. */
-    private static IntVector nibble(float[] x, MemorySegment s, long xo, float id) {
-        FloatVector v = load(x, s, xo).mul(id).add(8.5f);
+    private static IntVector nibble(float[] x, int xo, float id) {
+        FloatVector v = FloatVector.fromArray(F, x, xo).mul(id).add(8.5f);
         IntVector t = (IntVector) v.convert(VectorOperators.F2I, 0);
         return t.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).min(15);
     }

@@ -62,24 +62,6 @@ public final class Quantizer {
         }
     }
 
-    /** Whether {@link #quantizeF32} reads F32 bytes straight into this type's lanes. */
-    public static boolean quantizesF32Bytes(DType type) {
-        return LegacyLanes.ENABLED && (type == DType.Q8_0 || type == DType.Q4_0);
-    }
-
-    /**
-     * {@link #quantize} of the {@code count} little-endian F32 values at byte {@code srcOff} of
-     * {@code src}, for the types of {@link #quantizesF32Bytes}: the same bytes, read by the lanes
-     * without a copy into a float[].
-     */
-    public static void quantizeF32(DType type, java.lang.foreign.MemorySegment src, long srcOff, int count, byte[] out) {
-        if (!quantizesF32Bytes(type) || count % 32 != 0 || srcOff % 4 != 0)
-            throw new IllegalArgumentException("not a whole number of " + type + " blocks of F32 values the lanes read");
-        long e = srcOff / 4;
-        if (type == DType.Q8_0) for (int b = 0; b < count / 32; b++) LegacyLanes.q8_0(src, e + 32L * b, out, 34 * b);
-        else for (int b = 0; b < count / 32; b++) LegacyLanes.q4_0(src, e + 32L * b, out, 18 * b);
-    }
-
     /** quantize_row_q8_0_ref: d = amax/127, q = roundf(x * (1/d)) (half away from zero). */
     static void q8_0(float[] x, int xo, byte[] y, int yo) {
         float amax = 0f;

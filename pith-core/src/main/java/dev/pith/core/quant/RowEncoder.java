@@ -33,18 +33,6 @@ public final class RowEncoder {
         return cols % wanted.blockSize() == 0 ? wanted : DType.F16;
     }
 
-    /**
-     * Writes the {@code count} little-endian F32 values at byte {@code srcOff} of {@code src} as
-     * {@code type} (one of {@link Quantizer#quantizesF32Bytes}) into {@code dst} at byte {@code dstOff}.
-     */
-    public static void encodeF32(DType type, MemorySegment src, long srcOff, int count, MemorySegment dst, long dstOff) {
-        int n = Math.toIntExact(type.bytesFor(count));
-        byte[] bytes = SCRATCH.get();
-        if (bytes.length < n) SCRATCH.set(bytes = new byte[n]);
-        Quantizer.quantizeF32(type, src, srcOff, count, bytes);
-        MemorySegment.copy(bytes, 0, dst, ValueLayout.JAVA_BYTE, dstOff, n);
-    }
-
     /** Writes {@code x[xo .. xo+count)} as {@code type} into {@code dst} at byte {@code dstOff}. */
     public static void encode(DType type, float[] x, int xo, int count, MemorySegment dst, long dstOff) {
         switch (type) {

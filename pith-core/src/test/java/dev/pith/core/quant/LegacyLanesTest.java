@@ -20,38 +20,6 @@ class LegacyLanesTest {
         compare(22, 18, LegacyLanes::q4_0, Quantizer::q4_0);
     }
 
-    @Test
-    void readingF32BytesGivesTheScalarEncodersBytes() {
-        SplittableRandom rng = new SplittableRandom(23);
-        for (int trial = 0; trial < TRIALS; trial++) {
-            float[] x = block(rng, trial);
-            // the block's 32 values after 3 values of padding, as little-endian F32 bytes
-            java.lang.foreign.MemorySegment s = java.lang.foreign.MemorySegment.ofArray(new byte[4 * x.length]);
-            for (int j = 0; j < x.length; j++) s.set(Bytes.FLOAT_LE, 4L * j, x[j]);
-            byte[] a8 = new byte[34 + 5], b8 = new byte[34 + 5], a4 = new byte[18 + 5], b4 = new byte[18 + 5];
-            LegacyLanes.q8_0(s, 3, a8, 5);
-            Quantizer.q8_0(x, 3, b8, 5);
-            LegacyLanes.q4_0(s, 3, a4, 5);
-            Quantizer.q4_0(x, 3, b4, 5);
-            assertThat(a8).as("Q8_0 trial %d", trial).isEqualTo(b8);
-            assertThat(a4).as("Q4_0 trial %d", trial).isEqualTo(b4);
-        }
-    }
-
-    @Test
-    void quantizeF32ReadsWholeRowsAtAByteOffset() {
-        SplittableRandom rng = new SplittableRandom(24);
-        float[] x = new float[3 + 256];
-        for (int j = 0; j < x.length; j++) x[j] = (float) rng.nextGaussian();
-        java.lang.foreign.MemorySegment s = java.lang.foreign.MemorySegment.ofArray(new byte[4 * x.length]);
-        for (int j = 0; j < x.length; j++) s.set(Bytes.FLOAT_LE, 4L * j, x[j]);
-        for (dev.pith.core.DType t : new dev.pith.core.DType[] {dev.pith.core.DType.Q8_0, dev.pith.core.DType.Q4_0}) {
-            byte[] viaBytes = new byte[(int) t.bytesFor(256)];
-            Quantizer.quantizeF32(t, s, 12, 256, viaBytes);
-            assertThat(viaBytes).as("%s", t).isEqualTo(Quantizer.quantize(t, java.util.Arrays.copyOfRange(x, 3, 259), 256));
-        }
-    }
-
     /** One block encoder: x[xo .. xo+32) into y[yo ..]. */
     private interface BlockEncoder {
         void encode(float[] x, int xo, byte[] y, int yo);
