@@ -110,16 +110,14 @@ public final class ModelQuantizer {
             }
             return new Written(bytes, counts);
         }
-        long largest = 0;
-        for (Tensor t : work) if (plan.types().get(t.name()) != t.type()) largest = Math.max(largest, plan.types().get(t.name()).bytesFor(t.cols()) * t.rows());
         try (GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
              InputPrefetch prefetch = new InputPrefetch();
-             WriteBehind writes = encoder.rowWise() ? new WriteBehind(w, largestChunkOutput(work, plan, chunkBytes), 4) : new WriteBehind(w, largest, 2)) {
+             WriteBehind writes = encoder.rowWise() ? new WriteBehind(w, largestChunkOutput(work, plan, chunkBytes), 4)
+                     : new WriteBehind(w, largestChangedOutput(work, plan), 2)) {
             for (int i = 0; i < work.size(); i++) {
                 Tensor t = work.get(i);
                 if (i + 1 < work.size()) prefetch.next(work.get(i + 1).data());
                 DType target = plan.types().get(t.name());
-                long outRow = target.bytesFor(t.cols());
                 if (target == t.type()) {
                     writes.write(t.name(), 0, t.data());
                 } else if (encoder.rowWise()) {
@@ -127,13 +125,10 @@ public final class ModelQuantizer {
                     int per = rowsPerChunk(t, chunkBytes);
                     for (int r = 0; r < t.rows(); r += per) {
                         int n = Math.min(per, t.rows() - r);
-                        Tensor part = new Tensor(t.name(), t.type(), new long[] {t.cols(), n}, t.data().asSlice(r * t.rowBytes(), n * t.rowBytes()));
-                        MemorySegment dst = writes.buffer(n * outRow);
-                        encode(m, part, target, encoder, dst);
-                        writes.write(t.name(), r * outRow, dst);
+                        encodeRows(m, t, r, n, t.data().asSlice(r * t.rowBytes(), n * t.rowBytes()), target, encoder, writes);
                     }
                 } else {
-                    MemorySegment dst = writes.buffer(outRow * t.rows());
+                    MemorySegment dst = writes.buffer(target.bytesFor(t.cols()) * t.rows());
                     encode(m, t, target, encoder, dst);
                     writes.write(t.name(), 0, dst);
                 }
@@ -154,6 +149,16 @@ public final class ModelQuantizer {
     }
 
     /** The largest output of one chunk of rows over the tensors of {@code work}: the write buffers' size. */
+    /** The largest output of a tensor whose type changes (whole-matrix encoders write the others straight from the input). */
+    private static long largestChangedOutput(List<Tensor> work, TypePlanner.Plan plan) {
+        long largest = 0;
+        for (Tensor t : work) {
+            DType target = plan.types().get(t.name());
+            if (target != t.type()) largest = Math.max(largest, target.bytesFor(t.cols()) * t.rows());
+        }
+        return largest;
+    }
+
     private static long largestChunkOutput(List<Tensor> work, TypePlanner.Plan plan, long chunkBytes) {
         long largest = 0;
         for (Tensor t : work) largest = Math.max(largest, plan.types().get(t.name()).bytesFor(t.cols()) * rowsPerChunk(t, chunkBytes));
@@ -208,20 +213,26 @@ public final class ModelQuantizer {
         for (int k = 0; k < ranges.size(); k++) {
             int[] at = rows.get(k);
             Tensor t = work.get(at[0]);
-            DType target = plan.types().get(t.name());
-            long outRow = target.bytesFor(t.cols());
-            MemorySegment dst = writes.buffer(at[2] * outRow);
             ChunkReader.Chunk c = reader.take();
             try {
-                Tensor part = new Tensor(t.name(), t.type(), new long[] {t.cols(), at[2]}, c.data());
-                if (target == t.type()) MemorySegment.copy(c.data(), 0, dst, 0, c.data().byteSize());
-                else encode(m, part, target, encoder, dst);
+                encodeRows(m, t, at[1], at[2], c.data(), plan.types().get(t.name()), encoder, writes);
             } finally {
                 reader.release(c);
             }
-            writes.write(t.name(), at[1] * outRow, dst);
             if (at[1] + at[2] == t.rows()) progress.accept(t.name());
         }
+    }
+
+    /**
+     * Rows [r, r+n) of t, whose input bytes are {@code input}, encoded (or copied, when the type
+     * stays) into a write buffer and queued at their offset in the tensor's output.
+     */
+    private static void encodeRows(Model m, Tensor t, int r, int n, MemorySegment input, DType target, MatrixEncoder encoder, WriteBehind writes) {
+        long outRow = target.bytesFor(t.cols());
+        MemorySegment dst = writes.buffer(n * outRow);
+        if (target == t.type()) MemorySegment.copy(input, 0, dst, 0, input.byteSize());
+        else encode(m, new Tensor(t.name(), t.type(), new long[] {t.cols(), n}, input), target, encoder, dst);
+        writes.write(t.name(), r * outRow, dst);
     }
 
     /** What {@link #write} wrote: the tensor data's bytes (padding excluded) and how many tensors of each type. */
