@@ -39,13 +39,17 @@ final class ChunkReader implements AutoCloseable {
     private final FileChannel channel;
     private final long align;
     private final Arena arena = Arena.ofShared();
+    /** The buffers, each allocated by the reader that first needs it (so many of them cost nothing before the first read). */
     private final MemorySegment[] buffers;
+    private final long bufferSize;
     private final BlockingQueue<Integer> free;
     /** Per range: its chunk, or the failure that stopped its read; filled by the readers, emptied by {@link #take}. */
     private final Object[] ready;
     private final Thread[] threads;
     private int taken, released;
     private volatile Throwable failure;
+
+    static final QuantTrace.Sum READ = new QuantTrace.Sum(), WAIT = new QuantTrace.Sum(), TAKE = new QuantTrace.Sum();
 
     /** Concurrent reads. */
     private static final int READERS = 2;
@@ -69,14 +73,11 @@ final class ChunkReader implements AutoCloseable {
         }
         channel = ch;
         align = a;
-        long size = (bufferBytes + 2 * align + align - 1) / align * align;
+        bufferSize = (bufferBytes + 2 * align + align - 1) / align * align;
         buffers = new MemorySegment[count];
         free = new ArrayBlockingQueue<>(count);
         ready = new Object[ranges.size()];
-        for (int i = 0; i < count; i++) {
-            buffers[i] = arena.allocate(size, align);
-            free.add(i);
-        }
+        for (int i = 0; i < count; i++) free.add(i);
         threads = new Thread[READERS];
         for (int j = 0; j < READERS; j++) {
             int first = j;
@@ -94,11 +95,18 @@ final class ChunkReader implements AutoCloseable {
     private void readAll(List<Range> ranges, int first) {
         try {
             for (int i = first; i < ranges.size(); i += READERS) {
+                long w0 = WAIT.start();
                 synchronized (this) {
                     while (i >= released + buffers.length) wait();
                 }
                 int b = free.take();
+                WAIT.stop(w0);
+                long r0 = READ.start();
+                // the arena zeroes a new buffer: 16 of them up front were a quarter second before the first read
+                if (buffers[b] == null) buffers[b] = arena.allocate(bufferSize, align);
                 Chunk c = new Chunk(i, read(ranges.get(i), buffers[b]), b);
+                READ.stop(r0);
+                if (QuantTrace.ON && (i < 2 || i % 32 == 0 || i == ranges.size() - 1)) QuantTrace.mark("read chunk " + i + " of " + ranges.size());
                 synchronized (this) {
                     ready[i] = c;
                     notifyAll();
@@ -130,6 +138,7 @@ final class ChunkReader implements AutoCloseable {
     /** The next range's bytes, in the order given; waits for the read. */
     Chunk take() {
         Object o;
+        long t0 = TAKE.start();
         try {
             synchronized (this) {
                 while (ready[taken] == null && failure == null) wait();
@@ -137,6 +146,7 @@ final class ChunkReader implements AutoCloseable {
                 ready[taken] = null;
                 taken++;
             }
+            TAKE.stop(t0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading " + file, e);

@@ -98,16 +98,24 @@ public final class ModelQuantizer {
         boolean fromDisk = encoder.rowWise() && (diskChunkBytes > 0 || !SourceLayout.mostlyCached(m));
         long chunkBytes = diskChunkBytes > 0 ? diskChunkBytes : CHUNK_BYTES;
         List<Tensor> work = encoder.order(order);
+        QuantTrace.mark("write: plan ready, fromDisk=" + fromDisk);
         if (fromDisk) {
             Chunks chunks = chunks(work, plan, SourceLayout.offsets(m), chunkBytes);
             // the reader starts first: the disk is the slowest part, so it should never wait for the setup below
-            try (ChunkReader reader = new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), 4);
+            try (ChunkReader reader = new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), READ_AHEAD);
                  GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
                  WriteBehind writes = new WriteBehind(w, largestChunkOutput(work, plan, chunkBytes), 4)) {
+                QuantTrace.mark("reader, writer open");
                 streamFromDisk(m, plan, encoder, work, chunks, reader, writes, progress);
+                QuantTrace.mark("all chunks encoded");
                 writes.await();
+                QuantTrace.mark("writes done");
                 w.commit();
+                QuantTrace.mark("committed; read " + ChunkReader.READ.millis() + " ms (2 threads), readers waited for buffers "
+                        + ChunkReader.WAIT.millis() + " ms, encoder waited for reads " + ChunkReader.TAKE.millis() + " ms, encode "
+                        + ENCODE.millis() + " ms, encoder waited for write buffers " + WriteBehind.WAIT.millis() + " ms, write " + WriteBehind.WRITE.millis() + " ms");
             }
+            QuantTrace.mark("closed");
             return new Written(bytes, counts);
         }
         try (GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
@@ -139,6 +147,9 @@ public final class ModelQuantizer {
         }
         return new Written(bytes, counts);
     }
+
+    /** Read buffers for the disk path (tunable for experiments with -Dpith.quant.readAhead). */
+    private static final int READ_AHEAD = Integer.getInteger("pith.quant.readAhead", 16);
 
     /** Bytes of input a {@link ChunkReader} buffer (or a mapped chunk) holds: big enough for long sequential reads, small enough that encoding starts at once. */
     private static final long CHUNK_BYTES = 16L << 20;
@@ -206,6 +217,8 @@ public final class ModelQuantizer {
         return to != from && to.isQuantized() && to.blockSize() == 256;
     }
 
+    private static final QuantTrace.Sum ENCODE = new QuantTrace.Sum();
+
     private static void streamFromDisk(Model m, TypePlanner.Plan plan, MatrixEncoder encoder, List<Tensor> work, Chunks chunks,
                                        ChunkReader reader, WriteBehind writes, Consumer<String> progress) {
         List<ChunkReader.Range> ranges = chunks.ranges();
@@ -214,9 +227,11 @@ public final class ModelQuantizer {
             int[] at = rows.get(k);
             Tensor t = work.get(at[0]);
             ChunkReader.Chunk c = reader.take();
+            long t0 = ENCODE.start();
             try {
                 encodeRows(m, t, at[1], at[2], c.data(), plan.types().get(t.name()), encoder, writes);
             } finally {
+                ENCODE.stop(t0);
                 reader.release(c);
             }
             if (at[1] + at[2] == t.rows()) progress.accept(t.name());

@@ -36,6 +36,7 @@ final class WriteBehind implements AutoCloseable {
         return t;
     });
     private int handedOut = -1;
+    static final QuantTrace.Sum WAIT = new QuantTrace.Sum(), WRITE = new QuantTrace.Sum();
 
     /** {@code count} buffers of {@code bufferBytes} each. */
     WriteBehind(GgufStreamWriter out, long bufferBytes, int count) {
@@ -52,12 +53,14 @@ final class WriteBehind implements AutoCloseable {
     MemorySegment buffer(long bytes) {
         if (handedOut >= 0) throw new IllegalStateException("the buffer handed out before was not written");
         reap();
+        long t0 = WAIT.start();
         try {
             handedOut = free.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a write", e);
         }
+        WAIT.stop(t0);
         return buffers[handedOut].asSlice(0, bytes);
     }
 
@@ -70,8 +73,10 @@ final class WriteBehind implements AutoCloseable {
         if (b >= 0) handedOut = -1;
         reap();
         pending.add(thread.submit(() -> {
+            long t0 = WRITE.start();
             try {
                 out.writePart(name, offset, data);
+                WRITE.stop(t0);
             } finally {
                 if (b >= 0) free.add(b);
             }
