@@ -23,6 +23,7 @@ import dev.pith.compress.quant.LossSensitivity;
 import dev.pith.compress.quant.PlanKl;
 import dev.pith.compress.quant.PlanSearch;
 import dev.pith.compress.quant.MatrixEncoder;
+import dev.pith.compress.quant.EarlyRead;
 import dev.pith.compress.quant.ModelQuantizer;
 import dev.pith.compress.quant.RtnEncoder;
 import dev.pith.compress.quant.SensitivityFile;
@@ -163,7 +164,10 @@ final class QuantizeCommand implements Runnable {
         if (m.equals("awq") && calib == null) throw new PithException("--method awq needs calibration text: --calib FILE.");
         PrintWriter err = spec.commandLine().getErr();
         // only calibration text needs the tokenizer (GPTQ, AWQ, budgets measured on --calib)
-        try (Model src = calib != null ? common.load() : common.loadWeights()) {
+        // round to nearest plans from the header alone: a cold input starts streaming from disk while the model loads
+        boolean rtnOnly = m.equals("rtn") && calib == null && targetBpw == null && targetSize == null;
+        try (EarlyRead early = rtnOnly ? EarlyRead.start(common.model, ftype, overrides) : null;
+             Model src = calib != null ? common.load() : common.loadWeights()) {
             dev.pith.compress.quant.QuantTrace.mark("model loaded");
             // GPTQ and AWQ learn while the file is written (GPTQ block by block, from the final plan); a budget measures with RTN
             if (m.equals("gptq") && calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
@@ -192,7 +196,7 @@ final class QuantizeCommand implements Runnable {
                 if (common.json) warmJson();
                 ModelQuantizer.Written w;
                 try (ProgressBar bar = Progress.bar("quantize", in.tensors().size())) {
-                    w = write(in, ftype, plan, encoder, n -> bar.step());
+                    w = write(in, ftype, plan, encoder, n -> bar.step(), early);
                 }
                 dev.pith.compress.quant.QuantTrace.mark("written");
                 checkSize();
@@ -228,8 +232,9 @@ final class QuantizeCommand implements Runnable {
      * (an HF folder or llama2.c file, whose GGUF metadata is made from the whole model) are quantized
      * in memory and then written.
      */
-    private ModelQuantizer.Written write(Model in, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, java.util.function.Consumer<String> progress) {
-        if (in.metadata().containsKey("general.architecture")) return ModelQuantizer.write(in, ftype, plan, encoder, out, progress);
+    private ModelQuantizer.Written write(Model in, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, java.util.function.Consumer<String> progress,
+                                        EarlyRead early) {
+        if (in.metadata().containsKey("general.architecture")) return ModelQuantizer.write(in, ftype, plan, encoder, out, progress, early);
         try (Model q = ModelQuantizer.apply(in, ftype, plan, encoder, progress)) {
             ModelWriters.writeGguf(q, out);
             Map<String, Integer> counts = new TreeMap<>();

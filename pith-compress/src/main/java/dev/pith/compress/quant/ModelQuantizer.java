@@ -75,7 +75,16 @@ public final class ModelQuantizer {
      */
     public static Written write(Model m, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, Path out,
                                 Consumer<String> progress) {
-        return write(m, ftype, plan, encoder, out, progress, 0);
+        return write(m, ftype, plan, encoder, out, progress, 0, null);
+    }
+
+    /**
+     * {@link #write}, taking over {@code early}'s disk read (started before {@code m} was loaded)
+     * when it reads the chunks this plan needs; else it goes unused (the caller closes it).
+     */
+    public static Written write(Model m, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, Path out,
+                                Consumer<String> progress, EarlyRead early) {
+        return write(m, ftype, plan, encoder, out, progress, 0, early);
     }
 
     /**
@@ -84,6 +93,11 @@ public final class ModelQuantizer {
      */
     static Written write(Model m, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, Path out,
                          Consumer<String> progress, long diskChunkBytes) {
+        return write(m, ftype, plan, encoder, out, progress, diskChunkBytes, null);
+    }
+
+    private static Written write(Model m, FileType ftype, TypePlanner.Plan plan, MatrixEncoder encoder, Path out,
+                                 Consumer<String> progress, long diskChunkBytes, EarlyRead early) {
         List<Tensor> order = new ArrayList<>(m.tensors().values());
         List<GgufWriter.Slot> slots = new ArrayList<>();
         Map<String, Integer> counts = new java.util.TreeMap<>();
@@ -95,14 +109,18 @@ public final class ModelQuantizer {
             bytes += s.byteSize();
         }
         // A cold GGUF input is read from disk by direct I/O for row-wise encoders; a cached one through its mapping.
-        boolean fromDisk = encoder.rowWise() && (diskChunkBytes > 0 || !SourceLayout.mostlyCached(m));
+        // (an early read of the input is only ever started when the input was not cached)
+        boolean fromDisk = encoder.rowWise() && (diskChunkBytes > 0 || early != null || !SourceLayout.mostlyCached(m));
+        Map<String, Long> offsets = fromDisk ? SourceLayout.offsets(m) : null;
         long chunkBytes = diskChunkBytes > 0 ? diskChunkBytes : CHUNK_BYTES;
         List<Tensor> work = encoder.order(order);
         QuantTrace.mark("write: plan ready, fromDisk=" + fromDisk);
-        if (fromDisk) {
-            Chunks chunks = chunks(work, plan, SourceLayout.offsets(m), chunkBytes);
+        if (offsets != null) {
+            Chunks chunks = chunks(work, plan, offsets, chunkBytes);
+            ChunkReader adopted = early != null && encoder instanceof RtnEncoder && diskChunkBytes == 0 ? early.adopt(m, work, plan, chunks) : null;
+            QuantTrace.mark("early read " + (adopted != null ? "adopted" : "not used"));
             // the reader starts first: the disk is the slowest part, so it should never wait for the setup below
-            try (ChunkReader reader = new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), READ_AHEAD);
+            try (ChunkReader reader = adopted != null ? adopted : new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), READ_AHEAD);
                  GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
                  WriteBehind writes = new WriteBehind(w, largestChunkOutput(work, plan, chunkBytes), 4)) {
                 QuantTrace.mark("reader, writer open");
@@ -149,10 +167,10 @@ public final class ModelQuantizer {
     }
 
     /** Read buffers for the disk path (tunable for experiments with -Dpith.quant.readAhead). */
-    private static final int READ_AHEAD = Integer.getInteger("pith.quant.readAhead", 16);
+    static final int READ_AHEAD = Integer.getInteger("pith.quant.readAhead", 16);
 
     /** Bytes of input a {@link ChunkReader} buffer (or a mapped chunk) holds: big enough for long sequential reads, small enough that encoding starts at once. */
-    private static final long CHUNK_BYTES = 16L << 20;
+    static final long CHUNK_BYTES = 16L << 20;
 
     /** Whole rows of {@code t} in at most {@code chunkBytes} of input (one row when a row is larger). */
     private static int rowsPerChunk(Tensor t, long chunkBytes) {
@@ -183,9 +201,9 @@ public final class ModelQuantizer {
      * from the same values by the same encoder.
      */
     /** Each tensor cut into ranges of whole rows of at most {@code chunkBytes} (one row when a row is larger), in {@link ChunkSchedule}'s order. */
-    private record Chunks(List<ChunkReader.Range> ranges, List<int[]> rows, long bufferBytes) {}
+    record Chunks(List<ChunkReader.Range> ranges, List<int[]> rows, long bufferBytes) {}
 
-    private static Chunks chunks(List<Tensor> work, TypePlanner.Plan plan, Map<String, Long> offsets, long chunkBytes) {
+    static Chunks chunks(List<Tensor> work, TypePlanner.Plan plan, Map<String, Long> offsets, long chunkBytes) {
         List<ChunkReader.Range> ranges = new ArrayList<>();
         List<int[]> rows = new ArrayList<>(); // per range: tensor index, first row, row count
         List<Boolean> heavy = new ArrayList<>();

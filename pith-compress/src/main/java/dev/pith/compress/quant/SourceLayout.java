@@ -13,7 +13,9 @@ import java.util.Arrays;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,10 +37,31 @@ final class SourceLayout {
         if (src == null || !Files.isRegularFile(src)) return null;
         for (Tensor t : m.tensors().values()) if (!t.data().isMapped() || t.byteSize() == 0) return null;
         try (Mapped f = Mapped.open(src)) {
-            Header h = new Header(f.segment());
-            return h.offsets(m);
+            Listing l = new Header(f.segment()).listing();
+            if (l == null || l.tensors().size() != m.tensors().size()) return null;
+            for (Tensor t : l.tensors()) {
+                Tensor mine = m.tensors().get(t.name());
+                if (mine == null || mine.type() != t.type() || !Arrays.equals(mine.shape(), t.shape())) return null;
+            }
+            return l.offsets();
         } catch (RuntimeException e) {
             return null; // not a GGUF this walk understands: the mapped path reads it
+        }
+    }
+
+    /**
+     * What a GGUF header says without decoding its strings: the architecture, every integer
+     * metadata value, and each tensor (name, type, shape, its bytes in {@code file}'s mapping)
+     * with its byte offset in the file; null when the walk does not understand the file.
+     */
+    record Listing(String architecture, Map<String, Long> integers, List<Tensor> tensors, Map<String, Long> offsets) {}
+
+    /** The listing of the GGUF file mapped as {@code file}, or null. */
+    static Listing listing(Mapped file) {
+        try {
+            return new Header(file.segment()).listing();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
@@ -89,39 +112,56 @@ final class SourceLayout {
             } else pos += size;
         }
 
-        Map<String, Long> offsets(Model m) {
+        Listing listing() {
             if (u32() != 0x46554747) return null; // "GGUF"
             if (u32() < 2) return null;
             long tensors = u64(), kvs = u64(), alignment = 32;
+            String arch = null;
+            Map<String, Long> ints = new HashMap<>();
             for (long i = 0; i < kvs; i++) {
                 String key = string();
                 int type = u32();
-                if (key.equals("general.alignment") && type == 4) alignment = u32() & 0xffffffffL;
+                if (key.equals("general.architecture") && type == 8) arch = string();
+                else if (type == 4) ints.put(key, u32() & 0xffffffffL);
+                else if (type == 5) ints.put(key, (long) u32());
+                else if (type == 10 || type == 11) ints.put(key, u64());
                 else skipValue(type);
             }
+            if (ints.containsKey("general.alignment")) alignment = ints.get("general.alignment");
             String[] names = new String[(int) tensors];
+            long[][] shapes = new long[(int) tensors][];
+            DType[] types = new DType[(int) tensors];
             long[] offs = new long[(int) tensors];
             for (int i = 0; i < tensors; i++) {
                 names[i] = string();
                 int dims = u32();
-                long[] shape = new long[dims];
-                for (int d = 0; d < dims; d++) shape[d] = u64();
-                DType type = DType.fromGgmlId(u32());
+                shapes[i] = new long[dims];
+                for (int d = 0; d < dims; d++) shapes[i][d] = u64();
+                types[i] = DType.fromGgmlId(u32());
                 offs[i] = u64();
-                Tensor mine = m.tensors().get(names[i]);
-                if (mine == null || mine.type() != type || !Arrays.equals(mine.shape(), shape)) return null;
+                if (types[i] == null) return null;
             }
             long data = (pos + alignment - 1) / alignment * alignment;
             Map<String, Long> out = new HashMap<>();
-            for (int i = 0; i < tensors; i++) out.put(names[i], data + offs[i]);
-            return out.size() == m.tensors().size() ? out : null;
+            List<Tensor> list = new ArrayList<>();
+            for (int i = 0; i < tensors; i++) {
+                long at = data + offs[i];
+                long cols = shapes[i].length == 0 ? 1 : shapes[i][0], count = Tensor.elementCount(shapes[i]);
+                list.add(new Tensor(names[i], types[i], shapes[i], seg.asSlice(at, cols == 0 ? 0 : types[i].bytesFor(cols) * (count / cols))));
+                out.put(names[i], at);
+            }
+            return out.size() == list.size() ? new Listing(arch, ints, list, out) : null;
         }
     }
 
     /** Whether most of the model's tensor bytes are already in the page cache (then the mapping is the faster read). */
     static boolean mostlyCached(Model m) {
+        return mostlyCached(m.tensors().values());
+    }
+
+    static boolean mostlyCached(java.util.Collection<Tensor> tensors) {
         long cached = 0, total = 0;
-        for (Tensor t : m.tensors().values()) {
+        for (Tensor t : tensors) {
             total += t.byteSize();
             // a tensor that is not mapped (an edited model's) is in memory already; isLoaded throws for it
             if (t.byteSize() > 0 && (!t.data().isMapped() || t.data().isLoaded())) cached += t.byteSize();

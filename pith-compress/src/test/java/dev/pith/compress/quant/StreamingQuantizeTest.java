@@ -62,6 +62,38 @@ class StreamingQuantizeTest {
     }
 
     @Test
+    void aReadStartedBeforeTheModelLoadedIsTakenOverAndGivesTheSameBytes() throws Exception {
+        Path src = dir.resolve("synthetic.gguf");
+        SyntheticLlama.write(src, 9);
+        for (FileType ft : List.of(FileType.Q4_0, FileType.Q8_0, FileType.Q4_K_M)) {
+            Path early = dir.resolve("early-" + ft + ".gguf"), mapped = dir.resolve("mapped-" + ft + ".gguf");
+            try (EarlyRead read = EarlyRead.start(src, ft, List.of(), true); Model m = Models.loadWeights(src, null)) {
+                assertThat(read).as("a GGUF input with a block and head count is planned from its header").isNotNull();
+                TypePlanner.Plan plan = ModelQuantizer.plan(m, ft, List.of(), false);
+                ModelQuantizer.write(m, ft, plan, new RtnEncoder(), early, n -> { }, read);
+                assertThat(read.adopted()).as(ft.name()).isTrue();
+                ModelQuantizer.write(m, ft, plan, new RtnEncoder(), mapped, n -> { });
+            }
+            assertThat(Files.readAllBytes(early)).as(ft.name()).isEqualTo(Files.readAllBytes(mapped));
+        }
+    }
+
+    @Test
+    void aReadStartedForAnotherPlanIsLeftUnused() throws Exception {
+        Path src = dir.resolve("synthetic.gguf");
+        SyntheticLlama.write(src, 9);
+        Path early = dir.resolve("early.gguf"), mapped = dir.resolve("mapped.gguf");
+        // read for Q4_K_M (every matrix a K-quant, another chunk order), written as Q8_0
+        try (EarlyRead read = EarlyRead.start(src, FileType.Q4_K_M, List.of(), true); Model m = Models.loadWeights(src, null)) {
+            TypePlanner.Plan plan = ModelQuantizer.plan(m, FileType.Q8_0, List.of(), false);
+            ModelQuantizer.write(m, FileType.Q8_0, plan, new RtnEncoder(), early, n -> { }, read);
+            assertThat(read.adopted()).isFalse();
+            ModelQuantizer.write(m, FileType.Q8_0, plan, new RtnEncoder(), mapped, n -> { });
+        }
+        assertThat(Files.readAllBytes(early)).isEqualTo(Files.readAllBytes(mapped));
+    }
+
+    @Test
     void importanceWeightedRowsFromDiskGiveTheSameBytes() throws Exception {
         Path src = dir.resolve("synthetic.gguf");
         SyntheticLlama.write(src, 8);
