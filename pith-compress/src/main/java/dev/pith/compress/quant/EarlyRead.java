@@ -41,7 +41,7 @@ public final class EarlyRead implements AutoCloseable {
      * already (the mapped path is the faster read then).
      */
     public static EarlyRead start(Path path, FileType ftype, List<TypePlanner.Override> overrides) {
-        return start(path, ftype, overrides, false);
+        return start(path, ftype, overrides, ModelQuantizer.FROM_DISK);
     }
 
     /** {@link #start}, where {@code evenIfCached} starts it on a cached file too (tests, whose small files are always cached). */

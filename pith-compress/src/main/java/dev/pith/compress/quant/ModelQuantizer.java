@@ -110,7 +110,7 @@ public final class ModelQuantizer {
         }
         // A cold GGUF input is read from disk by direct I/O for row-wise encoders; a cached one through its mapping.
         // (an early read of the input is only ever started when the input was not cached)
-        boolean fromDisk = encoder.rowWise() && (diskChunkBytes > 0 || early != null || !SourceLayout.mostlyCached(m));
+        boolean fromDisk = encoder.rowWise() && (diskChunkBytes > 0 || early != null || FROM_DISK || !SourceLayout.mostlyCached(m));
         Map<String, Long> offsets = fromDisk ? SourceLayout.offsets(m) : null;
         long chunkBytes = diskChunkBytes > 0 ? diskChunkBytes : CHUNK_BYTES;
         List<Tensor> work = encoder.order(order);
@@ -165,6 +165,12 @@ public final class ModelQuantizer {
         }
         return new Written(bytes, counts);
     }
+
+    /**
+     * {@code -Dpith.quant.fromDisk=true}: row-wise encoders read a GGUF input by direct I/O even when it
+     * is cached (bench/quantize/aot.sh trains the JVM's AOT cache on that path with a small, cached model).
+     */
+    static final boolean FROM_DISK = Boolean.getBoolean("pith.quant.fromDisk");
 
     /** Read buffers for the disk path (tunable for experiments with -Dpith.quant.readAhead). */
     static final int READ_AHEAD = Integer.getInteger("pith.quant.readAhead", 16);
