@@ -78,6 +78,7 @@ final class SourceLayout {
         long u64() { long v = seg.get(U64, pos); pos += 8; return v; }
         String string() {
             long n = u64();
+            if (n < 0 || n > seg.byteSize() - pos) throw new IllegalArgumentException("string past the end");
             String s = new String(seg.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
             pos += n;
             return s;
@@ -116,6 +117,8 @@ final class SourceLayout {
             if (u32() != 0x46554747) return null; // "GGUF"
             if (u32() < 2) return null;
             long tensors = u64(), kvs = u64(), alignment = 32;
+            // the walk may run before the reader has checked the file (EarlyRead): counts the file cannot hold mean "not understood", never a huge allocation
+            if (tensors < 0 || kvs < 0 || tensors > (seg.byteSize() - pos) / 32 || kvs > (seg.byteSize() - pos) / 13) return null;
             String arch = null;
             Map<String, Long> ints = new HashMap<>();
             for (long i = 0; i < kvs; i++) {
@@ -135,6 +138,7 @@ final class SourceLayout {
             for (int i = 0; i < tensors; i++) {
                 names[i] = string();
                 int dims = u32();
+                if (dims < 0 || dims > 8) return null;
                 shapes[i] = new long[dims];
                 for (int d = 0; d < dims; d++) shapes[i][d] = u64();
                 types[i] = DType.fromGgmlId(u32());

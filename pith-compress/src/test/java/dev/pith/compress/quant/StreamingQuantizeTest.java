@@ -94,6 +94,19 @@ class StreamingQuantizeTest {
     }
 
     @Test
+    void noReadStartsOnAFileTheHeaderWalkDoesNotUnderstand() throws Exception {
+        // runs before the model loader has checked the file: a corrupt header is left to the loader's error, no huge allocation
+        Path bad = dir.resolve("bad.gguf");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("GGUF".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(3).putLong(1L << 40).putLong(1L << 40);
+        Files.write(bad, b.array());
+        Path text = dir.resolve("text.gguf");
+        Files.writeString(text, "not a model");
+        for (Path p : List.of(bad, text, dir, dir.resolve("missing.gguf")))
+            assertThat(EarlyRead.start(p, FileType.Q8_0, List.of(), true)).as(p.toString()).isNull();
+    }
+
+    @Test
     void importanceWeightedRowsFromDiskGiveTheSameBytes() throws Exception {
         Path src = dir.resolve("synthetic.gguf");
         SyntheticLlama.write(src, 8);
