@@ -24,10 +24,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class StreamingQuantizeTest {
     @TempDir Path dir;
 
+    /** A small synthetic llama GGUF made from {@code seed}. */
+    private Path synthetic(long seed) {
+        Path src = dir.resolve("synthetic.gguf");
+        SyntheticLlama.write(src, seed);
+        return src;
+    }
+
     @Test
     void streamedFileEqualsTheInMemoryOne() throws Exception {
-        Path src = dir.resolve("synthetic.gguf");
-        SyntheticLlama.write(src, 5);
+        Path src = synthetic(5);
         for (FileType ft : List.of(FileType.Q4_0, FileType.Q8_0, FileType.Q4_K_M)) {
             Path streamed = dir.resolve("streamed-" + ft + ".gguf"), inMemory = dir.resolve("memory-" + ft + ".gguf");
             try (Model m = Models.load(src)) {
@@ -44,8 +50,7 @@ class StreamingQuantizeTest {
 
     @Test
     void readingTheInputFromDiskInChunksGivesTheSameBytes() throws Exception {
-        Path src = dir.resolve("synthetic.gguf");
-        SyntheticLlama.write(src, 7);
+        Path src = synthetic(7);
         for (FileType ft : List.of(FileType.Q4_0, FileType.Q8_0, FileType.Q4_K_M, FileType.F16)) {
             Path fromDisk = dir.resolve("disk-" + ft + ".gguf"), mapped = dir.resolve("mapped-" + ft + ".gguf");
             try (Model m = Models.load(src)) {
@@ -63,8 +68,7 @@ class StreamingQuantizeTest {
 
     @Test
     void aReadStartedBeforeTheModelLoadedIsTakenOverAndGivesTheSameBytes() throws Exception {
-        Path src = dir.resolve("synthetic.gguf");
-        SyntheticLlama.write(src, 9);
+        Path src = synthetic(9);
         for (FileType ft : List.of(FileType.Q4_0, FileType.Q8_0, FileType.Q4_K_M)) {
             Path early = dir.resolve("early-" + ft + ".gguf"), mapped = dir.resolve("mapped-" + ft + ".gguf");
             try (EarlyRead read = EarlyRead.start(src, ft, List.of(), true); Model m = Models.loadWeights(src, null)) {
@@ -80,8 +84,7 @@ class StreamingQuantizeTest {
 
     @Test
     void aReadStartedForAnotherPlanIsLeftUnused() throws Exception {
-        Path src = dir.resolve("synthetic.gguf");
-        SyntheticLlama.write(src, 9);
+        Path src = synthetic(9);
         Path early = dir.resolve("early.gguf"), mapped = dir.resolve("mapped.gguf");
         // read for Q4_K_M (every matrix a K-quant, another chunk order), written as Q8_0
         try (EarlyRead read = EarlyRead.start(src, FileType.Q4_K_M, List.of(), true); Model m = Models.loadWeights(src, null)) {
@@ -108,8 +111,7 @@ class StreamingQuantizeTest {
 
     @Test
     void importanceWeightedRowsFromDiskGiveTheSameBytes() throws Exception {
-        Path src = dir.resolve("synthetic.gguf");
-        SyntheticLlama.write(src, 8);
+        Path src = synthetic(8);
         Path fromDisk = dir.resolve("disk.gguf"), mapped = dir.resolve("mapped.gguf");
         try (Model m = Models.load(src)) {
             // an importance vector for every matrix (token_embd included), so every row goes through the weighted search
@@ -140,8 +142,7 @@ class StreamingQuantizeTest {
 
     @Test
     void aFailingEncoderLeavesNoFile() throws Exception {
-        Path src = dir.resolve("synthetic.gguf");
-        SyntheticLlama.write(src, 6);
+        Path src = synthetic(6);
         Path out = dir.resolve("out.gguf");
         MatrixEncoder failing = new MatrixEncoder() {
             int calls;
