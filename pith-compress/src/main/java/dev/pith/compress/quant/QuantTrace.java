@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A timeline of one quantization on stderr, for finding where the wall time of a run goes
  * ({@code -Dpith.quant.trace=true} in PITH_JAVA_OPTS): each mark is the wall-clock time in ms since
- * the epoch and since the JVM started, so it lines up with timestamps taken outside the process.
+ * the epoch, to line up with timestamps taken outside the process (`date +%s%3N` before the launch),
+ * and since the process started (approximate: the kernel's start time can be ~0.4 s early here).
  * Off by default: then every call is one branch on a constant.
  */
 public final class QuantTrace {
