@@ -120,17 +120,28 @@ final class DecodeRows {
     static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, int cols, float[] out) {
         short[] h = new short[4 * CHUNK];
         float[] f = new float[4 * CHUNK];
+        if (QUARTERS) {
+            // One row from each quarter of the range per step (four streams far apart), as the copied rows do.
+            int q = (to - from) / 4;
+            for (int k = 0; k < q; k++) f16Four(w, rowBytes, from + k, q, x, cols, h, f, out);
+            for (int r = from + 4 * q; r < to; r++) out[r] = DotVector.f16(w, r * rowBytes, x, 0, cols);
+            return;
+        }
         int r = from;
-        for (; r + 4 <= to; r += 4) f16Four(w, r * rowBytes, rowBytes, x, cols, h, f, out, r);
+        for (; r + 4 <= to; r += 4) f16Four(w, rowBytes, r, 1, x, cols, h, f, out);
         for (; r < to; r++) out[r] = DotVector.f16(w, r * rowBytes, x, 0, cols);
     }
 
-    private static void f16Four(MemorySegment w, long off, long rowBytes, float[] x, int n, short[] h, float[] f, float[] out, int r) {
+    static final boolean QUARTERS = !"off".equals(System.getProperty("pith.decode.quarters"));
+
+    /** Rows r, r+step, r+2·step, r+3·step, four at a time. */
+    private static void f16Four(MemorySegment w, long rowBytes, int r, int step, float[] x, int n, short[] h, float[] f, float[] out) {
+        long off = r * rowBytes, stride = step * rowBytes;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         int vecEnd = n - n % L;
         for (int i = 0; i < vecEnd; i += CHUNK) {
             int len = Math.min(CHUNK, vecEnd - i);
-            for (int rr = 0; rr < 4; rr++) MemorySegment.copy(w, SHORT_LE, off + rr * rowBytes + 2L * i, h, rr * CHUNK, len);
+            for (int rr = 0; rr < 4; rr++) MemorySegment.copy(w, SHORT_LE, off + rr * stride + 2L * i, h, rr * CHUNK, len);
             widen(h, f, 4 * CHUNK);
             for (int j = 0; j < len; j += L) {
                 FloatVector v = FloatVector.fromArray(F, x, i + j);
@@ -141,9 +152,9 @@ final class DecodeRows {
             }
         }
         out[r] = tail(w, off, x, n, vecEnd, Lanes.sum(acc0));
-        out[r + 1] = tail(w, off + rowBytes, x, n, vecEnd, Lanes.sum(acc1));
-        out[r + 2] = tail(w, off + 2 * rowBytes, x, n, vecEnd, Lanes.sum(acc2));
-        out[r + 3] = tail(w, off + 3 * rowBytes, x, n, vecEnd, Lanes.sum(acc3));
+        out[r + step] = tail(w, off + stride, x, n, vecEnd, Lanes.sum(acc1));
+        out[r + 2 * step] = tail(w, off + 2 * stride, x, n, vecEnd, Lanes.sum(acc2));
+        out[r + 3 * step] = tail(w, off + 3 * stride, x, n, vecEnd, Lanes.sum(acc3));
     }
 
     /**
