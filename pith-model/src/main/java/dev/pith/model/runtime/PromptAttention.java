@@ -38,16 +38,17 @@ final class PromptAttention {
         return B >= 4 && headDim % (4 * B) == 0;
     }
 
-    /** Per-thread buffers, grown on demand and kept. */
+    /** Per-thread buffers, grown to what a batch needs (not the whole context: 16 floats a position) and kept. */
     static final class Scratch {
         private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
         float[] qt = new float[0], p = new float[0], inv = new float[B];
         double[] sums = new double[B];
 
-        static Scratch get(int ctx, int headDim) {
+        /** positions: the most cached positions a block will attend to (the batch's last position + 1). */
+        static Scratch get(int positions, int headDim) {
             Scratch s = PER_THREAD.get();
             if (s.qt.length < headDim * B) s.qt = new float[headDim * B];
-            if (s.p.length < ctx * B) s.p = new float[ctx * B];
+            if (s.p.length < positions * B) s.p = new float[positions * B];
             return s;
         }
     }

@@ -317,7 +317,7 @@ public final class Transformer {
             // blocks see the most positions, so tasks run from the last block back (dynamic chunks then balance).
             int bt = PromptAttention.B, blocks = (n + bt - 1) / bt, group = heads / c.kvHeads();
             Parallel.forRange(blocks * heads, (fromTask, toTask) -> {
-                PromptAttention.Scratch s = PromptAttention.Scratch.get(ctx, headDim);
+                PromptAttention.Scratch s = PromptAttention.Scratch.get(pos + n, headDim);
                 for (int task = fromTask; task < toTask; task++) {
                     int b = blocks - 1 - task / heads, h = task % heads, i0 = b * bt;
                     PromptAttention.block(w.q, qDim, h, headDim, i0, Math.min(bt, n - i0), pos, kc, vc, kvDim, (h / group) * headDim,
