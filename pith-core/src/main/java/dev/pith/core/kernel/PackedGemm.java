@@ -138,22 +138,26 @@ final class PackedGemm {
         }
         float[] finalDxp = dxp;
 
-        // Split the weight rows first (each weight is then decoded once); only when there are too few
-        // row blocks for the threads also split the activation vectors into bands.
-        int want = fork ? 2 * Parallel.threads() : 1;
-        int nc = Math.min(NC, Math.max(NR, ((rows + want - 1) / want + NR - 1) / NR * NR));
-        int blocks = (rows + nc - 1) / nc;
-        int bands = Math.max(1, Math.min(npad / mr, (want + blocks - 1) / blocks));
+        // Split the weight rows first (each weight is then decoded once), into blocks of equal numbers
+        // of NR-row panels, as many as the threads (or a multiple, when a block would pass NC rows):
+        // fixed NC-row blocks left 4 blocks of 160/160/160/96 rows for 576 rows, or 3 for 192, so one
+        // thread idled at the end of most products (the pool's spin was 5 % of a smollm2 prompt). Only
+        // when there are fewer panels than threads also split the activation vectors into bands.
+        int threads = fork ? Parallel.threads() : 1;
+        int panels = (rows + NR - 1) / NR, maxPanels = NC / NR;
+        int blocks = Math.min(panels, (panels + threads * maxPanels - 1) / (threads * maxPanels) * threads);
+        int bands = blocks >= threads ? 1 : Math.max(1, Math.min(npad / mr, (threads + blocks - 1) / blocks));
         int bandVectors = ((npad + bands - 1) / bands + mr - 1) / mr * mr;
         bands = (npad + bandVectors - 1) / bandVectors;
         int tasks = blocks * bands;
-        int finalBands = bands;
+        int finalBands = bands, finalBlocks = blocks;
         Parallel.RangeBody body = (from, to) -> {
             Packs packs = PACKS.get();
             for (int task = from; task < to; task++) {
-                int r0 = (task / finalBands) * nc, t0 = (task % finalBands) * bandVectors;
+                int rb = task / finalBands, t0 = (task % finalBands) * bandVectors;
+                int r0 = (int) ((long) rb * panels / finalBlocks) * NR, r1 = Math.min(rows, (int) ((long) (rb + 1) * panels / finalBlocks) * NR);
                 block(packs, type, w, rowBytes, rows, cols, xp, finalDxp, npad, n, out,
-                        r0, Math.min(nc, rows - r0), t0, Math.min(bandVectors, n - t0));
+                        r0, r1 - r0, t0, Math.min(bandVectors, n - t0));
             }
         };
         if (fork && tasks > 1) Parallel.forRange(tasks, 1, body);

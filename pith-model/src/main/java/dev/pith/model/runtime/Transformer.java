@@ -285,6 +285,9 @@ public final class Transformer {
         }
     }
 
+    /** Batches of at least this many tokens take {@link PromptAttention} (tokens in lanes); smaller ones go token by token. */
+    static final int PROMPT_ATTENTION_MIN = 8;
+
     private void attention(int l, LayerWeights lw, int n, Workspace w) {
         int qDim = c.qDim(), kvDim = c.kvDim(), headDim = c.headDim();
         rmsNorm(w.xb, w.x, lw.attnNorm(), n);
@@ -309,10 +312,24 @@ public final class Transformer {
             System.arraycopy(w.v, 0, vc, dst, n * kvDim);
         }
         int heads = c.heads();
-        Parallel.forRange(n * heads, (fromTask, toTask) -> {
-            Scratch s = Scratch.get(ctx, headDim);
-            for (int task = fromTask; task < toTask; task++) head(task / heads, task % heads, kc, vc, w, s);
-        });
+        if (!options.reference() && n >= PROMPT_ATTENTION_MIN && PromptAttention.supports(headDim)) {
+            // Prompt batches: a block of consecutive tokens per task, tokens in the lanes. The last
+            // blocks see the most positions, so tasks run from the last block back (dynamic chunks then balance).
+            int bt = PromptAttention.B, blocks = (n + bt - 1) / bt, group = heads / c.kvHeads();
+            Parallel.forRange(blocks * heads, (fromTask, toTask) -> {
+                PromptAttention.Scratch s = PromptAttention.Scratch.get(pos + n, headDim);
+                for (int task = fromTask; task < toTask; task++) {
+                    int b = blocks - 1 - task / heads, h = task % heads, i0 = b * bt;
+                    PromptAttention.block(w.q, qDim, h, headDim, i0, Math.min(bt, n - i0), pos, kc, vc, kvDim, (h / group) * headDim,
+                            halfCache, w.att, s);
+                }
+            });
+        } else {
+            Parallel.forRange(n * heads, (fromTask, toTask) -> {
+                Scratch s = Scratch.get(ctx, headDim);
+                for (int task = fromTask; task < toTask; task++) head(task / heads, task % heads, kc, vc, w, s);
+            });
+        }
         matmul(lw.wo(), w.att, n, w.xb);
         residual(w, n);
     }

@@ -9,10 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API twins of {@link Ops}: the same formulas and the same float operations per element,
  * with sums taken lane-wise. Sums that ggml keeps in double stay in double here (lane-wise doubles,
- * so they differ from the sequential sum only by double rounding); exponentials are the scalar
- * {@code Math.exp}, exactly as in the twin, because the Vector API's exp changes by an ulp when C2
- * compiles it and so made runs irreproducible, except in the softmax, whose {@link SoftmaxExp} is
- * built from float operations that do not change. Tests compare each with its scalar twin.
+ * so they differ from the sequential sum only by double rounding); exponentials (softmax, SwiGLU)
+ * are {@link LaneExp}'s, built from float operations whose bits do not change when C2 compiles
+ * them (the Vector API's EXP changed by an ulp, which made runs irreproducible), within 1 ulp of
+ * the twins' Math.exp. Tests compare each with its scalar twin.
  */
 final class VectorOps {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -57,7 +57,7 @@ final class VectorOps {
 
     /**
      * As {@link Ops#softmax} (exponentials, their sum in double per vector, as ggml's SIMD soft_max
-     * adds lane sums), but with {@link SoftmaxExp}'s lane-wise exponential (≤ 1 ulp from Math.exp,
+     * adds lane sums), but with {@link LaneExp}'s lane-wise exponential (≤ 1 ulp from Math.exp,
      * the same bits compiled or not) where the twin calls Math.exp.
      */
     static void softmax(float[] a, int off, int n) {
@@ -69,12 +69,12 @@ final class VectorOps {
         double sum = 0;
         i = 0;
         for (int upper = n - L; i <= upper; i += L) {
-            FloatVector e = SoftmaxExp.exp(FloatVector.fromArray(F, a, off + i).sub(max));
+            FloatVector e = LaneExp.exp(FloatVector.fromArray(F, a, off + i).sub(max));
             e.intoArray(a, off + i);
             sum += Lanes.sum(e);
         }
         for (; i < n; i++) {
-            float e = SoftmaxExp.exp(a[off + i] - max);
+            float e = LaneExp.exp(a[off + i] - max);
             a[off + i] = e;
             sum += e;
         }
@@ -84,22 +84,21 @@ final class VectorOps {
         for (; i < n; i++) a[off + i] *= inv;
     }
 
-    private static final ThreadLocal<float[]> EXP_SCRATCH = ThreadLocal.withInitial(() -> new float[64]);
-
-    /** As {@link Ops#swiglu} on gate[off .. off+n): silu(g)·u = (g / (1 + e^-g))·u. */
+    /**
+     * As {@link Ops#swiglu} on gate[off .. off+n): silu(g)·u = (g / (1 + e^-g))·u, with {@link LaneExp}'s
+     * e^-g (≤ 1 ulp from the twin's Math.exp); the tail uses LaneExp's scalar twin, so every element
+     * gets the same bits wherever it falls.
+     */
     static void swiglu(float[] gate, float[] up, int off, int n) {
         int i = off, end = off + n;
-        float[] e = EXP_SCRATCH.get();
-        if (e.length < L) e = new float[L];
         for (int upper = end - L; i <= upper; i += L) {
-            // e^-g lane by lane with Math.exp (see softmax: the vector EXP is not JIT-stable).
-            for (int k = 0; k < L; k++) e[k] = (float) Math.exp(-gate[i + k]);
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            g.div(FloatVector.fromArray(F, e, 0).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            FloatVector e = LaneExp.exp(g.neg());
+            g.div(e.add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < end; i++) {
             float g = gate[i];
-            gate[i] = (g / (1.0f + (float) Math.exp(-g))) * up[i];
+            gate[i] = (g / (1.0f + LaneExp.exp(-g))) * up[i];
         }
     }
 
