@@ -135,6 +135,11 @@ final class QuantizeCommand implements Runnable {
                     "next-token distributions from the original's, default) or nll (the increase of the true next token's negative log-likelihood)."})
     String budgetLoss;
 
+    @Option(names = "--budget-second-half",
+            description = {"--target-bpw/--target-size with --calib: score only the second half of every calibration chunk's positions,",
+                    "the positions llama.cpp's perplexity scores (each sees at least half a context), instead of all of them."})
+    boolean budgetSecondHalf;
+
     @Option(names = "--budget-rounds", defaultValue = "2", paramLabel = "N",
             description = {"--target-bpw/--target-size with --calib: after the first-order plan, judge whole plans by their calibration KL:",
                     "keep the best of that plan and every named mixture that fits, then N rounds of re-measuring each tensor's",
@@ -230,6 +235,11 @@ final class QuantizeCommand implements Runnable {
                 : BudgetPlanner.allocateBytes(src, choices, targetSize - overheadBytes(src), base, "--target-size " + targetSize);
     }
 
+    /** The first position of a calibration chunk the budget's loss scores. */
+    private int firstScored() {
+        return budgetSecondHalf ? calibCtx / 2 : 0;
+    }
+
     private CalibrationLoss budgetLoss() {
         return switch (budgetLoss.toLowerCase(java.util.Locale.ROOT)) {
             case "kl" -> CalibrationLoss.KL;
@@ -251,7 +261,7 @@ final class QuantizeCommand implements Runnable {
             if (f.defaultType().isQuantized()) starts.put(f.name(), ModelQuantizer.plan(src, f, overrides, imatrixMix));
         List<int[]> cs = CalibrationText.chunks(src, budgetCalib != null ? budgetCalib : calib, calibCtx, budgetChunks);
         int perRound = PlanSearch.evaluationsPerRound(choices);
-        try (PlanKl kl = new PlanKl(src, measureEncoder(encoder), cs, loss);
+        try (PlanKl kl = new PlanKl(src, measureEncoder(encoder), cs, loss, firstScored());
              ProgressBar bar = Progress.bar("budget search", starts.size() + budgetRounds * (perRound + 1) + 1)) {
             PlanSearch.Result r = PlanSearch.refine(src, choices, budget, base, starts, kl::kl, budgetRounds, bar::stepTo);
             searchLog = new ArrayList<>(r.log());
@@ -284,7 +294,7 @@ final class QuantizeCommand implements Runnable {
             MatrixEncoder measureWith = measureEncoder(encoder);
             int trials = LossSensitivity.unmeasured(src).values().stream().mapToInt(List::size).sum();
             try (ProgressBar bar = Progress.bar("sensitivity", trials)) {
-                return LossSensitivity.measure(src, measureWith, cs, loss, bar::stepTo);
+                return LossSensitivity.measure(src, measureWith, cs, loss, firstScored(), bar::stepTo);
             }
         }
         if (encoder instanceof ImatrixEncoder ie) return ActivationSensitivity.measure(src, ie.importance());
@@ -441,6 +451,7 @@ final class QuantizeCommand implements Runnable {
         if (targetBpw != null || targetSize != null) {
             o.put("sensitivity", calib != null ? budgetLoss() == CalibrationLoss.NLL ? "nll" : "kl" : "imatrix");
             if (budgetCalib != null) o.put("budget_calib", budgetCalib.toString());
+            if (calib != null) o.put("budget_first_position", firstScored());
             o.put("types", plan.types());
             if (!searchLog.isEmpty()) o.put("budget_search", searchLog);
         }

@@ -108,11 +108,12 @@ class QuantizeCommandTest {
         Path other = dir.resolve("other.txt"), out = dir.resolve("nll.gguf");
         Files.writeString(other, sample.substring(sample.length() / 2));
         CliRunner r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--budget-calib", other.toString(),
-                "--budget-loss", "nll", "--budget-chunks", "2", "--calib-ctx", "32", "--budget-rounds", "1", "--target-size", "300000", "--out", out.toString(), "--json");
+                "--budget-loss", "nll", "--budget-second-half", "--budget-chunks", "2", "--calib-ctx", "32", "--budget-rounds", "1", "--target-size", "300000", "--out", out.toString(), "--json");
         assertThat(r.code()).as(r.err()).isZero();
         var o = JSON.readTree(r.out());
         assertThat(o.get("sensitivity").asText()).isEqualTo("nll");
         assertThat(o.get("budget_calib").asText()).isEqualTo(other.toString());
+        assertThat(o.get("budget_first_position").asInt()).isEqualTo(16);
         assertThat(Files.size(out)).isLessThanOrEqualTo(300000);
         List<String> search = new java.util.ArrayList<>();
         o.get("budget_search").forEach(n -> search.add(n.asText()));

@@ -15,27 +15,29 @@ public enum CalibrationLoss {
 
     /**
      * This loss for one chunk: {@code ref} and {@code q} the original's and the quantized model's
-     * log-probabilities ({@code vocab} per position, positions in order), {@code tokens} the chunk.
-     * Returns the sum over the positions it scores and, in {@code count[0]}, adds how many those were.
+     * log-probabilities ({@code vocab} per position, positions in order), {@code tokens} the chunk,
+     * scored from position {@code from} on (0: all; half the chunk: the positions llama.cpp's
+     * perplexity scores, which see at least half a context). Returns the sum over the positions it
+     * scores and, in {@code count[0]}, adds how many those were.
      */
-    double sum(float[] ref, float[] q, int[] tokens, int vocab, long[] count) {
+    double sum(float[] ref, float[] q, int[] tokens, int vocab, int from, long[] count) {
         double sum = 0;
         int positions = ref.length / vocab;
         if (this == NLL) {
             // the last position has no next token inside the chunk
-            for (int pos = 0; pos + 1 < positions; pos++) {
+            for (int pos = from; pos + 1 < positions; pos++) {
                 int v = pos * vocab + tokens[pos + 1];
                 sum += ref[v] - q[v];
             }
-            count[0] += positions - 1;
+            count[0] += Math.max(0, positions - 1 - from);
             return sum;
         }
-        for (int pos = 0; pos < ref.length; pos += vocab) {
+        for (int pos = from; pos < positions; pos++) {
             double kl = 0;
-            for (int v = pos; v < pos + vocab; v++) kl += Math.exp(ref[v]) * (ref[v] - q[v]);
+            for (int v = pos * vocab; v < (pos + 1) * vocab; v++) kl += Math.exp(ref[v]) * (ref[v] - q[v]);
             sum += kl;
         }
-        count[0] += positions;
+        count[0] += Math.max(0, positions - from);
         return sum;
     }
 }

@@ -65,11 +65,15 @@ public final class LossSensitivity {
      * sequences of one length); {@code progress} hears the number of (tensor, type) trials done.
      */
     public static Map<String, List<Choice>> measure(Model m, MatrixEncoder encoder, List<int[]> chunks, IntConsumer progress) {
-        return measure(m, encoder, chunks, CalibrationLoss.KL, progress);
+        return measure(m, encoder, chunks, CalibrationLoss.KL, 0, progress);
     }
 
-    /** {@link #measure(Model, MatrixEncoder, List, IntConsumer)} with each cost measured by {@code loss} instead of KL. */
-    public static Map<String, List<Choice>> measure(Model m, MatrixEncoder encoder, List<int[]> chunks, CalibrationLoss loss, IntConsumer progress) {
+    /**
+     * {@link #measure(Model, MatrixEncoder, List, IntConsumer)} with each cost measured by {@code loss}
+     * instead of KL, over the positions of each chunk from {@code from} on.
+     */
+    public static Map<String, List<Choice>> measure(Model m, MatrixEncoder encoder, List<int[]> chunks, CalibrationLoss loss, int from,
+                                                    IntConsumer progress) {
         int vocab = m.config().vocabSize();
         try (Model f = F32Model.copy(m)) {
             Transformer tf = transformer(m, f, chunks);
@@ -88,7 +92,7 @@ public final class LossSensitivity {
                         MemorySegment q = arena.allocate(bytes, 64);
                         encoder.encode(m.tensor(t.name()), d, q);
                         F32Model.write(t, Dequantizer.dequantize(new Tensor(t.name(), d, t.shape(), q)));
-                        c.add(new Choice(d, bytes, meanLoss(loss, tf, chunks, ref, vocab)));
+                        c.add(new Choice(d, bytes, meanLoss(loss, from, tf, chunks, ref, vocab)));
                         progress.accept(++trials);
                     }
                 } finally {
@@ -119,14 +123,14 @@ public final class LossSensitivity {
         return ref;
     }
 
-    /** The mean over the scored positions of every chunk of {@code loss} (the model as it is now against {@code ref}). */
-    static double meanLoss(CalibrationLoss loss, Transformer tf, List<int[]> chunks, float[][] ref, int vocab) {
+    /** The mean over the positions from {@code from} on of every chunk of {@code loss} (the model as it is now against {@code ref}). */
+    static double meanLoss(CalibrationLoss loss, int from, Transformer tf, List<int[]> chunks, float[][] ref, int vocab) {
         double sum = 0;
         long[] n = {0};
         for (int i = 0; i < chunks.size(); i++) {
             tf.reset();
             float[] q = logSoftmax(tf.forwardAll(chunks.get(i)), vocab);
-            sum += loss.sum(ref[i], q, chunks.get(i), vocab, n);
+            sum += loss.sum(ref[i], q, chunks.get(i), vocab, from, n);
         }
         return sum / n[0];
     }

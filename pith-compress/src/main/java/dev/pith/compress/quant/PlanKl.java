@@ -28,6 +28,7 @@ import java.util.Set;
 public final class PlanKl implements AutoCloseable {
     private final Model src;
     private final CalibrationLoss loss;
+    private final int from;
     private final Model f;
     private final MatrixEncoder encoder;
     private final List<int[]> chunks;
@@ -41,12 +42,13 @@ public final class PlanKl implements AutoCloseable {
     private final Map<String, float[]> originals = new HashMap<>();
 
     public PlanKl(Model src, MatrixEncoder encoder, List<int[]> chunks) {
-        this(src, encoder, chunks, CalibrationLoss.KL);
+        this(src, encoder, chunks, CalibrationLoss.KL, 0);
     }
 
-    /** As {@link #PlanKl(Model, MatrixEncoder, List)}, judging plans by {@code loss} instead of KL. */
-    public PlanKl(Model src, MatrixEncoder encoder, List<int[]> chunks, CalibrationLoss loss) {
+    /** As {@link #PlanKl(Model, MatrixEncoder, List)}, judging plans by {@code loss} instead of KL, on each chunk's positions from {@code from} on. */
+    public PlanKl(Model src, MatrixEncoder encoder, List<int[]> chunks, CalibrationLoss loss, int from) {
         this.loss = loss;
+        this.from = from;
         this.src = src;
         this.encoder = encoder;
         this.chunks = chunks;
@@ -78,7 +80,7 @@ public final class PlanKl implements AutoCloseable {
                 applied.put(name, want);
             }
         }
-        return LossSensitivity.meanLoss(loss, tf, chunks, ref, vocab);
+        return LossSensitivity.meanLoss(loss, from, tf, chunks, ref, vocab);
     }
 
     @Override

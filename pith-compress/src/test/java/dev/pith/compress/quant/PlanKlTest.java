@@ -34,13 +34,13 @@ class PlanKlTest {
     }
 
     @Test
-    void nllPlansMatchTheNllSensitivitiesAndDifferFromKl() {
+    void nllPlansOnTheSecondHalfMatchTheSameSensitivitiesAndDifferFromKl() {
         try (Model m = Models.load(LlamaQuantizeOracle.shared("data/models/stories260K-f32.gguf"))) {
             SplittableRandom rng = new SplittableRandom(5);
             List<int[]> chunks = List.of(rng.ints(16, 1, 512).toArray(), rng.ints(16, 1, 512).toArray());
-            Map<String, List<Choice>> nll = LossSensitivity.measure(m, new RtnEncoder(), chunks, CalibrationLoss.NLL, n -> {});
+            Map<String, List<Choice>> nll = LossSensitivity.measure(m, new RtnEncoder(), chunks, CalibrationLoss.NLL, 8, n -> {});
             String t = "blk.0.attn_v.weight";
-            try (PlanKl plan = new PlanKl(m, new RtnEncoder(), chunks, CalibrationLoss.NLL);
+            try (PlanKl plan = new PlanKl(m, new RtnEncoder(), chunks, CalibrationLoss.NLL, 8);
                  PlanKl kl = new PlanKl(m, new RtnEncoder(), chunks)) {
                 assertThat(plan.kl(Map.of())).isZero();
                 for (Choice c : nll.get(t)) assertThat(plan.kl(Map.of(t, c.type()))).as(t + " " + c.type()).isEqualTo(c.cost());
