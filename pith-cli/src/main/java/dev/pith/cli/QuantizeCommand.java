@@ -13,6 +13,7 @@ import dev.pith.compress.imatrix.Imatrix;
 import dev.pith.compress.imatrix.ImatrixFile;
 import dev.pith.compress.quant.ActivationSensitivity;
 import dev.pith.compress.quant.BudgetPlanner;
+import dev.pith.compress.quant.CalibrationLoss;
 import dev.pith.compress.quant.Choice;
 import dev.pith.compress.quant.FileType;
 import dev.pith.compress.quant.GptqEncoder;
@@ -125,6 +126,21 @@ final class QuantizeCommand implements Runnable {
             description = "--target-bpw/--target-size with --calib: calibration chunks (of --calib-ctx tokens) for the sensitivities (default ${DEFAULT-VALUE}).")
     int budgetChunks;
 
+    @Option(names = "--budget-calib", paramLabel = "FILE",
+            description = {"--target-bpw/--target-size with --calib: measure the sensitivities and judge plans on this text instead of --calib",
+                    "(GPTQ fits its encodings to --calib, so plans judged on the same chunks are judged on the encoder's own training text)."})
+    Path budgetCalib;
+
+    @Option(names = "--budget-loss", defaultValue = "kl", paramLabel = "kl|nll",
+            description = {"--target-bpw/--target-size with --calib: what a plan's damage on the calibration chunks is: kl (the KL of the",
+                    "next-token distributions from the original's, default) or nll (the increase of the true next token's negative log-likelihood)."})
+    String budgetLoss;
+
+    @Option(names = "--budget-second-half",
+            description = {"--target-bpw/--target-size with --calib: score only the second half of every calibration chunk's positions,",
+                    "the positions llama.cpp's perplexity scores (each sees at least half a context), instead of all of them."})
+    boolean budgetSecondHalf;
+
     @Option(names = "--budget-rounds", defaultValue = "2", paramLabel = "N",
             description = {"--target-bpw/--target-size with --calib: after the first-order plan, judge whole plans by their calibration KL:",
                     "keep the best of that plan and every named mixture that fits, then N rounds of re-measuring each tensor's",
@@ -162,6 +178,8 @@ final class QuantizeCommand implements Runnable {
         String m = method != null ? method : imatrix != null ? "imatrix" : "rtn";
         if (targetBpw != null && targetSize != null) throw new PithException("give --target-bpw or --target-size, not both.");
         if (m.equals("awq") && calib == null) throw new PithException("--method awq needs calibration text: --calib FILE.");
+        if (budgetCalib != null && calib == null) throw new PithException("--budget-calib needs --calib FILE (the budget is measured on calibration text).");
+        CalibrationLoss loss = budgetLoss();
         PrintWriter err = spec.commandLine().getErr();
         // only calibration text needs the tokenizer (GPTQ, AWQ, budgets measured on --calib)
         // round to nearest plans from the header alone: a cold input starts streaming from disk while the model loads
@@ -178,9 +196,9 @@ final class QuantizeCommand implements Runnable {
             TypePlanner.Plan plan = ModelQuantizer.plan(src, ftype, overrides, m.equals("imatrix"));
             if (budgeted) {
                 if (calib != null) budget(src, LossSensitivity.unmeasured(src), plan); // refuse an unreachable budget before measuring
-                Map<String, List<Choice>> choices = sensitivities(src, encoder);
+                Map<String, List<Choice>> choices = sensitivities(src, encoder, loss);
                 TypePlanner.Plan firstOrder = budget(src, choices, plan);
-                if (calib != null && budgetRounds > 0) firstOrder = refine(src, choices, plan, firstOrder, overrides, m.equals("imatrix"), encoder);
+                if (calib != null && budgetRounds > 0) firstOrder = refine(src, choices, plan, firstOrder, overrides, m.equals("imatrix"), encoder, loss);
                 plan = firstOrder;
             }
             if (m.equals("gptq")) encoder = gptqAllAtOnce && encoder instanceof GptqEncoder measured ? measured : gptq(src, plan);
@@ -248,20 +266,33 @@ final class QuantizeCommand implements Runnable {
                 : BudgetPlanner.allocateBytes(src, choices, targetSize - overheadBytes(src), base, "--target-size " + targetSize);
     }
 
+    /** The first position of a calibration chunk the budget's loss scores. */
+    private int firstScored() {
+        return budgetSecondHalf ? calibCtx / 2 : 0;
+    }
+
+    private CalibrationLoss budgetLoss() {
+        return switch (budgetLoss.toLowerCase(java.util.Locale.ROOT)) {
+            case "kl" -> CalibrationLoss.KL;
+            case "nll" -> CalibrationLoss.NLL;
+            default -> throw new PithException("--budget-loss " + budgetLoss + " is not a loss; choose kl or nll.");
+        };
+    }
+
     /** The budget search's log (starting plans and rounds with their whole-plan KL), for the report. */
     private List<String> searchLog = List.of();
 
     /** {@link PlanSearch}: the first-order plan and every named K/legacy mixture as starts, judged on the whole plan's calibration KL. */
     private TypePlanner.Plan refine(Model src, Map<String, List<Choice>> choices, TypePlanner.Plan base, TypePlanner.Plan firstOrder,
-                                    List<TypePlanner.Override> overrides, boolean imatrixMix, MatrixEncoder encoder) {
+                                    List<TypePlanner.Override> overrides, boolean imatrixMix, MatrixEncoder encoder, CalibrationLoss loss) {
         double budget = targetBpw != null ? targetBpw * src.parameterCount() / 8 : targetSize - overheadBytes(src);
         Map<String, TypePlanner.Plan> starts = new LinkedHashMap<>();
         starts.put("first-order", firstOrder);
         for (FileType f : FileType.values())
             if (f.defaultType().isQuantized()) starts.put(f.name(), ModelQuantizer.plan(src, f, overrides, imatrixMix));
-        List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
+        List<int[]> cs = CalibrationText.chunks(src, budgetCalib != null ? budgetCalib : calib, calibCtx, budgetChunks);
         int perRound = PlanSearch.evaluationsPerRound(choices);
-        try (PlanKl kl = new PlanKl(src, measureEncoder(encoder), cs);
+        try (PlanKl kl = new PlanKl(src, measureEncoder(encoder), cs, loss, firstScored());
              ProgressBar bar = Progress.bar("budget search", starts.size() + budgetRounds * (perRound + 1) + 1)) {
             PlanSearch.Result r = PlanSearch.refine(src, choices, budget, base, starts, kl::kl, budgetRounds, bar::stepTo);
             searchLog = new ArrayList<>(r.log());
@@ -280,21 +311,21 @@ final class QuantizeCommand implements Runnable {
      * encoder: imatrix or GPTQ, each candidate quantized as it would be written; round to nearest for AWQ) when
      * --calib is given, else the importance-weighted error.
      */
-    private Map<String, List<Choice>> sensitivities(Model src, MatrixEncoder encoder) {
+    private Map<String, List<Choice>> sensitivities(Model src, MatrixEncoder encoder, CalibrationLoss loss) {
         String flag = targetBpw != null ? "--target-bpw" : "--target-size";
         if (sensitivities != null && Files.exists(sensitivities)) return SensitivityFile.read(sensitivities, src);
-        Map<String, List<Choice>> measured = measure(src, encoder, flag);
+        Map<String, List<Choice>> measured = measure(src, encoder, flag, loss);
         if (sensitivities != null) SensitivityFile.write(sensitivities, measured);
         return measured;
     }
 
-    private Map<String, List<Choice>> measure(Model src, MatrixEncoder encoder, String flag) {
+    private Map<String, List<Choice>> measure(Model src, MatrixEncoder encoder, String flag, CalibrationLoss loss) {
         if (calib != null) {
-            List<int[]> cs = CalibrationText.chunks(src, calib, calibCtx, budgetChunks);
+            List<int[]> cs = CalibrationText.chunks(src, budgetCalib != null ? budgetCalib : calib, calibCtx, budgetChunks);
             MatrixEncoder measureWith = measureEncoder(encoder);
             int trials = LossSensitivity.unmeasured(src).values().stream().mapToInt(List::size).sum();
             try (ProgressBar bar = Progress.bar("sensitivity", trials)) {
-                return LossSensitivity.measure(src, measureWith, cs, bar::stepTo);
+                return LossSensitivity.measure(src, measureWith, cs, loss, firstScored(), bar::stepTo);
             }
         }
         if (encoder instanceof ImatrixEncoder ie) return ActivationSensitivity.measure(src, ie.importance());
@@ -449,7 +480,9 @@ final class QuantizeCommand implements Runnable {
         o.put("tensor_types", q.typeCounts());
         o.put("warnings", plan.warnings());
         if (targetBpw != null || targetSize != null) {
-            o.put("sensitivity", calib != null ? "kl" : "imatrix");
+            o.put("sensitivity", calib != null ? budgetLoss() == CalibrationLoss.NLL ? "nll" : "kl" : "imatrix");
+            if (budgetCalib != null) o.put("budget_calib", budgetCalib.toString());
+            if (calib != null) o.put("budget_first_position", firstScored());
             o.put("types", plan.types());
             if (!searchLog.isEmpty()) o.put("budget_search", searchLog);
         }

@@ -101,6 +101,35 @@ class QuantizeCommandTest {
                 small, "--target-bpw 2.000 is below what", "its floor is", "bits per weight");
     }
 
+    @Test
+    void budgetJudgedByNllOnItsOwnCalibrationText() throws Exception {
+        // the second half of the sample: text other than the --calib chunks
+        String sample = Files.readString(Path.of(calib()));
+        Path other = dir.resolve("other.txt"), out = dir.resolve("nll.gguf");
+        Files.writeString(other, sample.substring(sample.length() / 2));
+        CliRunner r = CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--budget-calib", other.toString(),
+                "--budget-loss", "nll", "--budget-second-half", "--budget-chunks", "2", "--calib-ctx", "32", "--budget-rounds", "1", "--target-size", "300000", "--out", out.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var o = JSON.readTree(r.out());
+        assertThat(o.get("sensitivity").asText()).isEqualTo("nll");
+        assertThat(o.get("budget_calib").asText()).isEqualTo(other.toString());
+        assertThat(o.get("budget_first_position").asInt()).isEqualTo(16);
+        assertThat(Files.size(out)).isLessThanOrEqualTo(300000);
+        List<String> search = new java.util.ArrayList<>();
+        o.get("budget_search").forEach(n -> search.add(n.asText()));
+        String first = search.stream().filter(l -> l.startsWith("start first-order:")).findFirst().orElseThrow();
+        assertThat(lossIn(search.getLast())).isLessThanOrEqualTo(lossIn(first));
+        // the budget text is what the sensitivities read: a too-short one is named, not --calib
+        Path tiny = dir.resolve("tiny.txt"), bad = dir.resolve("bad.gguf");
+        Files.writeString(tiny, "Once upon a time.");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--budget-calib", tiny.toString(),
+                "--target-size", "300000", "--out", bad.toString()), bad, tiny.toString(), "fewer than one chunk");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--calib", calib(), "--budget-loss", "mse",
+                "--target-size", "300000", "--out", bad.toString()), bad, "--budget-loss mse", "kl or nll");
+        assertCleanFailure(CliRunner.run("quantize", "--model", stories(), "--type", "Q4_K_M", "--budget-calib", other.toString(),
+                "--target-size", "300000", "--out", bad.toString()), bad, "--budget-calib needs --calib");
+    }
+
     /** The figure after "loss " in a budget search line. */
     private static double lossIn(String line) {
         return Double.parseDouble(line.substring(line.indexOf("loss ") + 5).split("[ ,]")[0]);

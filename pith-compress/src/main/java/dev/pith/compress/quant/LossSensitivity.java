@@ -65,6 +65,15 @@ public final class LossSensitivity {
      * sequences of one length); {@code progress} hears the number of (tensor, type) trials done.
      */
     public static Map<String, List<Choice>> measure(Model m, MatrixEncoder encoder, List<int[]> chunks, IntConsumer progress) {
+        return measure(m, encoder, chunks, CalibrationLoss.KL, 0, progress);
+    }
+
+    /**
+     * {@link #measure(Model, MatrixEncoder, List, IntConsumer)} with each cost measured by {@code loss}
+     * instead of KL, over the positions of each chunk from {@code from} on.
+     */
+    public static Map<String, List<Choice>> measure(Model m, MatrixEncoder encoder, List<int[]> chunks, CalibrationLoss loss, int from,
+                                                    IntConsumer progress) {
         int vocab = m.config().vocabSize();
         try (Model f = F32Model.copy(m)) {
             Transformer tf = transformer(m, f, chunks);
@@ -83,7 +92,7 @@ public final class LossSensitivity {
                         MemorySegment q = arena.allocate(bytes, 64);
                         encoder.encode(m.tensor(t.name()), d, q);
                         F32Model.write(t, Dequantizer.dequantize(new Tensor(t.name(), d, t.shape(), q)));
-                        c.add(new Choice(d, bytes, meanKl(tf, chunks, ref, vocab)));
+                        c.add(new Choice(d, bytes, meanLoss(loss, from, tf, chunks, ref, vocab)));
                         progress.accept(++trials);
                     }
                 } finally {
@@ -114,22 +123,16 @@ public final class LossSensitivity {
         return ref;
     }
 
-    /** The mean over every position of every chunk of KL(reference ‖ the model as it is now). */
-    static double meanKl(Transformer tf, List<int[]> chunks, float[][] ref, int vocab) {
+    /** The mean over the positions from {@code from} on of every chunk of {@code loss} (the model as it is now against {@code ref}). */
+    static double meanLoss(CalibrationLoss loss, int from, Transformer tf, List<int[]> chunks, float[][] ref, int vocab) {
         double sum = 0;
-        long n = 0;
+        long[] n = {0};
         for (int i = 0; i < chunks.size(); i++) {
             tf.reset();
             float[] q = logSoftmax(tf.forwardAll(chunks.get(i)), vocab);
-            float[] p = ref[i];
-            for (int pos = 0; pos < p.length; pos += vocab) {
-                double kl = 0;
-                for (int v = pos; v < pos + vocab; v++) kl += Math.exp(p[v]) * (p[v] - q[v]);
-                sum += kl;
-                n++;
-            }
+            sum += loss.sum(ref[i], q, chunks.get(i), vocab, from, n);
         }
-        return sum / n;
+        return sum / n[0];
     }
 
     /** Each row of {@code vocab} logits turned into log-probabilities, in place. */

@@ -22,10 +22,13 @@ import java.util.Set;
  * {@link LossSensitivity} applied to a plan instead of one tensor. Each (tensor, type) encoding is
  * made once and kept (about 4 bytes per weight over the whole ladder: meant for the models a
  * budget search can afford to evaluate hundreds of times), and only the tensors whose type
- * changed since the previous plan are rewritten.
+ * changed since the previous plan are rewritten. With {@link CalibrationLoss#NLL} the figure is the
+ * true-token NLL increase instead of the KL (the name stays: KL is the default).
  */
 public final class PlanKl implements AutoCloseable {
     private final Model src;
+    private final CalibrationLoss loss;
+    private final int from;
     private final Model f;
     private final MatrixEncoder encoder;
     private final List<int[]> chunks;
@@ -39,6 +42,13 @@ public final class PlanKl implements AutoCloseable {
     private final Map<String, float[]> originals = new HashMap<>();
 
     public PlanKl(Model src, MatrixEncoder encoder, List<int[]> chunks) {
+        this(src, encoder, chunks, CalibrationLoss.KL, 0);
+    }
+
+    /** As {@link #PlanKl(Model, MatrixEncoder, List)}, judging plans by {@code loss} instead of KL, on each chunk's positions from {@code from} on. */
+    public PlanKl(Model src, MatrixEncoder encoder, List<int[]> chunks, CalibrationLoss loss, int from) {
+        this.loss = loss;
+        this.from = from;
         this.src = src;
         this.encoder = encoder;
         this.chunks = chunks;
@@ -70,7 +80,7 @@ public final class PlanKl implements AutoCloseable {
                 applied.put(name, want);
             }
         }
-        return LossSensitivity.meanKl(tf, chunks, ref, vocab);
+        return LossSensitivity.meanLoss(loss, from, tf, chunks, ref, vocab);
     }
 
     @Override
