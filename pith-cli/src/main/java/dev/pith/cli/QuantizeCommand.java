@@ -25,6 +25,7 @@ import dev.pith.compress.quant.PlanKl;
 import dev.pith.compress.quant.PlanSearch;
 import dev.pith.compress.quant.MatrixEncoder;
 import dev.pith.compress.quant.EarlyRead;
+import dev.pith.compress.quant.QuantTrace;
 import dev.pith.compress.quant.ModelQuantizer;
 import dev.pith.compress.quant.RtnEncoder;
 import dev.pith.compress.quant.SensitivityFile;
@@ -172,7 +173,7 @@ final class QuantizeCommand implements Runnable {
     @Override
     public void run() {
         long t0 = System.nanoTime();
-        dev.pith.compress.quant.QuantTrace.mark("quantize command runs");
+        QuantTrace.mark("quantize command runs");
         FileType ftype = FileType.parse(type);
         List<TypePlanner.Override> overrides = parseOverrides(tensorTypes);
         String m = method != null ? method : imatrix != null ? "imatrix" : "rtn";
@@ -186,7 +187,7 @@ final class QuantizeCommand implements Runnable {
         boolean rtnOnly = m.equals("rtn") && calib == null && targetBpw == null && targetSize == null;
         try (EarlyRead early = rtnOnly ? EarlyRead.start(common.model, ftype, overrides) : null;
              Model src = calib != null ? common.load() : common.loadWeights()) {
-            dev.pith.compress.quant.QuantTrace.mark("model loaded");
+            QuantTrace.mark("model loaded");
             // GPTQ and AWQ learn while the file is written (GPTQ block by block, from the final plan); a budget measures with RTN
             if (m.equals("gptq") && calib == null) throw new PithException("--method gptq needs calibration text: --calib FILE.");
             boolean budgeted = targetBpw != null || targetSize != null;
@@ -216,10 +217,10 @@ final class QuantizeCommand implements Runnable {
                 try (ProgressBar bar = Progress.bar("quantize", in.tensors().size())) {
                     w = write(in, ftype, plan, encoder, n -> bar.step(), early);
                 }
-                dev.pith.compress.quant.QuantTrace.mark("written");
+                QuantTrace.mark("written");
                 checkSize();
                 report(src, w, ftype, m, plan, awq, t0);
-                dev.pith.compress.quant.QuantTrace.mark("reported");
+                QuantTrace.mark("reported");
             }
         }
     }
@@ -266,6 +267,11 @@ final class QuantizeCommand implements Runnable {
                 : BudgetPlanner.allocateBytes(src, choices, targetSize - overheadBytes(src), base, "--target-size " + targetSize);
     }
 
+    /** The text a budget's sensitivities and plans are judged on: --budget-calib, else --calib. */
+    private Path budgetText() {
+        return budgetCalib != null ? budgetCalib : calib;
+    }
+
     /** The first position of a calibration chunk the budget's loss scores. */
     private int firstScored() {
         return budgetSecondHalf ? calibCtx / 2 : 0;
@@ -290,7 +296,7 @@ final class QuantizeCommand implements Runnable {
         starts.put("first-order", firstOrder);
         for (FileType f : FileType.values())
             if (f.defaultType().isQuantized()) starts.put(f.name(), ModelQuantizer.plan(src, f, overrides, imatrixMix));
-        List<int[]> cs = CalibrationText.chunks(src, budgetCalib != null ? budgetCalib : calib, calibCtx, budgetChunks);
+        List<int[]> cs = CalibrationText.chunks(src, budgetText(), calibCtx, budgetChunks);
         int perRound = PlanSearch.evaluationsPerRound(choices);
         try (PlanKl kl = new PlanKl(src, measureEncoder(encoder), cs, loss, firstScored());
              ProgressBar bar = Progress.bar("budget search", starts.size() + budgetRounds * (perRound + 1) + 1)) {
@@ -321,7 +327,7 @@ final class QuantizeCommand implements Runnable {
 
     private Map<String, List<Choice>> measure(Model src, MatrixEncoder encoder, String flag, CalibrationLoss loss) {
         if (calib != null) {
-            List<int[]> cs = CalibrationText.chunks(src, budgetCalib != null ? budgetCalib : calib, calibCtx, budgetChunks);
+            List<int[]> cs = CalibrationText.chunks(src, budgetText(), calibCtx, budgetChunks);
             MatrixEncoder measureWith = measureEncoder(encoder);
             int trials = LossSensitivity.unmeasured(src).values().stream().mapToInt(List::size).sum();
             try (ProgressBar bar = Progress.bar("sensitivity", trials)) {
@@ -480,7 +486,7 @@ final class QuantizeCommand implements Runnable {
         o.put("tensor_types", q.typeCounts());
         o.put("warnings", plan.warnings());
         if (targetBpw != null || targetSize != null) {
-            o.put("sensitivity", calib != null ? budgetLoss() == CalibrationLoss.NLL ? "nll" : "kl" : "imatrix");
+            o.put("sensitivity", calib != null ? budgetLoss().name().toLowerCase(java.util.Locale.ROOT) : "imatrix");
             if (budgetCalib != null) o.put("budget_calib", budgetCalib.toString());
             if (calib != null) o.put("budget_first_position", firstScored());
             o.put("types", plan.types());

@@ -33,6 +33,9 @@ final class DecodeRows {
     static final int CHUNK = 512;
     private static final boolean ENABLED = !"off".equals(System.getProperty("pith.decode.f16"));
 
+    /** Rows one per quarter of a thread's range per step (F32, F16); {@code -Dpith.decode.quarters=off}: four adjacent rows. */
+    static final boolean QUARTERS = !"off".equals(System.getProperty("pith.decode.quarters"));
+
     private static final boolean Q_ENABLED = !"off".equals(System.getProperty("pith.decode.quant"));
 
     private DecodeRows() {}
@@ -128,9 +131,6 @@ final class DecodeRows {
         for (int k = 0; k < steps; k++) f16Four(w, rowBytes, QUARTERS ? from + k : from + 4 * k, step, x, cols, h, f, out);
         for (int r = from + 4 * steps; r < to; r++) out[r] = DotVector.f16(w, r * rowBytes, x, 0, cols);
     }
-
-    /** Rows one per quarter of a thread's range per step (F32, F16); {@code -Dpith.decode.quarters=off}: four adjacent rows. */
-    static final boolean QUARTERS = !"off".equals(System.getProperty("pith.decode.quarters"));
 
     /** Rows r, r+step, r+2·step, r+3·step, four at a time. */
     private static void f16Four(MemorySegment w, long rowBytes, int r, int step, float[] x, int n, short[] h, float[] f, float[] out) {
