@@ -22,7 +22,7 @@ class DecodeRowsTest {
     void fourRowF16KernelIsBitIdenticalToTheOneRowKernel() {
         // Column counts: below one chunk, several chunks with a short last one, and a scalar tail;
         // row counts that leave 1-3 rows for the one-row loop.
-        int[][] shapes = {{7, 96}, {9, 2048}, {6, 2048 + 7}, {11, 1000}, {4, DecodeRows.CHUNK}};
+        int[][] shapes = {{7, 96}, {9, 2048}, {6, 2048 + 7}, {11, 1000}, {4, 512}};
         for (int[] shape : shapes) {
             int rows = shape[0], cols = shape[1];
             Tensor w = halves(rows, cols, rows * 31L + cols);
@@ -64,6 +64,27 @@ class DecodeRowsTest {
                 for (int i = 0; i < cols; i++) mag += Math.abs(w.data().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * cols + i) * x[i]);
                 assertThat((double) four[r]).isCloseTo(scalar, org.assertj.core.api.Assertions.within(2e-6 * mag + 1e-6));
             }
+        }
+    }
+
+    @Test
+    void f16RowsWithInfinitiesOrNaNsGiveWhatTheExactWideningGives() {
+        // The four-row kernel's bit trick turns halves with the all-ones exponent into finite floats;
+        // rows holding one must still come out infinite or NaN, as the exact widening makes them.
+        int rows = 8, cols = 256;
+        short[] specials = {(short) 0x7C00, (short) 0xFC00, (short) 0x7E00, (short) 0xFE01};
+        for (short special : specials) {
+            Tensor w = halves(rows, cols, special);
+            w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (5 * cols + 37), special);
+            float[] x = RandomTensors.vector(cols, 9);
+            for (int i = 0; i < cols; i++) x[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+            float[] four = new float[rows];
+            DecodeRows.f16(w.data(), w.rowBytes(), 0, rows, x, cols, four);
+            for (int r = 0; r < rows; r++) {
+                float one = DotVector.f16(w.data(), r * w.rowBytes(), x, 0, cols);
+                assertThat(Float.floatToRawIntBits(four[r])).as("special %04x row %d", special, r).isEqualTo(Float.floatToRawIntBits(one));
+            }
+            assertThat(Float.isFinite(four[5])).isFalse();
         }
     }
 
