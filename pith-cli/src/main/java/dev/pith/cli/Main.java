@@ -7,34 +7,37 @@ import picocli.CommandLine.Command;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** The {@code pith} command: one subcommand per job. */
 @Command(name = "pith",
         mixinStandardHelpOptions = true,
         version = "pith 0.1.0",
-        description = "Make language models small, and run them, on the JVM.",
-        subcommands = {
-                InfoCommand.class,
-                GenerateCommand.class,
-                ChatCommand.class,
-                LogitsCommand.class,
-                TokenizeCommand.class,
-                PerplexityCommand.class,
-                ConvertCommand.class,
-                QuantizeCommand.class,
-                ImatrixCommand.class,
-                PruneCommand.class,
-                InitCommand.class,
-                BenchCommand.class,
-                TokenizerCommand.class,
-                DataCommand.class,
-                TrainCommand.class,
-                FinetuneCommand.class,
-                MergeCommand.class,
-                DistillCommand.class,
-                DemoCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Make language models small, and run them, on the JVM.")
 public final class Main implements Runnable {
+    /** The subcommands, in the order the usage lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(
+            InfoCommand.class,
+            GenerateCommand.class,
+            ChatCommand.class,
+            LogitsCommand.class,
+            TokenizeCommand.class,
+            PerplexityCommand.class,
+            ConvertCommand.class,
+            QuantizeCommand.class,
+            ImatrixCommand.class,
+            PruneCommand.class,
+            InitCommand.class,
+            BenchCommand.class,
+            TokenizerCommand.class,
+            DataCommand.class,
+            TrainCommand.class,
+            FinetuneCommand.class,
+            MergeCommand.class,
+            DistillCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -57,7 +60,7 @@ public final class Main implements Runnable {
      */
     public static int run(PrintStream out, PrintStream err, String... args) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         addHelpOptions(cl);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
@@ -71,6 +74,25 @@ public final class Main implements Runnable {
             err.println("pith: out of memory; give the JVM more with PITH_JAVA_OPTS=-Xmx…, or use a smaller model or context.");
             return 1;
         }
+    }
+
+    /**
+     * The command line for these arguments: {@code pith} with only the subcommand that the first
+     * argument names when it names one (picocli reads every subcommand's annotations, options and
+     * nested commands when it is added: all of them took ~0.3 s of each start, one takes a few
+     * milliseconds), else with all of them (no arguments, {@code --help}, {@code help}, a typo).
+     */
+    static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        for (Class<?> command : COMMANDS) {
+            if (command != CommandLine.HelpCommand.class && command.getAnnotation(Command.class).name().equals(first)) {
+                cl.addSubcommand(new CommandLine(command));
+                return cl;
+            }
+        }
+        for (Class<?> command : COMMANDS) cl.addSubcommand(new CommandLine(command));
+        return cl;
     }
 
     /** Gives every command, nested ones too, --help and --version, so each explains itself. */

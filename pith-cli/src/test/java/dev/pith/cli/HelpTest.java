@@ -13,7 +13,7 @@ class HelpTest {
     @Test
     void everyCommandExplainsItself() {
         List<List<String>> paths = new ArrayList<>();
-        collect(new CommandLine(new Main()), new ArrayList<>(), paths);
+        collect(Main.commandLine(), new ArrayList<>(), paths);
         assertThat(paths.size()).isGreaterThan(8);
         for (List<String> path : paths) {
             List<String> args = new ArrayList<>(path);
