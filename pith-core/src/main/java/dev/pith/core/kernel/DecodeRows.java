@@ -52,6 +52,24 @@ final class DecodeRows {
 
     private DecodeRows() {}
 
+    /** Per-thread buffers, grown on demand, so that generation allocates nothing per token once warm. */
+    private static final class Scratch {
+        private byte[] rows = new byte[0];
+        private float[] floats = new float[0];
+
+        byte[] rows(int n) {
+            if (rows.length < n) rows = new byte[n];
+            return rows;
+        }
+
+        float[] floats(int n) {
+            if (floats.length < n) floats = new float[n];
+            return floats;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     static boolean supports(DType type) {
         if (!DotVector.AVAILABLE || L != 16) return false;
         return switch (type) {
@@ -73,7 +91,7 @@ final class DecodeRows {
             return;
         }
         int rb = Math.toIntExact(rowBytes);
-        byte[] rows = new byte[4 * rb];
+        byte[] rows = SCRATCH.get().rows(4 * rb);
         int[] pairs = type == DType.Q4_K ? CopiedRows.pairSums(a.bsums, cols) : null;
         // Four rows per step: adjacent (one copy), or with COPY_QUARTERS one from each quarter of the range.
         int q = (to - from + 3) / 4;
@@ -140,7 +158,7 @@ final class DecodeRows {
 
     /** out[r] = row r · x for r in [from, to); F16 weights, x the prepared (fp16-rounded) activations. */
     static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, int cols, float[] out) {
-        float[] xs = new float[cols];
+        float[] xs = SCRATCH.get().floats(cols);
         for (int i = 0; i < cols; i++) xs[i] = x[i] * HALF_BIAS;
         // As f32: one row from each quarter of the range per step, or four adjacent rows.
         int steps = (to - from) / 4, step = QUARTERS ? steps : 1;
@@ -166,7 +184,8 @@ final class DecodeRows {
      * the half; multiplied with x·2^112 ({@code xs}, exact: fp16-rounded activations stay below
      * 2^16, so it does not overflow) the product is the same real number as half times x, so each
      * FMA gives the bits of {@link DotVector#f16}'s, in the same lane and order. Subnormal halves
-     * become subnormal floats, which the multiply handles exactly. Infinities and NaNs would become
+     * become subnormal floats, which the multiply handles exactly (Zen 4 is slower on subnormal
+     * operands, 2× when every lane is one; in weights they are rare). Infinities and NaNs would become
      * finite floats: returns false if a row holds one (the caller then takes the exact path).
      */
     private static boolean f16Four(MemorySegment w, long rowBytes, int r, int step, float[] x, float[] xs, int n, float[] out) {
