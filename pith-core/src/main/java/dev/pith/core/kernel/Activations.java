@@ -29,6 +29,10 @@ final class Activations {
     float[] d = new float[0];
     float[] s = new float[0];
     short[] bsums = new short[0];
+    /** One F16-weight vector: the values times 2^112, for {@link DecodeRows}' F16 kernel. */
+    float[] halfScaled = new float[0];
+    /** One Q8_K vector: its 32-value sums, for {@link CopiedRows#q4_K}. */
+    int[] pairSums = new int[0];
 
     static Activations forThread() { return PER_THREAD.get(); }
 
@@ -47,7 +51,23 @@ final class Activations {
             case Q8_0, Q8_1, Q8_K -> quantize(x, n, cols, len);
             default -> throw new IllegalStateException("unexpected activation type " + type);
         }
+        if (n == 1) prepareForGeneration(cols);
         return this;
+    }
+
+    /**
+     * The forms generation's kernels read, made once per product here rather than by every thread
+     * for its share of the rows: the scaled values of F16 weights' activations, the 32-value sums
+     * of Q8_K ones.
+     */
+    private void prepareForGeneration(int cols) {
+        if (type == DType.F16) {
+            if (halfScaled.length < cols) halfScaled = new float[cols];
+            DecodeRows.scaleForHalves(values, cols, halfScaled);
+        } else if (type == DType.Q8_K) {
+            if (pairSums.length < cols / 32) pairSums = new int[cols / 32];
+            CopiedRows.pairSums(bsums, cols, pairSums);
+        }
     }
 
     /** Below this many values the quantization stays on the calling thread (a fork costs more). */

@@ -131,11 +131,9 @@ final class CopiedRows {
         return sum;
     }
 
-    /** Q8_K's 16-value sums added in pairs: the sum of each 32-value sub-block's quants. */
-    static int[] pairSums(short[] bsums, int cols) {
-        int[] pairs = new int[cols / 32];
-        for (int i = 0; i < pairs.length; i++) pairs[i] = bsums[2 * i] + bsums[2 * i + 1];
-        return pairs;
+    /** Q8_K's 16-value sums added in pairs into {@code pairs[0, cols/32)}: the sum of each 32-value sub-block's quants. */
+    static void pairSums(short[] bsums, int cols, int[] pairs) {
+        for (int i = 0; i < cols / 32; i++) pairs[i] = bsums[2 * i] + bsums[2 * i + 1];
     }
 
     /** 16 bytes at w[q..] zero-extended to int lanes. */

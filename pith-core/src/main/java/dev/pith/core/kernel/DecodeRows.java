@@ -52,23 +52,8 @@ final class DecodeRows {
 
     private DecodeRows() {}
 
-    /** Per-thread buffers, grown on demand, so that generation allocates nothing per token once warm. */
-    private static final class Scratch {
-        private byte[] rows = new byte[0];
-        private float[] floats = new float[0];
-
-        byte[] rows(int n) {
-            if (rows.length < n) rows = new byte[n];
-            return rows;
-        }
-
-        float[] floats(int n) {
-            if (floats.length < n) floats = new float[n];
-            return floats;
-        }
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Per thread: the four copied rows, grown on demand, so that generation allocates nothing per token once warm. */
+    private static final ThreadLocal<byte[][]> ROWS = ThreadLocal.withInitial(() -> new byte[][] {new byte[0]});
 
     static boolean supports(DType type) {
         if (!DotVector.AVAILABLE || L != 16) return false;
@@ -83,7 +68,7 @@ final class DecodeRows {
     /** out[r] = row r · the one prepared activation vector, for r in [from, to). */
     static void run(DType type, MemorySegment w, long rowBytes, int from, int to, Activations a, int cols, float[] out) {
         if (type == DType.F16) {
-            f16(w, rowBytes, from, to, a.values, cols, out);
+            f16(w, rowBytes, from, to, a.values, a.halfScaled, cols, out);
             return;
         }
         if (type == DType.F32) {
@@ -91,8 +76,9 @@ final class DecodeRows {
             return;
         }
         int rb = Math.toIntExact(rowBytes);
-        byte[] rows = SCRATCH.get().rows(4 * rb);
-        int[] pairs = type == DType.Q4_K ? CopiedRows.pairSums(a.bsums, cols) : null;
+        byte[][] holder = ROWS.get();
+        if (holder[0].length < 4 * rb) holder[0] = new byte[4 * rb];
+        byte[] rows = holder[0];
         // Four rows per step: adjacent (one copy), or with COPY_QUARTERS one from each quarter of the range.
         int q = (to - from + 3) / 4;
         for (int k = 0; k < q; k++) {
@@ -111,7 +97,7 @@ final class DecodeRows {
                 int o = s * rb;
                 out[r] = switch (type) {
                     case Q8_0 -> CopiedRows.q8_0(rows, o, a.values, a.d, cols / 32);
-                    case Q4_K -> CopiedRows.q4_K(rows, o, a.values, a.d, pairs, cols / 256);
+                    case Q4_K -> CopiedRows.q4_K(rows, o, a.values, a.d, a.pairSums, cols / 256);
                     case Q6_K -> CopiedRows.q6_K(rows, o, a.values, a.d, cols / 256);
                     default -> throw new IllegalStateException("no copied-row kernel for " + type);
                 };
@@ -156,10 +142,23 @@ final class DecodeRows {
         return sum;
     }
 
-    /** out[r] = row r · x for r in [from, to); F16 weights, x the prepared (fp16-rounded) activations. */
+    /** {@link #f16} with x scaled here (for callers without prepared {@link Activations}). */
     static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, int cols, float[] out) {
-        float[] xs = SCRATCH.get().floats(cols);
+        float[] xs = new float[cols];
+        scaleForHalves(x, cols, xs);
+        f16(w, rowBytes, from, to, x, xs, cols, out);
+    }
+
+    /** xs[0, cols) = x · 2^112 (exact for fp16-rounded x: below 2^16, so finite), the activations {@link #f16Four} multiplies with. */
+    static void scaleForHalves(float[] x, int cols, float[] xs) {
         for (int i = 0; i < cols; i++) xs[i] = x[i] * HALF_BIAS;
+    }
+
+    /**
+     * out[r] = row r · x for r in [from, to); F16 weights, x the prepared (fp16-rounded) activations
+     * and xs the same scaled by {@link #scaleForHalves}.
+     */
+    static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, float[] xs, int cols, float[] out) {
         // As f32: one row from each quarter of the range per step, or four adjacent rows.
         int steps = (to - from) / 4, step = QUARTERS ? steps : 1;
         for (int k = 0; k < steps; k++) {

@@ -93,13 +93,9 @@ final class KQuantGemm {
      * smollm2 Q4_K_M prompt that the second thread could not share (JFR, session 10).
      */
     private static void pack(float[] x, int n, int cols, float[] xp) {
-        int groups = (n + MR - 1) / MR;
-        if ((long) groups * MR * cols >= PARALLEL_PACK) Parallel.forRange(groups, 1, (from, to) -> packGroups(x, n, cols, xp, from, to));
-        else packGroups(x, n, cols, xp, 0, groups);
+        // The product itself always forks (run), so the packing does too, as PackedGemm's does.
+        Parallel.forRange((n + MR - 1) / MR, 1, (from, to) -> packGroups(x, n, cols, xp, from, to));
     }
-
-    /** Below this many packed values the packing stays on the calling thread (a fork costs more). */
-    private static final long PARALLEL_PACK = 1 << 15;
 
     private static void packGroups(float[] x, int n, int cols, float[] xp, int fromGroup, int toGroup) {
         for (int g = fromGroup; g < toGroup; g++) {
