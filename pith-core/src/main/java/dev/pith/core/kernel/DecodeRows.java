@@ -16,8 +16,8 @@ import static dev.pith.core.kernel.DotVector.L;
 
 /**
  * Matrix × one vector (generation) where a kernel of its own beats {@link DotVector}'s row by row,
- * with the same bits: F16 four rows at a time (below), and Q8_0, Q4_K and Q6_K four rows at a time
- * copied into a byte array ({@link CopiedRows}).
+ * with the same bits: F16 four rows at a time (below), and Q4_K and Q6_K four rows at a time
+ * copied into a byte array ({@link CopiedRows}); Q8_0 too with {@code -Dpith.decode.q8_0=copied}.
  *
  * <p>Why: {@code DotVector.f16} keeps one accumulator per row (the order {@link TiledMatMul}'s
  * batches reproduce), so a single row is bound by the FMA latency, and it widens halves exactly with
@@ -50,6 +50,17 @@ final class DecodeRows {
 
     private static final boolean Q_ENABLED = !"off".equals(System.getProperty("pith.decode.quant"));
 
+    /**
+     * Q8_0 rows: straight from the mapping ({@link DotVector#q8_0}, the default) or from copies.
+     * Copies won 5-15 % on a Xeon (session 6: 1B FFN shape, 2 threads, 13.5/11.8 → 14.1/13.8 GB/s)
+     * but lose on an AMD EPYC (Zen 4), where a thread's bulk copy and its arithmetic do not
+     * overlap while the kernel's own loads keep the hardware prefetcher running ahead: probe
+     * 17.6-18.0 copied vs 19.6-29.0 GB/s direct, whole llama-3.2-1b Q8_0 generation 8.7-12.4 vs
+     * 14.4-18.1 tokens/s (session 11, alternated). The K-quants keep their copies on both machines
+     * (Zen 4 1B Q4_K_M: 10.6-11.2 copied vs 7.7-8.0 direct).
+     */
+    private static final boolean Q8_COPIED = "copied".equals(System.getProperty("pith.decode.q8_0", "direct"));
+
     private DecodeRows() {}
 
     /** Per thread: the four copied rows, grown on demand, so that generation allocates nothing per token once warm. */
@@ -60,7 +71,8 @@ final class DecodeRows {
         return switch (type) {
             case F16, F32 -> ENABLED;
             // Not Q4_0: its segment kernel streams as fast (measured), so it stays row by row.
-            case Q8_0, Q4_K, Q6_K -> Q_ENABLED;
+            case Q4_K, Q6_K -> Q_ENABLED;
+            case Q8_0 -> Q_ENABLED && Q8_COPIED;
             default -> false;
         };
     }
