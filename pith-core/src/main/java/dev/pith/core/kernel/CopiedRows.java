@@ -18,11 +18,11 @@ import static dev.pith.core.kernel.DotVector.F;
  * same lanes and order, as its {@link DotVector} twin on the memory segment, so the bits are equal
  * (DecodeRowsTest).
  *
- * <p>Why copies: one bulk copy of four rows streams from memory faster than the kernels' own
- * 16-byte loads interleaved with unpacking (1B FFN shape, 2 threads: Q8_0 12 → 14.5 GB/s; F16, which
- * {@link DecodeRows} treats the same way, 12 → 18), and with int indices into an array C2 hoists
- * the bounds checks it kept per access on the segment for Q6_K (whose kernel runs 1.5× faster here
- * from L2 alone).
+ * <p>Why copies: with int indices into an array C2 hoists the bounds checks it kept per access on
+ * the segment (Q6_K's kernel runs 1.5× faster from L2 alone), and on a Xeon a bulk copy streamed
+ * faster than the kernels' own 16-byte loads interleaved with unpacking (1B FFN shape, 2 threads:
+ * Q8_0 12 → 14.5 GB/s). On an AMD EPYC (Zen 4) Q8_0 streams faster straight from the mapping, so
+ * {@link DecodeRows} copies only Q4_K and Q6_K rows by default.
  */
 final class CopiedRows {
     private CopiedRows() {}

@@ -16,8 +16,8 @@ import static dev.pith.core.kernel.DotVector.L;
 
 /**
  * Matrix × one vector (generation) where a kernel of its own beats {@link DotVector}'s row by row,
- * with the same bits: F16 four rows at a time (below), and Q4_K and Q6_K four rows at a time
- * copied into a byte array ({@link CopiedRows}); Q8_0 too with {@code -Dpith.decode.q8_0=copied}.
+ * with the same bits: F32 and F16 four rows at a time (below), and Q4_K and Q6_K rows copied one at a
+ * time into a byte array ({@link CopiedRows}); Q8_0 too with {@code -Dpith.decode.q8_0=copied}.
  *
  * <p>Why: {@code DotVector.f16} keeps one accumulator per row (the order {@link TiledMatMul}'s
  * batches reproduce), so a single row is bound by the FMA latency, and it widens halves exactly with
@@ -37,16 +37,23 @@ final class DecodeRows {
     private static final boolean ENABLED = !"off".equals(System.getProperty("pith.decode.f16"));
 
     /**
-     * Which four rows a step takes: one from each quarter of a thread's range (four streams far
-     * apart) or four adjacent rows. Measured on the 1B FFN shape, 2 threads: a Xeon read F32 rows
-     * 5 % faster from quarters and Q8_0/Q6_K copies 5 % faster; an AMD EPYC (Zen 4) reads F16 rows
-     * from quarters 1.5× faster (20 → 31 GB/s), but Q8_0 and Q4_K copies from adjacent rows 1.2-1.3×
-     * faster (one bulk copy instead of four). So by default F32/F16 take quarters and the copied
-     * quantized rows adjacent ones; {@code -Dpith.decode.quarters=on|off} sets both.
+     * Which four rows an F32/F16 step takes: one from each quarter of a thread's range (four streams
+     * far apart, the default) or four adjacent rows ({@code -Dpith.decode.quarters=off}). Measured on
+     * the 1B FFN shape, 2 threads: a Xeon read F32 rows 5 % faster from quarters, an AMD EPYC (Zen 4)
+     * F16 rows 1.5× faster (20 → 31 GB/s).
      */
-    private static final String QUARTERS_SETTING = System.getProperty("pith.decode.quarters", "auto");
-    static final boolean QUARTERS = !"off".equals(QUARTERS_SETTING);
-    private static final boolean COPY_QUARTERS = "on".equals(QUARTERS_SETTING);
+    static final boolean QUARTERS = !"off".equals(System.getProperty("pith.decode.quarters", "auto"));
+
+    /**
+     * Copied quantized rows: how many adjacent rows one copy takes (one by default). A copy and the
+     * arithmetic on it do not overlap on one thread (the copy waits for memory, then the kernel
+     * computes from L1), and small copies keep the hardware prefetcher ahead of the next one: on an
+     * AMD EPYC (Zen 4) whole llama-3.2-1b Q4_K_M generation ran 10.45 tokens/s (median of six
+     * alternated runs) with four rows per copy and 11.9 with one (session 11). On a Xeon, four rows
+     * copied one at a time from the quarters of the range beat one bulk copy of four by 5 % (session
+     * 9). {@code -Dpith.decode.copyRows=N} to compare.
+     */
+    static final int COPY_ROWS = Math.max(1, Integer.getInteger("pith.decode.copyRows", 1));
 
     private static final boolean Q_ENABLED = !"off".equals(System.getProperty("pith.decode.quant"));
 
@@ -89,25 +96,14 @@ final class DecodeRows {
         }
         int rb = Math.toIntExact(rowBytes);
         byte[][] holder = ROWS.get();
-        if (holder[0].length < 4 * rb) holder[0] = new byte[4 * rb];
+        if (holder[0].length < COPY_ROWS * rb) holder[0] = new byte[COPY_ROWS * rb];
         byte[] rows = holder[0];
-        // Four rows per step: adjacent (one copy), or with COPY_QUARTERS one from each quarter of the range.
-        int q = (to - from + 3) / 4;
-        for (int k = 0; k < q; k++) {
-            int first = COPY_QUARTERS ? from + k : from + 4 * k, step = COPY_QUARTERS ? q : 1;
-            if (!COPY_QUARTERS) {
-                MemorySegment.copy(w, ValueLayout.JAVA_BYTE, first * rowBytes, rows, 0, Math.min(4, to - first) * rb);
-            } else {
-                for (int s = 0; s < 4; s++) {
-                    int r = first + s * step;
-                    if (r < to) MemorySegment.copy(w, ValueLayout.JAVA_BYTE, r * rowBytes, rows, s * rb, rb);
-                }
-            }
-            for (int s = 0; s < 4; s++) {
-                int r = first + s * step;
-                if (r >= to) continue;
+        for (int first = from; first < to; first += COPY_ROWS) {
+            int count = Math.min(COPY_ROWS, to - first);
+            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, first * rowBytes, rows, 0, count * rb);
+            for (int s = 0; s < count; s++) {
                 int o = s * rb;
-                out[r] = switch (type) {
+                out[first + s] = switch (type) {
                     case Q8_0 -> CopiedRows.q8_0(rows, o, a.values, a.d, cols / 32);
                     case Q4_K -> CopiedRows.q4_K(rows, o, a.values, a.d, a.pairSums, cols / 256);
                     case Q6_K -> CopiedRows.q6_K(rows, o, a.values, a.d, cols / 256);
