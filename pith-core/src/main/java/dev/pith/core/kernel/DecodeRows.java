@@ -70,8 +70,11 @@ final class DecodeRows {
 
     private DecodeRows() {}
 
-    /** Per thread: the four copied rows, grown on demand, so that generation allocates nothing per token once warm. */
+    /** Per thread: the copied rows, grown on demand, so that generation allocates nothing per token once warm. */
     private static final ThreadLocal<byte[][]> ROWS = ThreadLocal.withInitial(() -> new byte[][] {new byte[0]});
+
+    /** Per thread: F16 weights' activations times 2^112 (see {@link #f16Four}), made by each thread for its rows. */
+    private static final ThreadLocal<float[][]> SCALED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     static boolean supports(DType type) {
         if (!DotVector.AVAILABLE || L != 16) return false;
@@ -87,7 +90,10 @@ final class DecodeRows {
     /** out[r] = row r · the one prepared activation vector, for r in [from, to). */
     static void run(DType type, MemorySegment w, long rowBytes, int from, int to, Activations a, int cols, float[] out) {
         if (type == DType.F16) {
-            f16(w, rowBytes, from, to, a.values, a.halfScaled, cols, out);
+            float[][] xsHolder = SCALED.get();
+            if (xsHolder[0].length < cols) xsHolder[0] = new float[cols];
+            scaleForHalves(a.values, cols, xsHolder[0]);
+            f16(w, rowBytes, from, to, a.values, xsHolder[0], cols, out);
             return;
         }
         if (type == DType.F32) {
