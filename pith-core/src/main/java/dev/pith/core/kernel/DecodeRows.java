@@ -42,7 +42,7 @@ final class DecodeRows {
      * the 1B FFN shape, 2 threads: a Xeon read F32 rows 5 % faster from quarters, an AMD EPYC (Zen 4)
      * F16 rows 1.5× faster (20 → 31 GB/s).
      */
-    static final boolean QUARTERS = !"off".equals(System.getProperty("pith.decode.quarters", "auto"));
+    static final boolean QUARTERS = !"off".equals(System.getProperty("pith.decode.quarters"));
 
     /**
      * Copied quantized rows: how many adjacent rows one copy takes (one by default). A copy and the
@@ -90,10 +90,7 @@ final class DecodeRows {
     /** out[r] = row r · the one prepared activation vector, for r in [from, to). */
     static void run(DType type, MemorySegment w, long rowBytes, int from, int to, Activations a, int cols, float[] out) {
         if (type == DType.F16) {
-            float[][] xsHolder = SCALED.get();
-            if (xsHolder[0].length < cols) xsHolder[0] = new float[cols];
-            scaleForHalves(a.values, cols, xsHolder[0]);
-            f16(w, rowBytes, from, to, a.values, xsHolder[0], cols, out);
+            f16(w, rowBytes, from, to, a.values, cols, out);
             return;
         }
         if (type == DType.F32) {
@@ -156,15 +153,16 @@ final class DecodeRows {
         return sum;
     }
 
-    /** {@link #f16} with x scaled here (for callers without prepared {@link Activations}). */
+    /** {@link #f16} with x scaled by this thread into its own buffer ({@link #SCALED}). */
     static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, int cols, float[] out) {
-        float[] xs = new float[cols];
-        scaleForHalves(x, cols, xs);
-        f16(w, rowBytes, from, to, x, xs, cols, out);
+        float[][] holder = SCALED.get();
+        if (holder[0].length < cols) holder[0] = new float[cols];
+        scaleForHalves(x, cols, holder[0]);
+        f16(w, rowBytes, from, to, x, holder[0], cols, out);
     }
 
     /** xs[0, cols) = x · 2^112 (exact for fp16-rounded x: below 2^16, so finite), the activations {@link #f16Four} multiplies with. */
-    static void scaleForHalves(float[] x, int cols, float[] xs) {
+    private static void scaleForHalves(float[] x, int cols, float[] xs) {
         for (int i = 0; i < cols; i++) xs[i] = x[i] * HALF_BIAS;
     }
 
