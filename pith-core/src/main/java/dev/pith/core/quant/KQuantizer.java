@@ -353,20 +353,17 @@ final class KQuantizer {
      */
     private static byte[] scalesAndQuantsK4(float[] x, int xo, int blocks, byte[] y, int yo, int blockBytes,
                                             int nmax, float rmin, int nstep, boolean lanes) {
-        byte[] L = new byte[256 * blocks], laux = new byte[32];
-        float[] weights = new float[256 * blocks], mins = new float[8 * blocks], scales = new float[8 * blocks];
-        for (int j = 0; j < 8 * blocks; j++) {
-            float sumX2 = 0;
-            for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
-            float avX = (float) Math.sqrt(sumX2 / 32);
-            for (int l = 0; l < 32; l++) weights[32 * j + l] = avX + Math.abs(x[xo + 32 * j + l]);
-        }
-        boolean laned = lanes && blocks <= Qkx2Lanes.BLOCKS;
-        for (int b = 0; b < blocks && laned; b++) laned = Qkx2Lanes.fits(x, xo + 256 * b);
-        if (!laned || !Qkx2Lanes.search(x, xo, blocks, weights, nmax, rmin, nstep, L, scales, mins)) {
+        byte[] L = new byte[256 * blocks];
+        float[] mins = new float[8 * blocks], scales = new float[8 * blocks];
+        Qkx2Lanes.Search search = lanes && blocks <= Qkx2Lanes.BLOCKS ? Qkx2Lanes.search(x, xo, blocks, nmax, rmin, nstep, scales, mins) : null;
+        if (search == null) {
+            byte[] laux = new byte[32];
             float[] w = new float[32];
             for (int j = 0; j < 8 * blocks; j++) {
-                System.arraycopy(weights, 32 * j, w, 0, 32);
+                float sumX2 = 0;
+                for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
+                float avX = (float) Math.sqrt(sumX2 / 32);
+                for (int l = 0; l < 32; l++) w[l] = avX + Math.abs(x[xo + 32 * j + l]);
                 scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, w, L, 32 * j, mins, j, laux, rmin, 0.1f, nstep, false);
             }
         }
@@ -385,7 +382,7 @@ final class KQuantizer {
             }
             int at = yo + blockBytes * b;
             packScalesK4(y, at, ls, lm, maxScale / 63f, maxMin / 63f);
-            requantizeK4(x, xo + 256 * b, y, at, nmax, L, 256 * b, lanes);
+            requantizeK4(x, xo + 256 * b, y, at, nmax, L, 256 * b, search, 8 * b);
         }
         return L;
     }
@@ -410,18 +407,25 @@ final class KQuantizer {
 
     /** Recomputes the quants of a Q4_K/Q5_K block from its stored (rounded) scales and mins, as both ggml quantizers do. */
     static void requantizeK4(float[] x, int xo, byte[] y, int yo, int nmax, byte[] L) {
-        requantizeK4(x, xo, y, yo, nmax, L, 0, false);
+        requantizeK4(x, xo, y, yo, nmax, L, 0, null, 0);
     }
 
-    /** Codes into L[lo ..]; {@code lanes}: each sub-block's codes lane-wise ({@link LaneCodes}, the same bytes). */
-    static void requantizeK4(float[] x, int xo, byte[] y, int yo, int nmax, byte[] L, int lo, boolean lanes) {
+    /**
+     * Codes into L[lo ..]. A sub-block whose stored scale is 0 keeps the search's codes: already in L
+     * after the scalar search, in {@code search} (its sub-blocks from {@code sub0} on) after the lanes'
+     * one, which also makes the other codes lane-wise ({@link LaneCodes}, the same bytes).
+     */
+    static void requantizeK4(float[] x, int xo, byte[] y, int yo, int nmax, byte[] L, int lo, Qkx2Lanes.Search search, int sub0) {
         java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(y);
         int s = yo + 4;
         for (int j = 0; j < 8; j++) {
             float d = half(y, yo) * KScales.scaleK4(seg, s, j);
-            if (d == 0) continue;
+            if (d == 0) {
+                if (search != null) search.codes(sub0 + j, L, lo + 32 * j);
+                continue;
+            }
             float dm = half(y, yo + 2) * KScales.minK4(seg, s, j);
-            if (lanes) {
+            if (search != null) {
                 LaneCodes.codes(x, xo + 32 * j, 32, dm, d, 0, nmax, 0, L, lo + 32 * j);
                 continue;
             }

@@ -1,6 +1,7 @@
 package dev.pith.core.quant;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -68,12 +69,19 @@ final class QxLanes {
         }
     }
 
-    /** clamp(nearest_int(v), -32, 31) as a float. */
+    /**
+     * clamp(nearest_int(v), -32, 31) as a float: v + 1.5·2^23 lies in [2^23, 2^24) for the |v| ≤ 33
+     * rounded here, where a float's bits grow with its value, so the clamp is an integer min and max
+     * of the bits (one instruction each; a float min/max with Java's −0 and NaN rules is several). An
+     * all-zero sub-block's NaN (0·∞) becomes a code in range instead of NaN; that lane is zeroed at the end.
+     */
     private static FloatVector code(FloatVector v) {
-        return v.add(MAGIC).sub(MAGIC).max(-NMAX).min(NMAX - 1);
+        IntVector bits = v.add(MAGIC).reinterpretAsInts().max(MAGIC_BITS - NMAX).min(MAGIC_BITS + NMAX - 1);
+        return bits.reinterpretAsFloats().sub(MAGIC);
     }
 
     private static final float MAGIC = 12582912f;
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
 
     private static void search(float[] xt, float[] wt, int j0, float[] lt, float[] best, float[] scales) {
         // signedAbsMax: strictly larger magnitude replaces, so the first of equal magnitudes stays

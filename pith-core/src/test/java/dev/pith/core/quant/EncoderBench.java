@@ -4,7 +4,8 @@ import java.util.SplittableRandom;
 
 /**
  * The block encoders with and without their vector twins, one thread, alternating in one JVM (not a
- * test): Q8_0 and Q4_0 ({@link LegacyLanes}), Q4_K ({@link Qkx2Lanes}). Run after
+ * test): Q8_0 and Q4_0 ({@link LegacyLanes}), Q4_K ({@link Qkx2Lanes}, {@link Qkx2Lanes#BLOCKS} blocks per
+ * search as `pith quantize` runs it), Q6_K ({@link QxLanes}). Run after
  * `mvn -q -o test-compile -pl pith-core`:
  * {@code java --add-modules jdk.incubator.vector -cp pith-core/target/classes:pith-core/target/test-classes dev.pith.core.quant.EncoderBench}
  */
@@ -17,15 +18,18 @@ public final class EncoderBench {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
         byte[] y = new byte[n / 32 * 34];
+        int kb = Qkx2Lanes.BLOCKS;
         for (int rep = 0; rep < 6; rep++) {
             double q8v = time(() -> { for (int b = 0; b < n / 32; b++) LegacyLanes.q8_0(x, 32 * b, y, 34 * b); }, n);
             double q8s = time(() -> { for (int b = 0; b < n / 32; b++) Quantizer.q8_0(x, 32 * b, y, 34 * b); }, n);
             double q4v = time(() -> { for (int b = 0; b < n / 32; b++) LegacyLanes.q4_0(x, 32 * b, y, 18 * b); }, n);
             double q4s = time(() -> { for (int b = 0; b < n / 32; b++) Quantizer.q4_0(x, 32 * b, y, 18 * b); }, n);
-            double k4v = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q4_K(x, 256 * b, y, 144 * b, true); }, n);
+            double k4v = time(() -> { for (int b = 0; b < n / 256; b += kb) KQuantizer.q4_K(x, 256 * b, kb, y, 144 * b, true); }, n);
             double k4s = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q4_K(x, 256 * b, y, 144 * b, false); }, n);
-            System.out.printf("ns/value  Q8_0 lanes %.2f scalar %.2f | Q4_0 lanes %.2f scalar %.2f | Q4_K lanes %.1f scalar %.1f%n",
-                    q8v, q8s, q4v, q4s, k4v, k4s);
+            double k6v = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q6_K(x, 256 * b, y, 210 * b, null, 0, true); }, n);
+            double k6s = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q6_K(x, 256 * b, y, 210 * b, null, 0, false); }, n);
+            System.out.printf("ns/value  Q8_0 lanes %.2f scalar %.2f | Q4_0 lanes %.2f scalar %.2f | Q4_K lanes %.1f scalar %.1f | Q6_K lanes %.1f scalar %.1f%n",
+                    q8v, q8s, q4v, q4s, k4v, k4s, k6v, k6s);
         }
     }
 

@@ -14,7 +14,7 @@ class Qkx2LanesTest {
         int laned = 0;
         for (int trial = 0; trial < 3000; trial++) {
             float[] x = block(rng, trial);
-            if (Qkx2Lanes.fits(x, 5)) laned++;
+            if (Qkx2Lanes.search(x, 5, 1, 15, -1f, 20, new float[8], new float[8]) != null) laned++;
             byte[] a = new byte[144 + 3], b = new byte[144 + 3];
             KQuantizer.q4_K(x, 5, a, 3, true);
             KQuantizer.q4_K(x, 5, b, 3, false);
