@@ -7,6 +7,9 @@
 # disk exactly as `cat` does. Each round times the read and each type alternately; medians over the
 # rounds. Each quantize line also has its CPU seconds (user, sys: what a machine shared with other
 # jobs cannot steal; their sum over the cores is the quiet-machine floor).
+# EVICT=input evicts only the input file's pages before each measurement (posix_fadvise DONTNEED via
+# `dd iflag=nocache count=0`) instead of the whole page cache: the input is read from disk as before,
+# while the JVM, the jars and the AOT cache stay cached, as for any tool run more than once.
 # Run it under the shared lock: flock /tmp/pith-bench.lock bench/quantize/speed.sh …
 # PITH_BASE=LAUNCHER also times each type with that launcher (a build to compare with), right
 # after PITH's, as "TYPE@base". KEEP=1 keeps each type's last output as OUTDIR/TYPE.gguf (moved
@@ -15,7 +18,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IN="$1"; OUT="$2"; ROUNDS="${3:-3}"; TYPES="${4:-Q4_0 Q8_0 Q4_K_M}"; mkdir -p "$OUT"
 PITH="${PITH:-$ROOT/pith}"
-drop() { sync; if echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then echo cold; else echo warm; fi; }
+drop() {
+  sync
+  if [ "${EVICT:-all}" = input ]; then dd if="$IN" iflag=nocache count=0 status=none && echo cold-input || echo warm; return; fi
+  if echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then echo cold; else echo warm; fi
+}
+# input-only eviction: the launcher, the JVM and the jars are read once here, outside the clock
+if [ "${EVICT:-all}" = input ]; then "$PITH" quantize --help >/dev/null 2>&1 || true; fi
 now() { date +%s.%N; }
 for round in $(seq 1 "$ROUNDS"); do
   state=$(drop); t0=$(now); cat "$IN" > /dev/null; t1=$(now)

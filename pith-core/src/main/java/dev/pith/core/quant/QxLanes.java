@@ -37,16 +37,23 @@ final class QxLanes {
      */
     static void search(float[] x, int xo, float[] qw, int qo, byte[] L, float[] scales) {
         Scratch s = SCRATCH.get();
-        float[] xt = s.xt, wt = s.wt, lt = s.lt, best = s.best; // every element is written below before it is read
+        float[] xt = s.xt, wt = s.wt, wxt = s.wxt, lt = s.lt, best = s.best; // every element is written below before it is read
+        boolean finite = true;
         for (int j = 0; j < N; j++) {
             for (int i = 0; i < N; i++) {
-                float v = x[xo + N * j + i];
+                float v = x[xo + N * j + i], w = qw != null ? qw[qo + N * j + i] : v * v;
+                finite &= Float.isFinite(v);
                 xt[N * i + j] = v;
-                wt[N * i + j] = qw != null ? qw[qo + N * j + i] : v * v;
+                wt[N * i + j] = w;
+                wxt[N * i + j] = w * v; // ggml's sumlx += w*x*l multiplies w*x first, the same product every trial
             }
         }
-        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, j0, lt, best, scales);
-        for (int j = 0; j < N; j++) for (int i = 0; i < N; i++) L[N * j + i] = (byte) (int) best[N * i + j];
+        if (!finite) { // ∞·0 and NaN codes follow ggml's integer bit trick, which the float lanes do not copy
+            for (int j = 0; j < N; j++) scales[j] = KQuantizer.makeQxQuants(N, NMAX, x, xo + N * j, L, N * j, qw, qw == null ? 0 : qo + N * j);
+            return;
+        }
+        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, wxt, j0, lt, best, scales);
+        for (int j = 0; j < N; j++) for (int i = 0; i < N; i++) L[N * j + i] = (byte) ((int) best[N * i + j] + NMAX);
     }
 
     /**
@@ -54,7 +61,7 @@ final class QxLanes {
      * block of 256 values was a sixth of the search's samples on the 1B embedding's million blocks.
      */
     static final class Scratch {
-        final float[] xt = new float[256], wt = new float[256], lt = new float[256], best = new float[256];
+        final float[] xt = new float[256], wt = new float[256], wxt = new float[256], lt = new float[256], best = new float[256];
         final byte[] codes = new byte[256];
         final float[] scales = new float[16];
     }
@@ -83,7 +90,8 @@ final class QxLanes {
     private static final float MAGIC = 12582912f;
     private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
 
-    private static void search(float[] xt, float[] wt, int j0, float[] lt, float[] best, float[] scales) {
+    /** The searches of sub-blocks j0 .. j0 + lanes; best holds the chosen codes l (in −32 .. 31), lanes transposed. */
+    private static void search(float[] xt, float[] wt, float[] wxt, int j0, float[] lt, float[] best, float[] scales) {
         // signedAbsMax: strictly larger magnitude replaces, so the first of equal magnitudes stays
         FloatVector max = FloatVector.zero(F), amax = FloatVector.zero(F);
         for (int i = 0; i < N; i++) {
@@ -97,11 +105,10 @@ final class QxLanes {
         FloatVector iscale = FloatVector.broadcast(F, (float) -NMAX).div(max);
         FloatVector sumlx = FloatVector.zero(F), suml2 = FloatVector.zero(F);
         for (int i = 0; i < N; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, N * i + j0), w = FloatVector.fromArray(F, wt, N * i + j0);
-            FloatVector l = code(iscale.mul(xi));
-            l.add(NMAX).intoArray(best, N * i + j0);
-            sumlx = sumlx.add(w.mul(xi).mul(l));
-            suml2 = suml2.add(w.mul(l).mul(l));
+            FloatVector l = code(iscale.mul(FloatVector.fromArray(F, xt, N * i + j0)));
+            l.intoArray(best, N * i + j0);
+            sumlx = sumlx.add(FloatVector.fromArray(F, wxt, N * i + j0).mul(l));
+            suml2 = suml2.add(FloatVector.fromArray(F, wt, N * i + j0).mul(l).mul(l));
         }
         VectorMask<Float> nonzero = suml2.compare(VectorOperators.NE, 0f);
         FloatVector scale = FloatVector.zero(F).blend(sumlx.div(suml2), nonzero);
@@ -112,11 +119,10 @@ final class QxLanes {
             sumlx = FloatVector.zero(F);
             suml2 = FloatVector.zero(F);
             for (int i = 0; i < N; i++) {
-                FloatVector xi = FloatVector.fromArray(F, xt, N * i + j0), w = FloatVector.fromArray(F, wt, N * i + j0);
-                FloatVector l = code(iscale.mul(xi));
-                l.add(NMAX).intoArray(lt, N * i + j0);
-                sumlx = sumlx.add(w.mul(xi).mul(l));
-                suml2 = suml2.add(w.mul(l).mul(l));
+                FloatVector l = code(iscale.mul(FloatVector.fromArray(F, xt, N * i + j0)));
+                l.intoArray(lt, N * i + j0);
+                sumlx = sumlx.add(FloatVector.fromArray(F, wxt, N * i + j0).mul(l));
+                suml2 = suml2.add(FloatVector.fromArray(F, wt, N * i + j0).mul(l).mul(l));
             }
             VectorMask<Float> better = suml2.compare(VectorOperators.GT, 0f)
                     .and(sumlx.mul(sumlx).compare(VectorOperators.GT, bestErr.mul(suml2)));
@@ -127,8 +133,8 @@ final class QxLanes {
             scale = scale.blend(sumlx.div(suml2), better);
             bestErr = bestErr.blend(scale.mul(sumlx), better);
         }
-        // a sub-block below ggml's GROUP_MAX_EPS gets scale 0 and codes 0 (makeQxQuants writes L = 0 there)
+        // a sub-block below ggml's GROUP_MAX_EPS gets scale 0 and codes 0, i.e. l = −32 (makeQxQuants writes L = 0 there)
         scale.blend(0f, empty).intoArray(scales, j0);
-        for (int i = 0; i < N; i++) FloatVector.fromArray(F, best, N * i + j0).blend(0f, empty).intoArray(best, N * i + j0);
+        for (int i = 0; i < N; i++) FloatVector.fromArray(F, best, N * i + j0).blend((float) -NMAX, empty).intoArray(best, N * i + j0);
     }
 }

@@ -41,12 +41,13 @@ class QxLanesTest {
         float[] x = new float[512];
         float scale = (float) Math.pow(10, rng.nextInt(-6, 4));
         for (int i = 0; i < 512; i++) x[i] = i < 256 ? Float.NaN : (float) (rng.nextGaussian() * scale);
-        switch (trial % 7) {
+        switch (trial % 8) {
             case 1 -> { for (int i = 256; i < 272; i++) x[i] = 0; }                      // an all-zero sub-block
             case 2 -> { for (int i = 256; i < 512; i++) x[i] = rng.nextInt(-3, 4) * scale; } // ties and repeated magnitudes
             case 3 -> { for (int i = 300; i < 316; i++) x[i] = 1e-17f; }                 // below ggml's epsilon
             case 4 -> x[256 + rng.nextInt(256)] = 1000 * scale;                          // an outlier
             case 5 -> { for (int i = 256; i < 512; i++) x[i] = -Math.abs(x[i]); }        // one sign
+            case 6 -> x[256 + rng.nextInt(256)] = rng.nextBoolean() ? Float.NaN : Float.NEGATIVE_INFINITY; // not finite: the scalar path
             default -> { }
         }
         return x;
