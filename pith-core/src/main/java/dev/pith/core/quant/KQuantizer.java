@@ -511,13 +511,13 @@ final class KQuantizer {
     /** {@code lanes}: the sub-blocks' scale searches run side by side in vector lanes ({@link QxLanes}, the same bytes). */
     static void q6_K(float[] x, int xo, byte[] y, int yo, float[] qw, int qo, boolean lanes) {
         QxLanes.Scratch scratch = lanes ? QxLanes.SCRATCH.get() : null;
-        byte[] L = lanes ? scratch.codes : new byte[256]; // fully written by the search
+        byte[] L = lanes ? scratch.codes : new byte[256]; // fully written below
         float[] scales = lanes ? scratch.scales : new float[16];
         float maxScale = 0, maxAbsScale = 0;
-        if (lanes) {
-            QxLanes.search(x, xo, qw, qo, L, scales);
-        } else {
-            for (int ib = 0; ib < 16; ib++) scales[ib] = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, qw, qw == null ? 0 : qo + 16 * ib);
+        // the lanes keep their codes (read back only where a scale rounds to 0); the scalar search writes L
+        QxLanes.Scratch kept = lanes ? QxLanes.searchKeepingCodes(x, xo, qw, qo, scales) : null;
+        if (kept == null) {
+            QxLanes.scalarSearch(x, xo, qw, qo, L, scales);
         }
         for (int ib = 0; ib < 16; ib++) {
             float scale = scales[ib];
@@ -536,7 +536,7 @@ final class KQuantizer {
         putHalf(y, yo + 208, 1 / iscale);
         for (int ib = 0; ib < 16; ib++) y[yo + 192 + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
         if (lanes) {
-            QxLanes.requantize(x, xo, half(y, yo + 208), y, yo + 192, L);
+            QxLanes.requantize(x, xo, half(y, yo + 208), y, yo + 192, L, kept);
             packQuantsQ6K(L, y, yo);
             return;
         }

@@ -1,7 +1,6 @@
 package dev.pith.core.quant;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -36,24 +35,50 @@ final class QxLanes {
      * not null, else x².
      */
     static void search(float[] x, int xo, float[] qw, int qo, byte[] L, float[] scales) {
-        Scratch s = SCRATCH.get();
-        float[] xt = s.xt, wt = s.wt, wxt = s.wxt, lt = s.lt, best = s.best; // every element is written below before it is read
-        boolean finite = true;
-        for (int j = 0; j < N; j++) {
-            for (int i = 0; i < N; i++) {
-                float v = x[xo + N * j + i], w = qw != null ? qw[qo + N * j + i] : v * v;
-                finite &= Float.isFinite(v);
-                xt[N * i + j] = v;
-                wt[N * i + j] = w;
-                wxt[N * i + j] = w * v; // ggml's sumlx += w*x*l multiplies w*x first, the same product every trial
-            }
-        }
-        if (!finite) { // ∞·0 and NaN codes follow ggml's integer bit trick, which the float lanes do not copy
-            for (int j = 0; j < N; j++) scales[j] = KQuantizer.makeQxQuants(N, NMAX, x, xo + N * j, L, N * j, qw, qw == null ? 0 : qo + N * j);
+        Scratch s = searchKeepingCodes(x, xo, qw, qo, scales);
+        if (s == null) {
+            scalarSearch(x, xo, qw, qo, L, scales);
             return;
         }
-        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, wxt, j0, lt, best, scales);
-        for (int j = 0; j < N; j++) for (int i = 0; i < N; i++) L[N * j + i] = (byte) ((int) best[N * i + j] + NMAX);
+        for (int j = 0; j < N; j++) s.codes(j, L, N * j);
+    }
+
+    /** The scalar twin, sub-block by sub-block. */
+    static void scalarSearch(float[] x, int xo, float[] qw, int qo, byte[] L, float[] scales) {
+        for (int j = 0; j < N; j++) scales[j] = KQuantizer.makeQxQuants(N, NMAX, x, xo + N * j, L, N * j, qw, qw == null ? 0 : qo + N * j);
+    }
+
+    /**
+     * As {@link #search}, but the codes stay in the returned (this thread's) Scratch until its next
+     * search: q6_K recomputes every code from the stored scales and keeps the search's only where a
+     * scale rounds to 0. Null where a value is not finite (∞·0 and NaN codes follow ggml's integer
+     * bit trick, which the float lanes do not copy): the caller runs {@link #scalarSearch}.
+     */
+    static Scratch searchKeepingCodes(float[] x, int xo, float[] qw, int qo, float[] scales) {
+        Scratch s = SCRATCH.get();
+        float[] xt = s.xt, wt = s.wt, wxt = s.wxt; // every element is written below before it is read
+        // transposed by gathers: lane k of row i is element i of sub-block j0 + k
+        VectorMask<Float> finite = F.maskAll(true);
+        for (int j0 = 0; j0 < N; j0 += F.length()) {
+            for (int i = 0; i < N; i++) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + N * j0 + i, COLUMN, 0);
+                FloatVector w = qw != null ? FloatVector.fromArray(F, qw, qo + N * j0 + i, COLUMN, 0) : v.mul(v);
+                finite = finite.and(v.abs().compare(VectorOperators.LE, Float.MAX_VALUE));
+                v.intoArray(xt, N * i + j0);
+                w.intoArray(wt, N * i + j0);
+                w.mul(v).intoArray(wxt, N * i + j0); // ggml's sumlx += w*x*l multiplies w*x first, the same product every trial
+            }
+        }
+        if (!finite.allTrue()) return null;
+        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, wxt, j0, s.lt, s.best, scales);
+        return s;
+    }
+
+    /** Element offsets of lane k's sub-block: 16k. */
+    private static final int[] COLUMN = new int[F.length()];
+
+    static {
+        for (int k = 0; k < COLUMN.length; k++) COLUMN[k] = N * k;
     }
 
     /**
@@ -64,15 +89,25 @@ final class QxLanes {
         final float[] xt = new float[256], wt = new float[256], wxt = new float[256], lt = new float[256], best = new float[256];
         final byte[] codes = new byte[256];
         final float[] scales = new float[16];
+
+        /** The codes (l + 32) the last search chose for sub-block j into L[lo .. lo+16). */
+        void codes(int j, byte[] L, int lo) {
+            for (int i = 0; i < N; i++) L[lo + i] = (byte) ((int) best[N * i + j] + NMAX);
+        }
     }
 
     static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** q6_K's last pass: the codes of each sub-block j whose d_j = d · sc[so + j] is not 0 ({@link LaneCodes}); the others keep L. */
-    static void requantize(float[] x, int xo, float d, byte[] sc, int so, byte[] L) {
+    /**
+     * q6_K's last pass: the codes of each sub-block j whose d_j = d · sc[so + j] is not 0
+     * ({@link LaneCodes}); the others keep the search's codes, from {@code search} when it is not
+     * null (the lanes kept them there), else already in L.
+     */
+    static void requantize(float[] x, int xo, float d, byte[] sc, int so, byte[] L, Scratch search) {
         for (int j = 0; j < N; j++) {
             float dj = d * sc[so + j];
             if (dj != 0) LaneCodes.codes(x, xo + N * j, N, 0f, dj, -NMAX, NMAX - 1, NMAX, L, N * j);
+            else if (search != null) search.codes(j, L, N * j);
         }
     }
 
@@ -83,12 +118,14 @@ final class QxLanes {
      * all-zero sub-block's NaN (0·∞) becomes a code in range instead of NaN; that lane is zeroed at the end.
      */
     private static FloatVector code(FloatVector v) {
-        IntVector bits = v.add(MAGIC).reinterpretAsInts().max(MAGIC_BITS - NMAX).min(MAGIC_BITS + NMAX - 1);
-        return bits.reinterpretAsFloats().sub(MAGIC);
+        // kept under the JIT's 35-byte limit for inlining at any call site: out of line, its vectors are boxed
+        return v.add(MAGIC).reinterpretAsInts().max(LOWEST_BITS).min(HIGHEST_BITS).reinterpretAsFloats().sub(MAGIC);
     }
 
     private static final float MAGIC = 12582912f;
     private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    /** The bits of 1.5·2^23 − 32 and 1.5·2^23 + 31. */
+    private static final int LOWEST_BITS = MAGIC_BITS - NMAX, HIGHEST_BITS = MAGIC_BITS + NMAX - 1;
 
     /** The searches of sub-blocks j0 .. j0 + lanes; best holds the chosen codes l (in −32 .. 31), lanes transposed. */
     private static void search(float[] xt, float[] wt, float[] wxt, int j0, float[] lt, float[] best, float[] scales) {
