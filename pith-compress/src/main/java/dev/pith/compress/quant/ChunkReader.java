@@ -27,14 +27,6 @@ import java.util.concurrent.BlockingQueue;
  * synchronous read at a time leaves the disk idle between requests and measured slower than
  * {@code dd} of the same file; two keep it busy. A reader may run at most as many ranges ahead of
  * the consumer as there are buffers, so the range the consumer waits for always gets one.
- *
- * <p>Except while the encoders warm up: for the first {@link #WARM_UP_RANGES} ranges a reader that
- * finds every buffer taken does not wait. It asks the kernel to read the range into the page cache
- * (madvise WILLNEED on a mapping of the file: the disk goes on reading, nothing waits for it) and
- * hands the consumer the mapped range instead of a buffer. The JIT compiles the encoders during the
- * first second or so, when they run slower than the disk; waiting there left the disk idle for
- * ~0.8 s of a 4 s llama-3.2-1b Q8_0 read (bench/RESULTS.md, session 12). Later ranges wait as before:
- * reading through the mapping costs page faults, which a warm encoder would pay for on its cores.
  */
 final class ChunkReader implements AutoCloseable {
     /** A byte range of the file: {@code bytes} bytes at {@code offset}. */
@@ -62,22 +54,9 @@ final class ChunkReader implements AutoCloseable {
     /** Concurrent reads. */
     private static final int READERS = 2;
 
-    /** Ranges at the start that may go through the page cache when no buffer is free (-Dpith.quant.warmUpRanges; 0: never). */
-    static final int WARM_UP_RANGES = Integer.getInteger("pith.quant.warmUpRanges", 64);
-
-    /** The file mapped for the warm-up ranges (null when there are none, or the platform has no madvise). */
-    private final MemorySegment mapped;
-    private final int warmUpRanges;
-
     /** Starts reading {@code ranges} in order into {@code count} buffers; no range may exceed {@code bufferBytes}. */
     ChunkReader(Path file, List<Range> ranges, long bufferBytes, int count) {
-        this(file, ranges, bufferBytes, count, WARM_UP_RANGES);
-    }
-
-    /** As above, with the first {@code warmUpRanges} ranges allowed through the page cache when no buffer is free. */
-    ChunkReader(Path file, List<Range> ranges, long bufferBytes, int count, int warmUpRanges) {
         this.file = file;
-        this.warmUpRanges = warmUpRanges;
         FileChannel ch;
         long a;
         try {
@@ -94,7 +73,6 @@ final class ChunkReader implements AutoCloseable {
         }
         channel = ch;
         align = a;
-        mapped = warmUpRanges > 0 && PageCache.AVAILABLE ? PageCache.map(ch, arena) : null;
         bufferSize = (bufferBytes + 2 * align + align - 1) / align * align;
         buffers = new MemorySegment[count];
         free = new ArrayBlockingQueue<>(count);
@@ -118,24 +96,8 @@ final class ChunkReader implements AutoCloseable {
         try {
             for (int i = first; i < ranges.size(); i += READERS) {
                 long w0 = WAIT.start();
-                boolean viaCache = false;
                 synchronized (this) {
-                    while (i >= released + buffers.length) {
-                        if (mapped != null && i < warmUpRanges) {
-                            viaCache = true;
-                            break;
-                        }
-                        wait();
-                    }
-                }
-                if (viaCache) {
-                    WAIT.stop(w0);
-                    Range r = ranges.get(i);
-                    MemorySegment slice = mapped.asSlice(r.offset(), r.bytes());
-                    PageCache.willNeed(slice);
-                    if (QuantTrace.ON) QuantTrace.mark("range " + i + " through the page cache");
-                    publish(new Chunk(i, slice, -1));
-                    continue;
+                    while (i >= released + buffers.length) wait();
                 }
                 int b = free.take();
                 WAIT.stop(w0);
@@ -145,7 +107,10 @@ final class ChunkReader implements AutoCloseable {
                 Chunk c = new Chunk(i, read(ranges.get(i), buffers[b]), b);
                 READ.stop(r0);
                 if (QuantTrace.ON && (i < 2 || i % 32 == 0 || i == ranges.size() - 1)) QuantTrace.mark("read chunk " + i + " of " + ranges.size());
-                publish(c);
+                synchronized (this) {
+                    ready[i] = c;
+                    notifyAll();
+                }
             }
         } catch (InterruptedException e) {
             // closed
@@ -155,11 +120,6 @@ final class ChunkReader implements AutoCloseable {
                 notifyAll();
             }
         }
-    }
-
-    private synchronized void publish(Chunk c) {
-        ready[c.index()] = c;
-        notifyAll();
     }
 
     /** Reads the blocks covering {@code r} into {@code buf}; the slice that is exactly {@code r}. */
@@ -197,9 +157,9 @@ final class ChunkReader implements AutoCloseable {
         throw new PithException(file + ": cannot be read (" + e.getMessage() + ").", e);
     }
 
-    /** Hands a chunk's buffer back for the next read (a range read through the page cache has none). */
+    /** Hands a chunk's buffer back for the next read. */
     void release(Chunk c) {
-        if (c.buffer() >= 0) free.add(c.buffer());
+        free.add(c.buffer());
         synchronized (this) {
             released++;
             notifyAll();
