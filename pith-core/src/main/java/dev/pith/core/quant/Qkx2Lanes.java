@@ -41,16 +41,28 @@ final class Qkx2Lanes {
      * per block was measurable), and the codes its last {@link #search} chose.
      */
     static final class Search {
-        final float[] xt = new float[32 * W], wt = new float[32 * W], best = new float[32 * W], cur = new float[32 * W];
+        final float[] xt = new float[32 * W], wt = new float[32 * W], cur = new float[32 * W];
         final float[] st = new float[W * STATE], scales = new float[W], mins = new float[W];
+
+        private int nmax;
 
         /**
          * The codes the search chose for sub-block j of block b (subBlock = 8b + j) into L[lo .. lo+32).
          * The quantizers recompute every code from the stored (rounded) scales and keep these only
-         * where that scale is 0, so they are read one sub-block at a time, when needed.
+         * where that scale is 0, so the search keeps no codes: it keeps the winning trial's iscale and
+         * the min it rounded against, and the codes are made again here, when needed, by the same
+         * float operations (scalar ones: equal to the lanes' for the |v| < 2^22 the search rounded).
          */
         void codes(int subBlock, byte[] L, int lo) {
-            for (int i = 0; i < 32; i++) L[lo + i] = (byte) (int) best[W * i + subBlock];
+            int k = subBlock;
+            if (st[W * MAX + k] == st[W * FLAT_MIN + k]) { // a flat sub-block: codes 0
+                for (int i = 0; i < 32; i++) L[lo + i] = 0;
+                return;
+            }
+            float iscale = st[W * BEST_ISCALE + k], min = st[W * BEST_FROM + k];
+            for (int i = 0; i < 32; i++) {
+                L[lo + i] = (byte) Math.max(0, Math.min(nmax, KQuantizer.nearestInt(iscale * (xt[W * i + k] - min))));
+            }
         }
     }
 
@@ -73,9 +85,10 @@ final class Qkx2Lanes {
         }
         // per-lane state between the steps, in small arrays: one method per step keeps each small
         // enough for the JIT to compile every vector operation to an instruction
-        if (!start(xt, s.wt, nmax, s.best, st)) return null;
+        s.nmax = nmax;
+        if (!start(xt, s.wt, nmax, st)) return null;
         for (int is = 0; is <= nstep; is++) {
-            if (!step(xt, s.wt, rmin + 0.1f * is + nmax, nmax, s.best, s.cur, st)) return null;
+            if (!step(xt, s.wt, rmin + 0.1f * is + nmax, nmax, s.cur, st)) return null;
         }
         FloatVector max = FloatVector.fromArray(F, st, W * MAX), min = FloatVector.fromArray(F, st, W * MIN);
         VectorMask<Float> flat = max.compare(VectorOperators.EQ, FloatVector.fromArray(F, st, W * FLAT_MIN));
@@ -84,19 +97,19 @@ final class Qkx2Lanes {
         min.neg().intoArray(s.mins, 0);
         System.arraycopy(s.scales, 0, scales, 0, 8 * blocks);
         System.arraycopy(s.mins, 0, mins, 0, 8 * blocks);
-        for (int i = 0; i < 32; i++) FloatVector.fromArray(F, s.best, W * i).blend(0f, flat).intoArray(s.best, W * i);
         return s;
     }
 
     /** Rows of the state array: W lanes each. */
-    private static final int MIN = 0, MAX = 1, SUM_W = 2, SUM_X = 3, SCALE = 4, BEST_ERROR = 5, FLAT_MIN = 6, LOWEST = 7, STATE = 8;
+    private static final int MIN = 0, MAX = 1, SUM_W = 2, SUM_X = 3, SCALE = 4, BEST_ERROR = 5, FLAT_MIN = 6, LOWEST = 7,
+            BEST_ISCALE = 8, BEST_FROM = 9, STATE = 10;
 
     /**
      * The sub-blocks' weights av_x + |x| (av_x = √(Σx²/32)), lowest value, min (clamped to ≤ 0), max,
      * weighted sums, and the first codes at scale (max − min)/nmax; false where the lanes would not
      * give the scalar result (values beyond ±1e30 or not finite, a width under 1e-30 but not 0).
      */
-    private static boolean start(float[] xt, float[] wt, int nmax, float[] best, float[] st) {
+    private static boolean start(float[] xt, float[] wt, int nmax, float[] st) {
         FloatVector min = FloatVector.fromArray(F, xt, 0), max = min, sumX2 = FloatVector.zero(F);
         VectorMask<Float> finite = F.maskAll(true);
         for (int i = 0; i < 32; i++) {
@@ -128,7 +141,6 @@ final class Qkx2Lanes {
         for (int i = 0; i < 32; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, W * i);
             FloatVector l = code(iscale.mul(xi.sub(min)), nmax);
-            l.intoArray(best, W * i);
             FloatVector diff = scale.mul(l).add(min).sub(xi);
             bestError = bestError.add(FloatVector.fromArray(F, wt, W * i).mul(diff.mul(diff)));
         }
@@ -139,11 +151,13 @@ final class Qkx2Lanes {
         sumX.intoArray(st, W * SUM_X);
         scale.intoArray(st, W * SCALE);
         bestError.intoArray(st, W * BEST_ERROR);
+        iscale.intoArray(st, W * BEST_ISCALE);
+        min.intoArray(st, W * BEST_FROM);
         return true;
     }
 
     /** One trial scale (nmax + rmin + 0.1·is)/(max − min): least-squares scale and min for its codes, kept where the error is lower. */
-    private static boolean step(float[] xt, float[] wt, float numerator, int nmax, float[] best, float[] cur, float[] st) {
+    private static boolean step(float[] xt, float[] wt, float numerator, int nmax, float[] cur, float[] st) {
         FloatVector min = FloatVector.fromArray(F, st, W * MIN), max = FloatVector.fromArray(F, st, W * MAX);
         // ggml divides by max − min with the min found so far, not the sub-block's own
         FloatVector iscale = FloatVector.broadcast(F, numerator).div(max.sub(min));
@@ -180,9 +194,9 @@ final class Qkx2Lanes {
         FloatVector bestError = FloatVector.fromArray(F, st, W * BEST_ERROR);
         VectorMask<Float> better = solvable.and(curError.compare(VectorOperators.LT, bestError));
         if (!better.anyTrue()) return true;
-        for (int i = 0; i < 32; i++) {
-            FloatVector.fromArray(F, best, W * i).blend(FloatVector.fromArray(F, cur, W * i), better).intoArray(best, W * i);
-        }
+        // the codes are not copied: the trial that made them (its iscale, the min it rounded against) is kept
+        FloatVector.fromArray(F, st, W * BEST_ISCALE).blend(iscale, better).intoArray(st, W * BEST_ISCALE);
+        FloatVector.fromArray(F, st, W * BEST_FROM).blend(min, better).intoArray(st, W * BEST_FROM);
         bestError.blend(curError, better).intoArray(st, W * BEST_ERROR);
         FloatVector.fromArray(F, st, W * SCALE).blend(thisScale, better).intoArray(st, W * SCALE);
         min.blend(thisMin, better).intoArray(st, W * MIN);

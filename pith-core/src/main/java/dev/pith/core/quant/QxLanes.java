@@ -70,7 +70,7 @@ final class QxLanes {
             }
         }
         if (!finite.allTrue()) return null;
-        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, wxt, j0, s.lt, s.best, scales);
+        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, wxt, j0, s.iscales, scales);
         return s;
     }
 
@@ -86,13 +86,20 @@ final class QxLanes {
      * block of 256 values was a sixth of the search's samples on the 1B embedding's million blocks.
      */
     static final class Scratch {
-        final float[] xt = new float[256], wt = new float[256], wxt = new float[256], lt = new float[256], best = new float[256];
+        final float[] xt = new float[256], wt = new float[256], wxt = new float[256];
+        /** Per sub-block, the iscale of the trial the search kept (NaN: below ggml's epsilon, codes 0). */
+        final float[] iscales = new float[16];
         final byte[] codes = new byte[256];
         final float[] scales = new float[16];
 
         /** The codes (l + 32) the last search chose for sub-block j into L[lo .. lo+16). */
         void codes(int j, byte[] L, int lo) {
-            for (int i = 0; i < N; i++) L[lo + i] = (byte) ((int) best[N * i + j] + NMAX);
+            // the search keeps no codes, only the winning trial's iscale: the codes are made again from it
+            // by the same float product and rounding (scalar here: equal for the |v| ≤ 33 rounded)
+            float iscale = iscales[j];
+            for (int i = 0; i < N; i++) {
+                L[lo + i] = Float.isNaN(iscale) ? 0 : (byte) (Math.max(-NMAX, Math.min(NMAX - 1, KQuantizer.nearestInt(iscale * xt[N * i + j]))) + NMAX);
+            }
         }
     }
 
@@ -127,8 +134,11 @@ final class QxLanes {
     /** The bits of 1.5·2^23 − 32 and 1.5·2^23 + 31. */
     private static final int LOWEST_BITS = MAGIC_BITS - NMAX, HIGHEST_BITS = MAGIC_BITS + NMAX - 1;
 
-    /** The searches of sub-blocks j0 .. j0 + lanes; best holds the chosen codes l (in −32 .. 31), lanes transposed. */
-    private static void search(float[] xt, float[] wt, float[] wxt, int j0, float[] lt, float[] best, float[] scales) {
+    /**
+     * The searches of sub-blocks j0 .. j0 + lanes: their scales, and in iscales the iscale of the trial
+     * each kept (the codes are not copied at every better trial; {@link Scratch#codes} remakes them).
+     */
+    private static void search(float[] xt, float[] wt, float[] wxt, int j0, float[] iscales, float[] scales) {
         // signedAbsMax: strictly larger magnitude replaces, so the first of equal magnitudes stays
         FloatVector max = FloatVector.zero(F), amax = FloatVector.zero(F);
         for (int i = 0; i < N; i++) {
@@ -143,13 +153,12 @@ final class QxLanes {
         FloatVector sumlx = FloatVector.zero(F), suml2 = FloatVector.zero(F);
         for (int i = 0; i < N; i++) {
             FloatVector l = code(iscale.mul(FloatVector.fromArray(F, xt, N * i + j0)));
-            l.intoArray(best, N * i + j0);
             sumlx = sumlx.add(FloatVector.fromArray(F, wxt, N * i + j0).mul(l));
             suml2 = suml2.add(FloatVector.fromArray(F, wt, N * i + j0).mul(l).mul(l));
         }
         VectorMask<Float> nonzero = suml2.compare(VectorOperators.NE, 0f);
         FloatVector scale = FloatVector.zero(F).blend(sumlx.div(suml2), nonzero);
-        FloatVector bestErr = scale.mul(sumlx);
+        FloatVector bestErr = scale.mul(sumlx), bestIscale = iscale;
         for (int is = -9; is <= 9; is++) {
             if (is == 0) continue;
             iscale = FloatVector.broadcast(F, -(NMAX + 0.1f * is)).div(max);
@@ -157,21 +166,18 @@ final class QxLanes {
             suml2 = FloatVector.zero(F);
             for (int i = 0; i < N; i++) {
                 FloatVector l = code(iscale.mul(FloatVector.fromArray(F, xt, N * i + j0)));
-                l.intoArray(lt, N * i + j0);
                 sumlx = sumlx.add(FloatVector.fromArray(F, wxt, N * i + j0).mul(l));
                 suml2 = suml2.add(FloatVector.fromArray(F, wt, N * i + j0).mul(l).mul(l));
             }
             VectorMask<Float> better = suml2.compare(VectorOperators.GT, 0f)
                     .and(sumlx.mul(sumlx).compare(VectorOperators.GT, bestErr.mul(suml2)));
             if (!better.anyTrue()) continue;
-            for (int i = 0; i < N; i++) {
-                FloatVector.fromArray(F, best, N * i + j0).blend(FloatVector.fromArray(F, lt, N * i + j0), better).intoArray(best, N * i + j0);
-            }
+            bestIscale = bestIscale.blend(iscale, better);
             scale = scale.blend(sumlx.div(suml2), better);
             bestErr = bestErr.blend(scale.mul(sumlx), better);
         }
         // a sub-block below ggml's GROUP_MAX_EPS gets scale 0 and codes 0, i.e. l = −32 (makeQxQuants writes L = 0 there)
         scale.blend(0f, empty).intoArray(scales, j0);
-        for (int i = 0; i < N; i++) FloatVector.fromArray(F, best, N * i + j0).blend((float) -NMAX, empty).intoArray(best, N * i + j0);
+        bestIscale.blend(Float.NaN, empty).intoArray(iscales, j0);
     }
 }
