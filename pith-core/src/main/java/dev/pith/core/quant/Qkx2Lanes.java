@@ -77,18 +77,35 @@ final class Qkx2Lanes {
      * the lanes would not give the scalar result (see the class comment).
      */
     static Search search(float[] x, int xo, int blocks, int nmax, float rmin, int nstep, float[] scales, float[] mins) {
+        return run(x, xo, null, 0, blocks, nmax, rmin, 0.1f, nstep, scales, mins);
+    }
+
+    /**
+     * As {@link #search}, with the caller's weights (w[wo + 256b + 32j + i] for value i of sub-block j of
+     * block b: the importance-weighted quantizers' make_qkx3_quants, which does the same float
+     * operations as make_qkx2_quants with given weights) and trial step {@code rdelta}.
+     */
+    static Search searchWeighted(float[] x, int xo, float[] w, int wo, int blocks, int nmax, float rmin, float rdelta, int nstep,
+                                 float[] scales, float[] mins) {
+        return run(x, xo, w, wo, blocks, nmax, rmin, rdelta, nstep, scales, mins);
+    }
+
+    /** The search; weights w (as in {@link #searchWeighted}), or ggml's av_x + |x| where w is null. */
+    private static Search run(float[] x, int xo, float[] w, int wo, int blocks, int nmax, float rmin, float rdelta, int nstep,
+                              float[] scales, float[] mins) {
         Search s = SEARCH.get();
-        float[] xt = s.xt, st = s.st; // written below before they are read
+        float[] xt = s.xt, wt = s.wt, st = s.st; // written below before they are read
         for (int lane = 0; lane < W; lane++) {
-            int from = xo + 256 * (lane / 8 < blocks ? lane / 8 : 0) + 32 * (lane % 8);
-            for (int i = 0; i < 32; i++) xt[W * i + lane] = x[from + i];
+            int at = 256 * (lane / 8 < blocks ? lane / 8 : 0) + 32 * (lane % 8);
+            for (int i = 0; i < 32; i++) xt[W * i + lane] = x[xo + at + i];
+            if (w != null) for (int i = 0; i < 32; i++) wt[W * i + lane] = w[wo + at + i];
         }
         // per-lane state between the steps, in small arrays: one method per step keeps each small
         // enough for the JIT to compile every vector operation to an instruction
         s.nmax = nmax;
-        if (!start(xt, s.wt, nmax, st)) return null;
+        if (!start(xt, wt, nmax, st, w == null)) return null;
         for (int is = 0; is <= nstep; is++) {
-            if (!step(xt, s.wt, rmin + 0.1f * is + nmax, nmax, s.cur, st)) return null;
+            if (!step(xt, wt, rmin + rdelta * is + nmax, nmax, s.cur, st)) return null;
         }
         FloatVector max = FloatVector.fromArray(F, st, W * MAX), min = FloatVector.fromArray(F, st, W * MIN);
         VectorMask<Float> flat = max.compare(VectorOperators.EQ, FloatVector.fromArray(F, st, W * FLAT_MIN));
@@ -105,11 +122,11 @@ final class Qkx2Lanes {
             BEST_ISCALE = 8, BEST_FROM = 9, STATE = 10;
 
     /**
-     * The sub-blocks' weights av_x + |x| (av_x = √(Σx²/32)), lowest value, min (clamped to ≤ 0), max,
+     * The sub-blocks' weights av_x + |x| (av_x = √(Σx²/32); given in wt when not {@code ownWeights}), lowest value, min (clamped to ≤ 0), max,
      * weighted sums, and the first codes at scale (max − min)/nmax; false where the lanes would not
      * give the scalar result (values beyond ±1e30 or not finite, a width under 1e-30 but not 0).
      */
-    private static boolean start(float[] xt, float[] wt, int nmax, float[] st) {
+    private static boolean start(float[] xt, float[] wt, int nmax, float[] st, boolean ownWeights) {
         FloatVector min = FloatVector.fromArray(F, xt, 0), max = min, sumX2 = FloatVector.zero(F);
         VectorMask<Float> finite = F.maskAll(true);
         for (int i = 0; i < 32; i++) {
@@ -125,13 +142,14 @@ final class Qkx2Lanes {
         FloatVector width = max.sub(min);
         if (width.compare(VectorOperators.NE, 0f).and(width.compare(VectorOperators.LT, 1e-30f)).anyTrue()) return false;
         // ggml: av_x = sqrtf(sum_x2/32) (a float square root is correctly rounded, as sqrt in double then rounded is)
-        FloatVector avX = sumX2.div(32f).sqrt();
+        if (ownWeights) {
+            FloatVector avX = sumX2.div(32f).sqrt();
+            for (int i = 0; i < 32; i++) avX.add(FloatVector.fromArray(F, xt, W * i).abs()).intoArray(wt, W * i);
+        }
         FloatVector x0 = FloatVector.fromArray(F, xt, 0);
-        FloatVector sumW = avX.add(x0.abs()), sumX = sumW.mul(x0);
-        sumW.intoArray(wt, 0);
+        FloatVector sumW = FloatVector.fromArray(F, wt, 0), sumX = sumW.mul(x0);
         for (int i = 1; i < 32; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, W * i), wi = avX.add(xi.abs());
-            wi.intoArray(wt, W * i);
+            FloatVector xi = FloatVector.fromArray(F, xt, W * i), wi = FloatVector.fromArray(F, wt, W * i);
             sumW = sumW.add(wi);
             sumX = sumX.add(wi.mul(xi));
         }

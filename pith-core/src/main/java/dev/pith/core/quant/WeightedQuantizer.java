@@ -2,6 +2,8 @@ package dev.pith.core.quant;
 
 import dev.pith.core.DType;
 
+import java.util.Arrays;
+
 import static dev.pith.core.quant.KQuantizer.nearestInt;
 import static dev.pith.core.quant.KQuantizer.putHalf;
 
@@ -20,6 +22,11 @@ public final class WeightedQuantizer {
 
     /** Quantizes one row {@code x[0..count)} with importance {@code qw[0..count)} (one value per column). */
     public static byte[] quantizeRow(DType type, float[] x, int count, float[] qw) {
+        return quantizeRow(type, x, count, qw, Qkx2Lanes.ENABLED);
+    }
+
+    /** {@code lanes}: Q4_K/Q5_K sub-block searches side by side ({@link Qkx2Lanes}, the same bytes). */
+    static byte[] quantizeRow(DType type, float[] x, int count, float[] qw, boolean lanes) {
         if (count % type.blockSize() != 0)
             throw new IllegalArgumentException(count + " values is not a whole number of " + type + " blocks of " + type.blockSize());
         if (qw.length < count) throw new IllegalArgumentException("importance has " + qw.length + " values for a row of " + count);
@@ -39,8 +46,18 @@ public final class WeightedQuantizer {
             }
             case Q2_K -> { for (int b = 0; b < nb; b++) q2_K(x, 256 * b, qw, y, 84 * b); }
             case Q3_K -> { for (int b = 0; b < nb; b++) q3_K(x, 256 * b, qw, y, 110 * b); }
-            case Q4_K -> { for (int b = 0; b < nb; b++) KQuantizer.packQuantsQ4K(k4(x, 256 * b, qw, y, 144 * b, 15, false), y, 144 * b); }
-            case Q5_K -> { for (int b = 0; b < nb; b++) KQuantizer.packQuantsQ5K(k4(x, 256 * b, qw, y, 176 * b, 31, true), y, 176 * b); }
+            case Q4_K, Q5_K -> {
+                boolean q4 = type == DType.Q4_K;
+                int bytes = type.blockBytes();
+                for (int b = 0, k; b < nb; b += k) {
+                    k = lanes ? Math.min(Qkx2Lanes.BLOCKS, nb - b) : 1;
+                    byte[] L = k4(x, 256 * b, k, qw, y, bytes * b, bytes, q4 ? 15 : 31, !q4, lanes);
+                    for (int i = 0; i < k; i++) {
+                        if (q4) KQuantizer.packQuantsQ4K(L, 256 * i, y, bytes * (b + i));
+                        else KQuantizer.packQuantsQ5K(i == 0 ? L : Arrays.copyOfRange(L, 256 * i, 256 * i + 256), y, bytes * (b + i));
+                    }
+                }
+            }
             case Q6_K -> { for (int b = 0; b < nb; b++) KQuantizer.q6_K(x, 256 * b, y, 210 * b, qw, 256 * b); }
             default -> throw new IllegalArgumentException("Pith cannot quantize to " + type + " yet");
         }
@@ -194,31 +211,51 @@ public final class WeightedQuantizer {
         KQuantizer.finishQ3K(x, xo, y, yo, L);
     }
 
-    /** quantize_row_q4_K_impl / q5_K_impl for one block: scales and mins by make_qp_quants; returns the quants. */
-    private static byte[] k4(float[] x, int xo, float[] qw, byte[] y, int yo, int nmax, boolean clampScales) {
-        byte[] L = new byte[256], laux = new byte[32];
-        float[] weights = new float[32], sw = new float[8], mins = new float[8], scales = new float[8];
-        float sumX2 = 0;
-        for (int l = 0; l < 256; l++) sumX2 += x[xo + l] * x[xo + l];
-        float sigma2 = 2 * sumX2 / 256;
-        for (int j = 0; j < 8; j++) {
-            for (int l = 0; l < 32; l++) weights[l] = qw[xo + 32 * j + l] * sqrtf(sigma2 + x[xo + 32 * j + l] * x[xo + 32 * j + l]);
-            float sumw = 0;
-            for (int l = 0; l < 32; l++) sumw += weights[l];
-            sw[j] = sumw;
-            scales[j] = KQuantizer.makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, mins, j, laux, -0.9f, 0.05f, 36, false);
-        }
-        int[] ls = new int[8], lm = new int[8];
-        float dBlock = makeQpQuants(8, 63, scales, ls, sw);
-        float mBlock = makeQpQuants(8, 63, mins, lm, sw);
-        if (clampScales) {
+    /**
+     * quantize_row_q4_K_impl / q5_K_impl for {@code blocks} consecutive blocks (one unless the lanes
+     * search several side by side): scales and mins by make_qp_quants; returns the quants, L[256b + i].
+     */
+    private static byte[] k4(float[] x, int xo, int blocks, float[] qw, byte[] y, int yo, int blockBytes, int nmax,
+                             boolean clampScales, boolean lanes) {
+        byte[] L = new byte[256 * blocks];
+        float[] weights = new float[256 * blocks], sw = new float[8 * blocks], mins = new float[8 * blocks], scales = new float[8 * blocks];
+        for (int b = 0; b < blocks; b++) {
+            int bo = xo + 256 * b;
+            float sumX2 = 0;
+            for (int l = 0; l < 256; l++) sumX2 += x[bo + l] * x[bo + l];
+            float sigma2 = 2 * sumX2 / 256;
             for (int j = 0; j < 8; j++) {
-                ls[j] = Math.min(63, ls[j]);
-                lm[j] = Math.min(63, lm[j]);
+                int w0 = 256 * b + 32 * j;
+                for (int l = 0; l < 32; l++) weights[w0 + l] = qw[bo + 32 * j + l] * sqrtf(sigma2 + x[bo + 32 * j + l] * x[bo + 32 * j + l]);
+                float sumw = 0;
+                for (int l = 0; l < 32; l++) sumw += weights[w0 + l];
+                sw[8 * b + j] = sumw;
             }
         }
-        KQuantizer.packScalesK4(y, yo, ls, lm, dBlock, mBlock);
-        KQuantizer.requantizeK4(x, xo, y, yo, nmax, L);
+        Qkx2Lanes.Search search = lanes && blocks <= Qkx2Lanes.BLOCKS
+                ? Qkx2Lanes.searchWeighted(x, xo, weights, 0, blocks, nmax, -0.9f, 0.05f, 36, scales, mins) : null;
+        if (search == null) {
+            byte[] laux = new byte[32];
+            float[] w = new float[32];
+            for (int j = 0; j < 8 * blocks; j++) {
+                System.arraycopy(weights, 32 * j, w, 0, 32);
+                scales[j] = KQuantizer.makeQkx2Quants(32, nmax, x, xo + 32 * j, w, L, 32 * j, mins, j, laux, -0.9f, 0.05f, 36, false);
+            }
+        }
+        for (int b = 0; b < blocks; b++) {
+            int[] ls = new int[8], lm = new int[8];
+            float[] blockSw = Arrays.copyOfRange(sw, 8 * b, 8 * b + 8);
+            float dBlock = makeQpQuants(8, 63, Arrays.copyOfRange(scales, 8 * b, 8 * b + 8), ls, blockSw);
+            float mBlock = makeQpQuants(8, 63, Arrays.copyOfRange(mins, 8 * b, 8 * b + 8), lm, blockSw);
+            if (clampScales) {
+                for (int j = 0; j < 8; j++) {
+                    ls[j] = Math.min(63, ls[j]);
+                    lm[j] = Math.min(63, lm[j]);
+                }
+            }
+            KQuantizer.packScalesK4(y, yo + blockBytes * b, ls, lm, dBlock, mBlock);
+            KQuantizer.requantizeK4(x, xo + 256 * b, y, yo + blockBytes * b, nmax, L, 256 * b, search, 8 * b);
+        }
         return L;
     }
 }

@@ -1,5 +1,6 @@
 package dev.pith.core.quant;
 
+import dev.pith.core.DType;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -46,6 +47,28 @@ class Qkx2LanesTest {
             KQuantizer.q5_K(x, 5, single5, 3, false);
             KQuantizer.q5_K(x, 5 + 256, single5, 3 + 176, false);
             assertThat(pair5).as("Q5_K trial %d", trial).isEqualTo(single5);
+        }
+    }
+
+    @Test
+    void importanceWeightedRowsGiveTheSameBytesWithAndWithoutTheLanes() {
+        SplittableRandom rng = new SplittableRandom(33);
+        for (int trial = 0; trial < 400; trial++) {
+            // three super-blocks (two searched side by side with 512-bit lanes, then one alone)
+            float[] x = new float[768], qw = new float[768];
+            for (int b = 0; b < 3; b++) System.arraycopy(block(rng, trial + b), 5, x, 256 * b, 256);
+            for (int i = 0; i < 768; i++) {
+                qw[i] = switch (trial % 4) {
+                    case 0 -> (float) rng.nextDouble(0, 3);                          // ordinary importances
+                    case 1 -> rng.nextInt(4) == 0 ? 0f : (float) rng.nextDouble(0, 1); // columns never seen
+                    case 2 -> (float) Math.pow(10, rng.nextInt(-6, 7));               // wide range
+                    default -> 1f;
+                };
+            }
+            for (DType type : new DType[] {DType.Q4_K, DType.Q5_K}) {
+                assertThat(WeightedQuantizer.quantizeRow(type, x, 768, qw, true)).as("%s trial %d", type, trial)
+                        .isEqualTo(WeightedQuantizer.quantizeRow(type, x, 768, qw, false));
+            }
         }
     }
 
