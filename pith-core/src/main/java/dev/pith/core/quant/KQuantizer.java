@@ -225,12 +225,23 @@ final class KQuantizer {
     // ---- the block quantizers; x[xo ... xo+256) to y[yo ...] ----
 
     static void q2_K(float[] x, int xo, byte[] y, int yo) {
-        byte[] L = new byte[256], laux = new byte[16];
-        float[] weights = new float[16], mins = new float[16], scales = new float[16];
+        q2_K(x, xo, y, yo, Qkx2Lanes.ENABLED);
+    }
+
+    /** {@code lanes}: the sixteen sub-blocks' searches side by side ({@link Qkx2Lanes#searchSixteens}, the same bytes). */
+    static void q2_K(float[] x, int xo, byte[] y, int yo, boolean lanes) {
+        byte[] L = new byte[256];
+        float[] mins = new float[16], scales = new float[16];
+        if (!lanes || !sixteensInLanes(x, xo, null, 0, 3, -0.5f, 0.1f, 15, true, L, scales, mins)) {
+            byte[] laux = new byte[16];
+            float[] weights = new float[16];
+            for (int j = 0; j < 16; j++) {
+                for (int l = 0; l < 16; l++) weights[l] = Math.abs(x[xo + 16 * j + l]);
+                scales[j] = makeQkx2Quants(16, 3, x, xo + 16 * j, weights, L, 16 * j, mins, j, laux, -0.5f, 0.1f, 15, true);
+            }
+        }
         float maxScale = 0, maxMin = 0;
         for (int j = 0; j < 16; j++) {
-            for (int l = 0; l < 16; l++) weights[l] = Math.abs(x[xo + 16 * j + l]);
-            scales[j] = makeQkx2Quants(16, 3, x, xo + 16 * j, weights, L, 16 * j, mins, j, laux, -0.5f, 0.1f, 15, true);
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
@@ -251,6 +262,26 @@ final class KQuantizer {
             putHalf(y, yo + 82, 0f);
         }
         finishQ2K(x, xo, y, yo, L);
+    }
+
+    /**
+     * The searches of a super-block's sixteen 16-value sub-blocks in the lanes ({@link Qkx2Lanes#searchSixteens},
+     * as many at a time as there are lanes), codes into L[16j ..], scales and −mins per sub-block;
+     * false where the lanes give up (then nothing read is kept and the caller runs the scalar search).
+     */
+    static boolean sixteensInLanes(float[] x, int xo, float[] w, int wo, int nmax, float rmin, float rdelta, int nstep, boolean mad,
+                                   byte[] L, float[] scales, float[] mins) {
+        int per = Math.min(16, Qkx2Lanes.lanes());
+        float[] sc = new float[per], mn = new float[per];
+        for (int j0 = 0; j0 < 16; j0 += per) {
+            Qkx2Lanes.Search s = Qkx2Lanes.searchSixteens(x, xo + 16 * j0, per, w, wo + 16 * j0, nmax, rmin, rdelta, nstep, mad, sc, mn);
+            if (s == null) return false;
+            System.arraycopy(sc, 0, scales, j0, per);
+            System.arraycopy(mn, 0, mins, j0, per);
+            // the codes of the sub-blocks whose stored scale rounds to 0 are these; the rest are recomputed
+            for (int k = 0; k < per; k++) s.codes(k, L, 16 * (j0 + k));
+        }
+        return true;
     }
 
     /** Requantizes a Q2_K block from its stored scales and mins and packs the 2-bit quants (shared by ref and impl). */

@@ -8,7 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link KQuantizer#makeQkx2Quants} (ggml's make_qkx2_quants, the scale-and-min search of Q4_K and
- * Q5_K) for the eight 32-value sub-blocks of a super-block at once, one sub-block per lane of an
+ * Q5_K, and with 16-value sub-blocks and absolute errors of Q2_K; the importance-weighted
+ * quantizers' make_qkx3_quants is the same search with given weights)
+ * for the eight 32-value sub-blocks of a super-block at once, one sub-block per lane of an
  * 8-float vector, or of two super-blocks in the 16 lanes of a 512-bit vector where there is one (the
  * same instructions then search twice the values). It is most of `pith quantize --type Q4_K_M`.
  * As in {@link QxLanes}, a lane owns a whole sub-block, so its sums are added in ggml's order and
@@ -44,10 +46,10 @@ final class Qkx2Lanes {
         final float[] xt = new float[32 * W], wt = new float[32 * W], cur = new float[32 * W];
         final float[] st = new float[W * STATE], scales = new float[W], mins = new float[W];
 
-        private int nmax;
+        private int nmax, n;
 
         /**
-         * The codes the search chose for sub-block j of block b (subBlock = 8b + j) into L[lo .. lo+32).
+         * The codes the search chose for sub-block j of block b (subBlock = 8b + j) into L[lo .. lo+n).
          * The quantizers recompute every code from the stored (rounded) scales and keep these only
          * where that scale is 0, so the search keeps no codes: it keeps the winning trial's iscale and
          * the min it rounded against, and the codes are made again here, when needed, by the same
@@ -56,11 +58,11 @@ final class Qkx2Lanes {
         void codes(int subBlock, byte[] L, int lo) {
             int k = subBlock;
             if (st[W * MAX + k] == st[W * FLAT_MIN + k]) { // a flat sub-block: codes 0
-                for (int i = 0; i < 32; i++) L[lo + i] = 0;
+                for (int i = 0; i < n; i++) L[lo + i] = 0;
                 return;
             }
             float iscale = st[W * BEST_ISCALE + k], min = st[W * BEST_FROM + k];
-            for (int i = 0; i < 32; i++) {
+            for (int i = 0; i < n; i++) {
                 L[lo + i] = (byte) Math.max(0, Math.min(nmax, KQuantizer.nearestInt(iscale * (xt[W * i + k] - min))));
             }
         }
@@ -77,7 +79,7 @@ final class Qkx2Lanes {
      * the lanes would not give the scalar result (see the class comment).
      */
     static Search search(float[] x, int xo, int blocks, int nmax, float rmin, int nstep, float[] scales, float[] mins) {
-        return run(x, xo, null, 0, blocks, nmax, rmin, 0.1f, nstep, scales, mins);
+        return run(x, xo, 32, 8 * blocks, AV_X, null, 0, nmax, rmin, 0.1f, nstep, false, scales, mins);
     }
 
     /**
@@ -87,33 +89,55 @@ final class Qkx2Lanes {
      */
     static Search searchWeighted(float[] x, int xo, float[] w, int wo, int blocks, int nmax, float rmin, float rdelta, int nstep,
                                  float[] scales, float[] mins) {
-        return run(x, xo, w, wo, blocks, nmax, rmin, rdelta, nstep, scales, mins);
+        return run(x, xo, 32, 8 * blocks, GIVEN, w, wo, nmax, rmin, rdelta, nstep, false, scales, mins);
     }
 
-    /** The search; weights w (as in {@link #searchWeighted}), or ggml's av_x + |x| where w is null. */
-    private static Search run(float[] x, int xo, float[] w, int wo, int blocks, int nmax, float rmin, float rdelta, int nstep,
-                              float[] scales, float[] mins) {
+    /**
+     * The 16-value sub-blocks of Q2_K: {@code count} (≤ lanes) consecutive sub-blocks x[xo + 16k ..),
+     * make_qkx2_quants(16, nmax, …, rmin, rdelta, nstep, mad) with weights w[wo + 16k + i], or |x|
+     * (quantize_row_q2_K_ref's) where w is null; scales[k], −min in mins[k].
+     */
+    static Search searchSixteens(float[] x, int xo, int count, float[] w, int wo, int nmax, float rmin, float rdelta, int nstep,
+                                 boolean mad, float[] scales, float[] mins) {
+        return run(x, xo, 16, count, w == null ? ABS_X : GIVEN, w, wo, nmax, rmin, rdelta, nstep, mad, scales, mins);
+    }
+
+    /** Lanes per search: {@link #search} covers W / 8 super-blocks of 32-value sub-blocks, {@link #searchSixteens} W sub-blocks. */
+    static int lanes() {
+        return W;
+    }
+
+    /** How the weights are made: given by the caller, ggml's av_x + |x| (Q4_K/Q5_K), or |x| (Q2_K). */
+    private static final int GIVEN = 0, AV_X = 1, ABS_X = 2;
+
+    /**
+     * The search of {@code count} consecutive sub-blocks of n values (lane k: sub-block k; lanes
+     * beyond count search a copy of sub-block k mod count, which changes nothing, and are dropped).
+     */
+    private static Search run(float[] x, int xo, int n, int count, int weights, float[] w, int wo, int nmax, float rmin, float rdelta,
+                              int nstep, boolean mad, float[] scales, float[] mins) {
         Search s = SEARCH.get();
         float[] xt = s.xt, wt = s.wt, st = s.st; // written below before they are read
         for (int lane = 0; lane < W; lane++) {
-            int at = 256 * (lane / 8 < blocks ? lane / 8 : 0) + 32 * (lane % 8);
-            for (int i = 0; i < 32; i++) xt[W * i + lane] = x[xo + at + i];
-            if (w != null) for (int i = 0; i < 32; i++) wt[W * i + lane] = w[wo + at + i];
+            int at = n * (lane < count ? lane : lane % count);
+            for (int i = 0; i < n; i++) xt[W * i + lane] = x[xo + at + i];
+            if (weights == GIVEN) for (int i = 0; i < n; i++) wt[W * i + lane] = w[wo + at + i];
         }
         // per-lane state between the steps, in small arrays: one method per step keeps each small
         // enough for the JIT to compile every vector operation to an instruction
         s.nmax = nmax;
-        if (!start(xt, wt, nmax, st, w == null)) return null;
+        s.n = n;
+        if (!start(xt, wt, n, nmax, st, weights, mad)) return null;
         for (int is = 0; is <= nstep; is++) {
-            if (!step(xt, wt, rmin + rdelta * is + nmax, nmax, s.cur, st)) return null;
+            if (!step(xt, wt, n, rmin + rdelta * is + nmax, nmax, s.cur, st, mad)) return null;
         }
         FloatVector max = FloatVector.fromArray(F, st, W * MAX), min = FloatVector.fromArray(F, st, W * MIN);
         VectorMask<Float> flat = max.compare(VectorOperators.EQ, FloatVector.fromArray(F, st, W * FLAT_MIN));
         // a flat sub-block: codes 0, scale 0, and −min of its (clamped) minimum
         FloatVector.fromArray(F, st, W * SCALE).blend(0f, flat).intoArray(s.scales, 0);
         min.neg().intoArray(s.mins, 0);
-        System.arraycopy(s.scales, 0, scales, 0, 8 * blocks);
-        System.arraycopy(s.mins, 0, mins, 0, 8 * blocks);
+        System.arraycopy(s.scales, 0, scales, 0, count);
+        System.arraycopy(s.mins, 0, mins, 0, count);
         return s;
     }
 
@@ -122,14 +146,14 @@ final class Qkx2Lanes {
             BEST_ISCALE = 8, BEST_FROM = 9, STATE = 10;
 
     /**
-     * The sub-blocks' weights av_x + |x| (av_x = √(Σx²/32); given in wt when not {@code ownWeights}), lowest value, min (clamped to ≤ 0), max,
+     * The sub-blocks' weights (av_x + |x| with av_x = √(Σx²/32), or |x|, or already in wt), lowest value, min (clamped to ≤ 0), max,
      * weighted sums, and the first codes at scale (max − min)/nmax; false where the lanes would not
      * give the scalar result (values beyond ±1e30 or not finite, a width under 1e-30 but not 0).
      */
-    private static boolean start(float[] xt, float[] wt, int nmax, float[] st, boolean ownWeights) {
+    private static boolean start(float[] xt, float[] wt, int n, int nmax, float[] st, int weights, boolean mad) {
         FloatVector min = FloatVector.fromArray(F, xt, 0), max = min, sumX2 = FloatVector.zero(F);
         VectorMask<Float> finite = F.maskAll(true);
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, W * i);
             finite = finite.and(xi.abs().compare(VectorOperators.LE, 1e30f));
             min = min.blend(xi, xi.compare(VectorOperators.LT, min));
@@ -142,13 +166,15 @@ final class Qkx2Lanes {
         FloatVector width = max.sub(min);
         if (width.compare(VectorOperators.NE, 0f).and(width.compare(VectorOperators.LT, 1e-30f)).anyTrue()) return false;
         // ggml: av_x = sqrtf(sum_x2/32) (a float square root is correctly rounded, as sqrt in double then rounded is)
-        if (ownWeights) {
+        if (weights == AV_X) {
             FloatVector avX = sumX2.div(32f).sqrt();
-            for (int i = 0; i < 32; i++) avX.add(FloatVector.fromArray(F, xt, W * i).abs()).intoArray(wt, W * i);
+            for (int i = 0; i < n; i++) avX.add(FloatVector.fromArray(F, xt, W * i).abs()).intoArray(wt, W * i);
+        } else if (weights == ABS_X) {
+            for (int i = 0; i < n; i++) FloatVector.fromArray(F, xt, W * i).abs().intoArray(wt, W * i);
         }
         FloatVector x0 = FloatVector.fromArray(F, xt, 0);
         FloatVector sumW = FloatVector.fromArray(F, wt, 0), sumX = sumW.mul(x0);
-        for (int i = 1; i < 32; i++) {
+        for (int i = 1; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, W * i), wi = FloatVector.fromArray(F, wt, W * i);
             sumW = sumW.add(wi);
             sumX = sumX.add(wi.mul(xi));
@@ -156,11 +182,11 @@ final class Qkx2Lanes {
         FloatVector iscale = FloatVector.broadcast(F, (float) nmax).div(width);
         FloatVector scale = FloatVector.broadcast(F, 1f).div(iscale);
         FloatVector bestError = FloatVector.zero(F);
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, W * i);
             FloatVector l = code(iscale.mul(xi.sub(min)), nmax);
             FloatVector diff = scale.mul(l).add(min).sub(xi);
-            bestError = bestError.add(FloatVector.fromArray(F, wt, W * i).mul(diff.mul(diff)));
+            bestError = bestError.add(FloatVector.fromArray(F, wt, W * i).mul(mad ? diff.abs() : diff.mul(diff)));
         }
         min.intoArray(st, W * MIN);
         min.intoArray(st, W * FLAT_MIN);
@@ -175,7 +201,7 @@ final class Qkx2Lanes {
     }
 
     /** One trial scale (nmax + rmin + 0.1·is)/(max − min): least-squares scale and min for its codes, kept where the error is lower. */
-    private static boolean step(float[] xt, float[] wt, float numerator, int nmax, float[] cur, float[] st) {
+    private static boolean step(float[] xt, float[] wt, int n, float numerator, int nmax, float[] cur, float[] st, boolean mad) {
         FloatVector min = FloatVector.fromArray(F, st, W * MIN), max = FloatVector.fromArray(F, st, W * MAX);
         // ggml divides by max − min with the min found so far, not the sub-block's own
         FloatVector iscale = FloatVector.broadcast(F, numerator).div(max.sub(min));
@@ -185,7 +211,7 @@ final class Qkx2Lanes {
         FloatVector high = iscale.mul(max.sub(min)).abs(), low = iscale.mul(FloatVector.fromArray(F, st, W * LOWEST).sub(min)).abs();
         if (high.compare(VectorOperators.GE, ROUNDABLE).or(low.compare(VectorOperators.GE, ROUNDABLE)).anyTrue()) return false;
         FloatVector sumL = FloatVector.zero(F), sumL2 = sumL, sumXL = sumL;
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, W * i), wi = FloatVector.fromArray(F, wt, W * i);
             FloatVector l = code(iscale.mul(xi.sub(min)), nmax);
             l.intoArray(cur, W * i);
@@ -204,10 +230,10 @@ final class Qkx2Lanes {
         thisMin = thisMin.blend(0f, positive);
         thisScale = thisScale.blend(sumXL.div(sumL2), positive);
         FloatVector curError = FloatVector.zero(F);
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, W * i);
             FloatVector diff = thisScale.mul(FloatVector.fromArray(F, cur, W * i)).add(thisMin).sub(xi);
-            curError = curError.add(FloatVector.fromArray(F, wt, W * i).mul(diff.mul(diff)));
+            curError = curError.add(FloatVector.fromArray(F, wt, W * i).mul(mad ? diff.abs() : diff.mul(diff)));
         }
         FloatVector bestError = FloatVector.fromArray(F, st, W * BEST_ERROR);
         VectorMask<Float> better = solvable.and(curError.compare(VectorOperators.LT, bestError));

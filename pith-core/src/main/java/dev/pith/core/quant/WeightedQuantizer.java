@@ -44,7 +44,7 @@ public final class WeightedQuantizer {
                 float sigma2 = rowSigma2(x, count);
                 for (int b = 0; b < nb; b++) withMin32(x, 32 * b, qw, sigma2, nmax, y, type.blockBytes() * b, type == DType.Q5_1);
             }
-            case Q2_K -> { for (int b = 0; b < nb; b++) q2_K(x, 256 * b, qw, y, 84 * b); }
+            case Q2_K -> { for (int b = 0; b < nb; b++) q2_K(x, 256 * b, qw, y, 84 * b, lanes); }
             case Q3_K -> { for (int b = 0; b < nb; b++) q3_K(x, 256 * b, qw, y, 110 * b); }
             case Q4_K, Q5_K -> {
                 boolean q4 = type == DType.Q4_K;
@@ -163,16 +163,23 @@ public final class WeightedQuantizer {
     }
 
     /** quantize_row_q2_K_impl for one block. */
-    private static void q2_K(float[] x, int xo, float[] qw, byte[] y, int yo) {
-        byte[] L = new byte[256], laux = new byte[16];
-        float[] mins = new float[16], scales = new float[16], sw = new float[16], weight = new float[16];
+    private static void q2_K(float[] x, int xo, float[] qw, byte[] y, int yo, boolean lanes) {
+        byte[] L = new byte[256];
+        float[] mins = new float[16], scales = new float[16], sw = new float[16], weights = new float[256];
         float sumx2 = 0;
         for (int j = 0; j < 256; j++) sumx2 += x[xo + j] * x[xo + j];
         float sigma2 = sumx2 / 256;
         for (int j = 0; j < 16; j++) {
-            for (int l = 0; l < 16; l++) weight[l] = qw[xo + 16 * j + l] * sqrtf(sigma2 + x[xo + 16 * j + l] * x[xo + 16 * j + l]);
-            for (int l = 0; l < 16; l++) sw[j] += weight[l];
-            scales[j] = KQuantizer.makeQkx2Quants(16, 3, x, xo + 16 * j, weight, L, 16 * j, mins, j, laux, -0.9f, 0.05f, 36, false);
+            for (int l = 0; l < 16; l++) weights[16 * j + l] = qw[xo + 16 * j + l] * sqrtf(sigma2 + x[xo + 16 * j + l] * x[xo + 16 * j + l]);
+            for (int l = 0; l < 16; l++) sw[j] += weights[16 * j + l];
+        }
+        if (!lanes || !KQuantizer.sixteensInLanes(x, xo, weights, 0, 3, -0.9f, 0.05f, 36, false, L, scales, mins)) {
+            byte[] laux = new byte[16];
+            float[] weight = new float[16];
+            for (int j = 0; j < 16; j++) {
+                System.arraycopy(weights, 16 * j, weight, 0, 16);
+                scales[j] = KQuantizer.makeQkx2Quants(16, 3, x, xo + 16 * j, weight, L, 16 * j, mins, j, laux, -0.9f, 0.05f, 36, false);
+            }
         }
         int[] ls = new int[16], lm = new int[16];
         float dm = makeQpQuants(16, 15, scales, ls, sw);

@@ -51,6 +51,22 @@ class Qkx2LanesTest {
     }
 
     @Test
+    void q2KBytesAreTheSameWithAndWithoutTheLanes() {
+        // sixteen 16-value sub-blocks, absolute errors: the lanes' other shape
+        SplittableRandom rng = new SplittableRandom(34);
+        int laned = 0;
+        for (int trial = 0; trial < 3000; trial++) {
+            float[] x = block(rng, trial);
+            if (KQuantizer.sixteensInLanes(x, 5, null, 0, 3, -0.5f, 0.1f, 15, true, new byte[256], new float[16], new float[16])) laned++;
+            byte[] a = new byte[84 + 3], b = new byte[84 + 3];
+            KQuantizer.q2_K(x, 5, a, 3, true);
+            KQuantizer.q2_K(x, 5, b, 3, false);
+            assertThat(a).as("Q2_K trial %d", trial).isEqualTo(b);
+        }
+        assertThat(laned).as("blocks the lanes handled").isGreaterThan(2000);
+    }
+
+    @Test
     void importanceWeightedRowsGiveTheSameBytesWithAndWithoutTheLanes() {
         SplittableRandom rng = new SplittableRandom(33);
         for (int trial = 0; trial < 400; trial++) {
@@ -65,7 +81,7 @@ class Qkx2LanesTest {
                     default -> 1f;
                 };
             }
-            for (DType type : new DType[] {DType.Q4_K, DType.Q5_K}) {
+            for (DType type : new DType[] {DType.Q4_K, DType.Q5_K, DType.Q2_K}) {
                 assertThat(WeightedQuantizer.quantizeRow(type, x, 768, qw, true)).as("%s trial %d", type, trial)
                         .isEqualTo(WeightedQuantizer.quantizeRow(type, x, 768, qw, false));
             }
