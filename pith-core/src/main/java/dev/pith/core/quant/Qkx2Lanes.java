@@ -200,7 +200,7 @@ final class Qkx2Lanes {
         return true;
     }
 
-    /** One trial scale (nmax + rmin + 0.1·is)/(max − min): least-squares scale and min for its codes, kept where the error is lower. */
+    /** One trial scale (nmax + rmin + rdelta·is)/(max − min): least-squares scale and min for its codes, kept where the error is lower. */
     private static boolean step(float[] xt, float[] wt, int n, float numerator, int nmax, float[] cur, float[] st, boolean mad) {
         FloatVector min = FloatVector.fromArray(F, st, W * MIN), max = FloatVector.fromArray(F, st, W * MAX);
         // ggml divides by max − min with the min found so far, not the sub-block's own
@@ -252,7 +252,7 @@ final class Qkx2Lanes {
      * rounded here, where a float's bits grow with its value, so the clamp is an integer min and max
      * of the bits (one instruction each; a float min/max with Java's −0 and NaN rules is several).
      * A NaN (a flat sub-block's ∞·0) comes out as a code in range instead of NaN; such a lane's
-     * errors never win and its codes are zeroed at the end, so nothing read changes.
+     * errors never win and {@link Search#codes} gives it codes 0, so nothing read changes.
      */
     private static FloatVector code(FloatVector v, int nmax) {
         IntVector bits = v.add(MAGIC).reinterpretAsInts().max(MAGIC_BITS).min(MAGIC_BITS + nmax);
