@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 /**
  * The block encoders with and without their vector twins, one thread, alternating in one JVM (not a
  * test): Q8_0 and Q4_0 ({@link LegacyLanes}), Q4_K ({@link Qkx2Lanes}, {@link Qkx2Lanes#BLOCKS} blocks per
- * search as `pith quantize` runs it), Q6_K ({@link QxLanes}). Run after
+ * search as `pith quantize` runs it), Q6_K ({@link QxLanes}), Q2_K ({@link Qkx2Lanes#searchSixteens}). Run after
  * `mvn -q -o test-compile -pl pith-core`:
  * {@code java --add-modules jdk.incubator.vector -cp pith-core/target/classes:pith-core/target/test-classes dev.pith.core.quant.EncoderBench}
  */
@@ -28,8 +28,10 @@ public final class EncoderBench {
             double k4s = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q4_K(x, 256 * b, y, 144 * b, false); }, n);
             double k6v = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q6_K(x, 256 * b, y, 210 * b, null, 0, true); }, n);
             double k6s = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q6_K(x, 256 * b, y, 210 * b, null, 0, false); }, n);
-            System.out.printf("ns/value  Q8_0 lanes %.2f scalar %.2f | Q4_0 lanes %.2f scalar %.2f | Q4_K lanes %.1f scalar %.1f | Q6_K lanes %.1f scalar %.1f%n",
-                    q8v, q8s, q4v, q4s, k4v, k4s, k6v, k6s);
+            double k2v = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q2_K(x, 256 * b, y, 84 * b, true); }, n);
+            double k2s = time(() -> { for (int b = 0; b < n / 256; b++) KQuantizer.q2_K(x, 256 * b, y, 84 * b, false); }, n);
+            System.out.printf("ns/value  Q8_0 lanes %.2f scalar %.2f | Q4_0 lanes %.2f scalar %.2f | Q4_K lanes %.1f scalar %.1f | Q6_K lanes %.1f scalar %.1f | Q2_K lanes %.1f scalar %.1f%n",
+                    q8v, q8s, q4v, q4s, k4v, k4s, k6v, k6s, k2v, k2s);
         }
     }
 
