@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Issue 6 item 3 on ts-5m, every held-out chunk: --target-bpw budgets (importance-weighted encoder,
+# plans judged by calibration KL) against the uniform named types with the same encoder.
+#   bench/quantize/budget12.sh OUTDIR [MODEL]     (OUTDIR as bench/quantize/heldout12.sh made it: held-out text, imatrix)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+OUT="$1"; T="${2:-/work/models/ts-5m/model.gguf}"
+PITH="${PITH:-$ROOT/pith}"
+C="${PITH_SHARED:-$ROOT/../shared}/data/text/tinystories-sample.txt"
+HELD="$OUT/tinystories-heldout.txt"; IM="$OUT/ts5m.imatrix.gguf"
+run() { # label type args...
+  local label="$1" type="$2"; shift 2
+  local f="$OUT/$label.gguf" j p
+  if ! j=$("$PITH" quantize --model "$T" --type "$type" --out "$f" --json "$@" 2>"$OUT/err.txt"); then
+    echo "{\"label\":\"$label\",\"refused\":$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read().strip().splitlines()[-1]))' "$OUT/err.txt")}"; return; fi
+  p=$("$PITH" perplexity --model "$f" --file "$HELD" --ctx 128 --chunks 0 --json 2>/dev/null)
+  python3 -c "import json,sys; o=json.loads(sys.argv[1]); p=json.loads(sys.argv[2]); print(json.dumps({'label':sys.argv[3],'bytes':o['bytes'],'bpw':round(o['bits_per_weight'],4),'ppl':p['ppl'],'tokens':p['tokens'],'seconds':round(o['seconds'],1)}))" "$j" "$p" "$label"
+  rm -f "$f"
+}
+for b in 3.0 3.5 4.5; do run "budget-$b" Q4_K_M --imatrix "$IM" --calib "$C" --budget-chunks 16 --target-bpw $b; done
+for ty in Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S Q4_K_M; do run "$ty-imatrix" $ty --imatrix "$IM"; done
