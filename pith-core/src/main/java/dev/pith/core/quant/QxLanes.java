@@ -122,7 +122,8 @@ final class QxLanes {
      * clamp(nearest_int(v), -32, 31) as a float: v + 1.5·2^23 lies in [2^23, 2^24) for the |v| ≤ 33
      * rounded here, where a float's bits grow with its value, so the clamp is an integer min and max
      * of the bits (one instruction each; a float min/max with Java's −0 and NaN rules is several). An
-     * all-zero sub-block's NaN (0·∞) becomes a code in range instead of NaN; that lane is zeroed at the end.
+     * all-zero sub-block's NaN (0·∞) becomes a code in range instead of NaN; that lane's scale is set
+     * to 0 at the end and {@link Scratch#codes} gives it codes 0.
      */
     private static FloatVector code(FloatVector v) {
         // kept under the JIT's 35-byte limit for inlining at any call site: out of line, its vectors are boxed
