@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Issue 6 item 3 on ts-5m, every held-out chunk: --target-bpw budgets (importance-weighted encoder,
 # plans judged by calibration KL) against the uniform named types with the same encoder.
-#   bench/quantize/budget12.sh OUTDIR [MODEL]     (OUTDIR as bench/quantize/heldout12.sh made it: held-out text, imatrix)
+#   bench/quantize/budget12.sh OUTDIR [MODEL]     (OUTDIR as bench/quantize/heldout12.sh made it: held-out text, imatrix;
+#   IM=FILE names another model's imatrix)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$1"; T="${2:-/work/models/ts-5m/model.gguf}"
 PITH="${PITH:-$ROOT/pith}"
 C="${PITH_SHARED:-$ROOT/../shared}/data/text/tinystories-sample.txt"
-HELD="$OUT/tinystories-heldout.txt"; IM="$OUT/ts5m.imatrix.gguf"
+HELD="$OUT/tinystories-heldout.txt"; IM="${IM:-$OUT/ts5m.imatrix.gguf}"
 run() { # label type args...
   local label="$1" type="$2"; shift 2
   local f="$OUT/$label.gguf" j p
