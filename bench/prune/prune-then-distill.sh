@@ -10,12 +10,7 @@ P="${1:-/work/models/ptd}"; T=/work/models/ts-5m/model.gguf; TOK=/work/models/ts
 D="${PITH_SHARED:-$ROOT/../shared}/data/text/tinystories-sample.txt"
 mkdir -p "$P"
 HELD="$P/tinystories-heldout.txt"
-python3 - "$D" "$HELD" <<'PY'
-import sys
-b = open(sys.argv[1], 'rb').read()
-cut = b.index(b'\n', int(len(b) * 0.9)) + 1
-open(sys.argv[2], 'wb').write(b[cut:])
-PY
+python3 "$ROOT/bench/heldout.py" "$D" "$HELD"
 ./pith prune --model "$T" --structured mlp --ratio 0.25 --calib "$D" --out "$P/mlp75.gguf" --json > "$P/prune.json" 2>/dev/null
 COMMON="--data $D --tokenizer $TOK --steps 150 --batch 8 --seq-len 128 --lr 5e-4 --min-lr 5e-5 --warmup 10 --eval-every 0 --eval-batches 20 --seed 7 --json"
 ./pith train --model "$P/mlp75.gguf" $COMMON --out "$P/ft" > "$P/ft.json" 2>/dev/null

@@ -13,12 +13,7 @@ PITH="${PITH:-$ROOT/pith}"
 SH="${PITH_SHARED:-$ROOT/../shared}/data"
 C="$SH/text/tinystories-sample.txt"; WIKI="$SH/text/wikitext-2-test.txt"
 HELD="$OUT/tinystories-heldout.txt"
-[ -f "$HELD" ] || python3 - "$C" "$HELD" <<'PY'
-import sys
-b = open(sys.argv[1], 'rb').read()
-cut = b.index(b'\n', int(len(b) * 0.9)) + 1
-open(sys.argv[2], 'wb').write(b[cut:])
-PY
+[ -f "$HELD" ] || python3 "$ROOT/bench/heldout.py" "$C" "$HELD"
 IM="$OUT/$LABEL.imatrix.gguf"
 [ -f "$IM" ] || "$PITH" imatrix --model "$MODEL" --calib "$C" --ctx 128 --chunks 64 --out "$IM" --json >/dev/null 2>&1
 ppl() { "$PITH" perplexity --model "$1" --file "$2" --ctx 128 --chunks 50 --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["ppl"])'; }

@@ -14,12 +14,7 @@ PITH="${PITH:-$ROOT/pith}"
 SH="${PITH_SHARED:-$ROOT/../shared}/data"
 C="$SH/text/tinystories-sample.txt"
 HELD="$OUT/tinystories-heldout.txt"
-python3 - "$C" "$HELD" <<'PY'
-import sys
-b = open(sys.argv[1], 'rb').read()
-cut = b.index(b'\n', int(len(b) * 0.9)) + 1
-open(sys.argv[2], 'wb').write(b[cut:])
-PY
+python3 "$ROOT/bench/heldout.py" "$C" "$HELD"
 ppl() { "$PITH" perplexity --model "$1" --file "$HELD" --ctx 128 --chunks 0 --json 2>/dev/null; }
 run() { # label type args...
   local label="$1" type="$2"; shift 2

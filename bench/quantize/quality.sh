@@ -15,12 +15,7 @@ PITH="$ROOT/pith"
 mkdir -p "$OUT"
 HELD="$OUT/tinystories-heldout.txt"
 # the last 10% of the sample, cut at a line start
-python3 - "$SHARED/tinystories-sample.txt" "$HELD" <<'PY'
-import sys
-b = open(sys.argv[1], 'rb').read()
-cut = b.index(b'\n', int(len(b) * 0.9)) + 1
-open(sys.argv[2], 'wb').write(b[cut:])
-PY
+python3 "$ROOT/bench/heldout.py" "$SHARED/tinystories-sample.txt" "$HELD"
 # WikiText-2: the first CHUNKS chunks only; scoring a 96 KB prefix gives the same chunks as the whole file
 # without tokenizing all 1.3 MB each time (cut at a line start, well past the last chunk used)
 WIKI="$OUT/wikitext-2-test-prefix.txt"

@@ -10,12 +10,7 @@ PITH="$ROOT/pith"
 SH="${PITH_SHARED:-$ROOT/../shared}/data"
 C="$SH/text/tinystories-sample.txt"
 HELD="$OUT/tinystories-heldout.txt"
-python3 - "$C" "$HELD" <<'PY'
-import sys
-b = open(sys.argv[1], 'rb').read()
-cut = b.index(b'\n', int(len(b) * 0.9)) + 1
-open(sys.argv[2], 'wb').write(b[cut:])
-PY
+python3 "$ROOT/bench/heldout.py" "$C" "$HELD"
 run() { # label model type args...
   local label="$1" model="$2" type="$3"; shift 3
   local f="$OUT/$label.gguf"
