@@ -546,7 +546,7 @@ final class KQuantizer {
         float[] scales = lanes ? scratch.scales : new float[16];
         float maxScale = 0, maxAbsScale = 0;
         // the lanes keep their codes (read back only where a scale rounds to 0); the scalar search writes L
-        QxLanes.Scratch kept = lanes ? QxLanes.searchKeepingCodes(x, xo, qw, qo, scales) : null;
+        QxLanes.Scratch kept = lanes ? QxLanes.searchKeepingCodes(scratch, x, xo, qw, qo, scales) : null;
         if (kept == null) {
             QxLanes.scalarSearch(x, xo, qw, qo, L, scales);
         }

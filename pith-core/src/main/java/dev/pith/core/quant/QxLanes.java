@@ -35,7 +35,7 @@ final class QxLanes {
      * not null, else x².
      */
     static void search(float[] x, int xo, float[] qw, int qo, byte[] L, float[] scales) {
-        Scratch s = searchKeepingCodes(x, xo, qw, qo, scales);
+        Scratch s = searchKeepingCodes(SCRATCH.get(), x, xo, qw, qo, scales);
         if (s == null) {
             scalarSearch(x, xo, qw, qo, L, scales);
             return;
@@ -49,13 +49,12 @@ final class QxLanes {
     }
 
     /**
-     * As {@link #search}, but the codes stay in the returned (this thread's) Scratch until its next
+     * As {@link #search}, but the codes stay in {@code s} (this thread's {@link #SCRATCH}, returned) until its next
      * search: q6_K recomputes every code from the stored scales and keeps the search's only where a
      * scale rounds to 0. Null where a value is not finite (∞·0 and NaN codes follow ggml's integer
      * bit trick, which the float lanes do not copy): the caller runs {@link #scalarSearch}.
      */
-    static Scratch searchKeepingCodes(float[] x, int xo, float[] qw, int qo, float[] scales) {
-        Scratch s = SCRATCH.get();
+    static Scratch searchKeepingCodes(Scratch s, float[] x, int xo, float[] qw, int qo, float[] scales) {
         float[] xt = s.xt, wt = s.wt, wxt = s.wxt; // every element is written below before it is read
         // transposed by gathers: lane k of row i is element i of sub-block j0 + k
         VectorMask<Float> finite = F.maskAll(true);
