@@ -3,6 +3,10 @@
 # plans judged by calibration KL) against the uniform named types with the same encoder.
 #   bench/quantize/budget12.sh OUTDIR [MODEL]     (OUTDIR as bench/quantize/heldout12.sh made it: held-out text, imatrix;
 #   IM=FILE names another model's imatrix)
+# EQUAL=1: instead of the three bpw budgets, each uniform type and then a budget of exactly its file size
+# (--target-size): does the allocation beat each type at equal size? The sensitivities are measured once
+# (--sensitivities) and shared by the budgets.
+# METHOD=gptq: budgets and uniform types both encoded by GPTQ (--calib, 32 chunks) instead of the imatrix.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$1"; T="${2:-/work/models/ts-5m/model.gguf}"
@@ -18,5 +22,15 @@ run() { # label type args...
   python3 -c "import json,sys; o=json.loads(sys.argv[1]); p=json.loads(sys.argv[2]); print(json.dumps({'label':sys.argv[3],'bytes':o['bytes'],'bpw':round(o['bits_per_weight'],4),'ppl':p['ppl'],'tokens':p['tokens'],'seconds':round(o['seconds'],1)}))" "$j" "$p" "$label"
   rm -f "$f"
 }
-for b in 3.0 3.5 4.5; do run "budget-$b" Q4_K_M --imatrix "$IM" --calib "$C" --budget-chunks 16 --target-bpw $b; done
-for ty in Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S Q4_K_M; do run "$ty-imatrix" $ty --imatrix "$IM"; done
+# ENC: the uniform types' encoder; BUD: the budgets' (the same, with the calibration text the plans are judged on)
+if [[ "${METHOD:-imatrix}" = gptq ]]; then ENC=(--method gptq --calib "$C"); BUD=("${ENC[@]}"); else ENC=(--imatrix "$IM"); BUD=(--imatrix "$IM" --calib "$C"); fi
+if [[ -n "${EQUAL:-}" ]]; then
+  for ty in ${TYPES:-Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S Q4_K_M}; do
+    j=$(run "$ty-${METHOD:-imatrix}" $ty "${ENC[@]}"); echo "$j"
+    size=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["bytes"])' "$j")
+    run "budget-at-$ty" Q4_K_M "${BUD[@]}" --budget-chunks 16 --target-size "$size" --sensitivities "$OUT/sensitivities.json"
+  done
+  exit 0
+fi
+for b in ${BUDGETS:-3.0 3.5 4.5}; do run "budget-$b" Q4_K_M "${BUD[@]}" --budget-chunks 16 --target-bpw $b; done
+for ty in ${TYPES:-Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S Q4_K_M}; do run "$ty-${METHOD:-imatrix}" $ty "${ENC[@]}"; done
