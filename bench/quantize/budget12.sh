@@ -7,6 +7,9 @@
 # (--target-size): does the allocation beat each type at equal size? The sensitivities are measured once
 # (--sensitivities) and shared by the budgets.
 # METHOD=gptq: budgets and uniform types both encoded by GPTQ (--calib, 32 chunks) instead of the imatrix.
+# BUDGET_CHUNKS=N (default 16): calibration chunks the plans are judged on; BUDGET_SLICE=K: judge them on
+# slice K of 5 of the training text (bench/calib_slices.py) instead of --calib's first chunks, which GPTQ
+# and the imatrix were fitted on.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$1"; T="${2:-/work/models/ts-5m/model.gguf}"
@@ -24,13 +27,18 @@ run() { # label type args...
 }
 # ENC: the uniform types' encoder; BUD: the budgets' (the same, with the calibration text the plans are judged on)
 if [[ "${METHOD:-imatrix}" = gptq ]]; then ENC=(--method gptq --calib "$C"); BUD=("${ENC[@]}"); else ENC=(--imatrix "$IM"); BUD=(--imatrix "$IM" --calib "$C"); fi
+BUD+=(--budget-chunks "${BUDGET_CHUNKS:-16}")
+if [[ -n "${BUDGET_SLICE:-}" ]]; then
+  python3 "$ROOT/bench/calib_slices.py" "$C" 5 "$OUT/calib"
+  BUD+=(--budget-calib "$OUT/calib-$BUDGET_SLICE.txt")
+fi
 if [[ -n "${EQUAL:-}" ]]; then
   for ty in ${TYPES:-Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S Q4_K_M}; do
     j=$(run "$ty-${METHOD:-imatrix}" $ty "${ENC[@]}"); echo "$j"
     size=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["bytes"])' "$j")
-    run "budget-at-$ty" Q4_K_M "${BUD[@]}" --budget-chunks 16 --target-size "$size" --sensitivities "$OUT/sensitivities.json"
+    run "budget-at-$ty" Q4_K_M "${BUD[@]}" --target-size "$size" --sensitivities "$OUT/sensitivities.json"
   done
   exit 0
 fi
-for b in ${BUDGETS:-3.0 3.5 4.5}; do run "budget-$b" Q4_K_M "${BUD[@]}" --budget-chunks 16 --target-bpw $b; done
+for b in ${BUDGETS:-3.0 3.5 4.5}; do run "budget-$b" Q4_K_M "${BUD[@]}" --target-bpw $b; done
 for ty in ${TYPES:-Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_0 Q4_K_S Q4_K_M}; do run "$ty-${METHOD:-imatrix}" $ty "${ENC[@]}"; done

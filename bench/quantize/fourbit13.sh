@@ -30,15 +30,7 @@ run() { # label type args...
 score F32 "$T"
 if [[ -n "${DRAWS:-}" ]]; then
   score() { echo "{\"label\":\"$1\",\"all\":$(ppl "$2" "")${3:+,\"seconds\":$3}}"; }
-  python3 - "$C" "$OUT" "$DRAWS" <<'PY'
-import sys
-b = open(sys.argv[1], 'rb').read()
-train = b[:b.index(b'\n', int(len(b) * 0.9)) + 1]
-n = int(sys.argv[3]); start = 0
-for k in range(n):
-    end = len(train) if k == n - 1 else train.index(b'\n', (k + 1) * len(train) // n) + 1
-    open(f"{sys.argv[2]}/calib-{k}.txt", 'wb').write(train[start:end]); start = end
-PY
+  python3 "$ROOT/bench/calib_slices.py" "$C" "$DRAWS" "$OUT/calib"
   for ty in ${TYPES:-Q4_0 Q4_K_M}; do
     run "$ty-rtn" $ty
     for ((k = 0; k < DRAWS; k++)); do
