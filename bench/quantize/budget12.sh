@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 6 item 3 on ts-5m, every held-out chunk: --target-bpw budgets (importance-weighted encoder,
 # plans judged by calibration KL) against the uniform named types with the same encoder.
-#   bench/quantize/budget12.sh OUTDIR [MODEL]     (OUTDIR as bench/quantize/heldout12.sh made it: held-out text, imatrix;
-#   IM=FILE names another model's imatrix)
+#   bench/quantize/budget12.sh OUTDIR [MODEL]     (the imatrix as bench/quantize/heldout12.sh left it in OUTDIR,
+#   or IM=FILE; not needed with METHOD=gptq; the held-out text is made when OUTDIR lacks it)
 # EQUAL=1: instead of the three bpw budgets, each uniform type and then a budget of exactly its file size
 # (--target-size): does the allocation beat each type at equal size? The sensitivities are measured once
 # (--sensitivities) and shared by the budgets.
@@ -16,6 +16,7 @@ OUT="$1"; T="${2:-/work/models/ts-5m/model.gguf}"
 PITH="${PITH:-$ROOT/pith}"
 C="${PITH_SHARED:-$ROOT/../shared}/data/text/tinystories-sample.txt"
 HELD="$OUT/tinystories-heldout.txt"; IM="${IM:-$OUT/ts5m.imatrix.gguf}"
+mkdir -p "$OUT"; [[ -f "$HELD" ]] || python3 "$ROOT/bench/heldout.py" "$C" "$HELD"
 run() { # label type args...
   local label="$1" type="$2"; shift 2
   local f="$OUT/$label.gguf" j p
