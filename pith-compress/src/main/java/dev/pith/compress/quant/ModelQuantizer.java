@@ -172,8 +172,25 @@ public final class ModelQuantizer {
      */
     static final boolean FROM_DISK = Boolean.getBoolean("pith.quant.fromDisk");
 
-    /** Read buffers for the disk path (tunable for experiments with -Dpith.quant.readAhead). */
-    static final int READ_AHEAD = Integer.getInteger("pith.quant.readAhead", 16);
+    /**
+     * Read buffers for the disk path ({@code -Dpith.quant.readAhead=N} overrides). At the start of a run the
+     * readers fill them while the metadata is parsed, the output's header written and the encoder compiled:
+     * 16 buffers filled in ~0.15 s and then left the disk idle for ~0.5 s of a 1B Q8_0 run (trace); 48 took
+     * that run from 1.08x to 0.93x the time of {@code dd iflag=direct} (bench/RESULTS.md, session 14). A buffer
+     * costs memory only once a reader gets that far ahead; at most 1/32 of the machine's memory, at least 16.
+     */
+    static final int READ_AHEAD = Integer.getInteger("pith.quant.readAhead", readAheadFor(physicalMemory()));
+
+    /** Buffers of {@link #CHUNK_BYTES} for a machine with {@code memoryBytes} of memory (0: unknown). */
+    static int readAheadFor(long memoryBytes) {
+        long fit = memoryBytes / 32 / CHUNK_BYTES;
+        return (int) Math.clamp(fit, 16, 48);
+    }
+
+    private static long physicalMemory() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getTotalMemorySize() : 0;
+    }
 
     /** Bytes of input a {@link ChunkReader} buffer (or a mapped chunk) holds: big enough for long sequential reads, small enough that encoding starts at once. */
     static final long CHUNK_BYTES = 16L << 20;
@@ -183,7 +200,6 @@ public final class ModelQuantizer {
         return (int) Math.max(1, Math.min(t.rows(), chunkBytes / Math.max(1, t.rowBytes())));
     }
 
-    /** The largest output of one chunk of rows over the tensors of {@code work}: the write buffers' size. */
     /** The largest output of a tensor whose type changes (whole-matrix encoders write the others straight from the input). */
     private static long largestChangedOutput(List<Tensor> work, TypePlanner.Plan plan) {
         long largest = 0;
@@ -194,6 +210,7 @@ public final class ModelQuantizer {
         return largest;
     }
 
+    /** The largest output of one chunk of rows over the tensors of {@code work}: the write buffers' size. */
     private static long largestChunkOutput(List<Tensor> work, TypePlanner.Plan plan, long chunkBytes) {
         long largest = 0;
         for (Tensor t : work) largest = Math.max(largest, plan.types().get(t.name()).bytesFor(t.cols()) * rowsPerChunk(t, chunkBytes));

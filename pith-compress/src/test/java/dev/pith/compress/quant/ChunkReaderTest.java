@@ -41,4 +41,14 @@ class ChunkReaderTest {
             }
         }
     }
+
+    @Test
+    void readAheadGrowsWithTheMachinesMemoryBetweenSixteenAndFortyEightBuffers() {
+        long gib = 1L << 30;
+        assertThat(ModelQuantizer.readAheadFor(0)).isEqualTo(16); // memory unknown
+        assertThat(ModelQuantizer.readAheadFor(8 * gib)).isEqualTo(16);
+        assertThat(ModelQuantizer.readAheadFor(23 * gib)).isEqualTo(46); // 1/32 of it in 16 MiB buffers
+        assertThat(ModelQuantizer.readAheadFor(256 * gib)).isEqualTo(48);
+        assertThat(ModelQuantizer.READ_AHEAD).isBetween(16, 48);
+    }
 }
