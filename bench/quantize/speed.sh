@@ -5,7 +5,7 @@
 # Every measurement starts from a cold page cache when it can be dropped (root:
 # echo 3 > /proc/sys/vm/drop_caches; said in each line), so `pith quantize` reads its input from
 # disk exactly as `cat` does. Each round times the read and each type alternately; medians over the
-# rounds. Each quantize line also has its CPU seconds (user, sys: what a machine shared with other
+# rounds, and the median of each type's time over its own round's direct read. Each quantize line also has its CPU seconds (user, sys: what a machine shared with other
 # jobs cannot steal; their sum over the cores is the quiet-machine floor).
 # EVICT=input evicts only the input file's pages before each measurement (posix_fadvise DONTNEED via
 # `dd iflag=nocache count=0`) instead of the whole page cache: the input is read from disk as before,
@@ -50,6 +50,12 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 types = sys.argv[2:]
 med = {w: statistics.median(r["seconds"] for r in rows if r["what"] == w) for w in ["read", "read_direct"] + types}
 cpu = {q: statistics.median(r["cpu_user"] + r["cpu_sys"] for r in rows if r["what"] == q) for q in types}
-print(json.dumps({"median_seconds": med, "median_cpu_seconds": cpu, "quantize_over_read": {q: round(med[q] / med["read"], 3) for q in types}, "quantize_over_direct_read": {q: round(med[q] / med["read_direct"], 3) for q in types}}))
+# the disk's speed drifts between rounds (2.3-4.7 s for the same direct read within minutes on session 14's VM):
+# each type also over the direct read of its own round, then the median of those ratios
+direct = {r["round"]: r["seconds"] for r in rows if r["what"] == "read_direct"}
+per_round = {q: round(statistics.median(r["seconds"] / direct[r["round"]] for r in rows if r["what"] == q), 3) for q in types}
+print(json.dumps({"median_seconds": med, "median_cpu_seconds": cpu, "quantize_over_read": {q: round(med[q] / med["read"], 3) for q in types},
+                  "quantize_over_direct_read": {q: round(med[q] / med["read_direct"], 3) for q in types},
+                  "median_over_own_rounds_direct_read": per_round}))
 PY
 rm -f "$OUT/q.gguf" "$OUT/cpu.txt"
