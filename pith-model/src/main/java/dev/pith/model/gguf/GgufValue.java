@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * One metadata value with its GGUF type, so that a file read and written again keeps every key's
  * exact type. Scalars are boxed Java values (unsigned integers widened: UINT32 as Long, UINT64 as
- * Long bits); arrays hold a {@code List} of such values plus the element type.
+ * Long bits); arrays hold a {@code List} of such values plus the element type. Arrays read from a
+ * file (other than of bools) are immutable lists over the file's bytes ({@link GgufStrings},
+ * {@link GgufNumbers}), boxing or decoding an element only when it is asked for.
  */
 public record GgufValue(GgufValueType type, GgufValueType elementType, Object value) {
 
