@@ -56,7 +56,7 @@ public final class LargePages {
      * memory is unmapped then). Confined arenas work too: the release runs on the closing thread.
      */
     public static MemorySegment allocate(long bytes, Arena arena) {
-        if (MMAP == null || bytes <= 0) return arena.allocate(Math.max(bytes, 1), HUGE);
+        if (MMAP == null || bytes <= 0) return arena.allocate(bytes, HUGE); // (a negative size: the arena's error)
         long span = bytes + HUGE; // room to start at a huge-page boundary
         try {
             MemorySegment base = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, span, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);

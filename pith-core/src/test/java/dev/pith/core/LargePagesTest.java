@@ -32,4 +32,12 @@ class LargePagesTest {
         }
         assertThatThrownBy(() -> kept.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void anEmptyBufferIsEmptyAndANegativeSizeIsRefused() {
+        try (Arena arena = Arena.ofConfined()) {
+            assertThat(LargePages.allocate(0, arena).byteSize()).isZero();
+            assertThatThrownBy(() -> LargePages.allocate(-1, arena)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
 }
