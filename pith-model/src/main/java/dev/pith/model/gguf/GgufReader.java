@@ -219,8 +219,10 @@ final class GgufReader {
     /** An array of n strings, kept as its bytes (see {@link GgufStrings}); each length checked as {@link #string} does. */
     private GgufStrings strings(String key, int n) {
         long start = pos;
-        int[] at = new int[n + 1];
+        // grown as strings are found, not sized by the count: a corrupt count may claim a string per 8 bytes of the file
+        int[] at = new int[Math.min(n, 1 << 16) + 1];
         for (int i = 0; i < n; i++) {
+            if (i + 1 >= at.length) at = Arrays.copyOf(at, (int) Math.min((long) n + 1, 2L * at.length));
             long rel = pos - start;
             if (rel > Integer.MAX_VALUE - 16) throw fail("has metadata array '" + key + "' too long to read");
             at[i] = (int) rel;
@@ -244,7 +246,7 @@ final class GgufReader {
         pos += len;
         // Vocabulary strings may hold invalid UTF-8 (partial byte tokens); decoded leniently like llama.cpp:
         // the String constructor replaces malformed input with U+FFFD exactly as a REPLACE decoder does
-        // (GgufStringsTest), without a decoder per string (400K strings in a Llama-3 vocabulary).
+        // (GgufArraysTest), without a decoder per string (400K strings in a Llama-3 vocabulary).
         return new String(bytes, StandardCharsets.UTF_8);
     }
 

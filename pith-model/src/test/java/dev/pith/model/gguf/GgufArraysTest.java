@@ -93,6 +93,23 @@ class GgufArraysTest {
         assertThat(java.nio.file.Files.readAllBytes(again)).isEqualTo(file);
     }
 
+    @Test
+    void aStringArrayThatClaimsMoreStringsThanTheFileHoldsIsRefusedNamingTheFile() throws java.io.IOException {
+        Map<String, GgufValue> md = new LinkedHashMap<>();
+        md.put("general.architecture", GgufValue.string("llama"));
+        // a 40-byte string: the rest of the file cannot be as many strings as it has 8-byte lengths
+        md.put("tokenizer.ggml.tokens", GgufValue.array(GgufValueType.STRING, List.of("a".repeat(40), "b", "c")));
+        Path p = dir.resolve("count.gguf");
+        new GgufWriter().putAll(md).write(p);
+        byte[] file = java.nio.file.Files.readAllBytes(p);
+        // the key, its type (ARRAY), the element type (STRING), then the count: as many strings as 8-byte lengths fit
+        int count = indexOf(file, "tokenizer.ggml.tokens".getBytes(StandardCharsets.US_ASCII)) + "tokenizer.ggml.tokens".length() + 8;
+        java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(count, (file.length - count - 8) / 8);
+        java.nio.file.Files.write(p, file);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GgufFile.open(p).close())
+                .isInstanceOf(dev.pith.core.PithException.class).hasMessageContaining(p.toString());
+    }
+
     private static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
