@@ -44,7 +44,7 @@ final class DotVector {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Lane numbers 0..L-1: per-lane shift counts that pick bit j of a block's 32-bit qh for value j. */
-    private static final IntVector LANE = AVAILABLE ? IntVector.fromArray(I, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
+    static final IntVector LANE = AVAILABLE ? IntVector.fromArray(I, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
 
     /** Lane k holds the bits of the float k - 8: a nibble's signed Q4_0 value by one lane permute (the index wraps to its low 4 bits). */
     static final IntVector NIBBLE_MINUS_8 = AVAILABLE && L == 16 ? floatTable(-8) : null;
@@ -56,7 +56,7 @@ final class DotVector {
      */
     static final IntVector NIBBLE_MINUS_16 = AVAILABLE && L == 16 ? floatTable(-16) : null;
     /** Lane numbers 16..31: shift counts that pick bit 16 + j of qh for the second half's value j. */
-    private static final IntVector LANE_16 = AVAILABLE ? LANE.add(16) : null;
+    static final IntVector LANE_16 = AVAILABLE ? LANE.add(16) : null;
 
     private static IntVector floatTable(int bias) {
         int[] bits = new int[16];

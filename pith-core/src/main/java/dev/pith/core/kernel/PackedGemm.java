@@ -6,6 +6,7 @@ import dev.pith.core.quant.Bytes;
 import dev.pith.core.quant.Dequantizer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -49,6 +50,8 @@ import static dev.pith.core.kernel.DotVector.S;
 final class PackedGemm {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final java.lang.foreign.ValueLayout.OfShort F16_LAYOUT = java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    /** Q5_0's 32 high bits. A constant: {@code withOrder} at each block made a new layout and looked its VarHandle up (8 % of a smollm2 Q4_K_M prompt, whose 576-wide rows fall back to Q5_0). */
+    private static final java.lang.foreign.ValueLayout.OfInt I32_LAYOUT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     /** Register tile: MR activation vectors × NR weight rows (two float vectors). */
     static final int MR = MicroKernel.MR, NR = MicroKernel.NR;
     /** Cache blocks: KC columns, up to MC activation vectors (an L2-resident slice of the activation pack), up to NC weight rows. */
@@ -245,9 +248,17 @@ final class PackedGemm {
     /** One Q8_0/Q4_0/Q5_0 block at byte p: its 32 integer quants (Q4_0 centred: q − 8, Q5_0: q − 16) as floats into dst[off...]; returns its scale. */
     private static float decodeQuants(DType type, MemorySegment w, long p, float[] dst, int off) {
         if (type == DType.Q5_0) {
-            // Q5_0 (Q4_K_M files' fallback for rows not a multiple of 256): value k = nibble | bit k of qh << 4, minus 16.
-            int qh = w.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE), p + 2);
-            for (int k = 0; k < 32; k++) dst[off + k] = q5_0(w, p, qh, k);
+            // Q5_0 (Q4_K_M files' fallback for rows not a multiple of 256): value k = nibble | bit k of qh << 4, minus 16,
+            // as DotVector.q5_0 makes it: the 16 quant bytes as int lanes, bit k of qh moved to bit 4, and one
+            // two-table permute to the float of the value minus 16 (exact integers: q5_0's values, which
+            // referenceBlocks uses). The per-value scalar loop was 6 % of a smollm2 Q4_K_M prompt.
+            int qh = w.get(I32_LAYOUT, p + 2);
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, p + 6, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, DotVector.I, 0);
+            IntVector h = IntVector.broadcast(DotVector.I, qh);
+            q.and(0xF).or(h.lanewise(VectorOperators.LSHR, DotVector.LANE).lanewise(VectorOperators.LSHL, 4))
+                    .selectFrom(DotVector.NIBBLE_MINUS_16, DotVector.NIBBLE).reinterpretAsFloats().intoArray(dst, off);
+            q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, DotVector.LANE_16).lanewise(VectorOperators.LSHL, 4))
+                    .selectFrom(DotVector.NIBBLE_MINUS_16, DotVector.NIBBLE).reinterpretAsFloats().intoArray(dst, off + 16);
         } else if (type == DType.Q8_0) {
             DotVector.toFloat(ByteVector.fromMemorySegment(B, w, p + 2, LE)).intoArray(dst, off);
             DotVector.toFloat(ByteVector.fromMemorySegment(B, w, p + 18, LE)).intoArray(dst, off + 16);
@@ -373,7 +384,7 @@ final class PackedGemm {
                     long p = r * rowBytes + (long) b * type.blockBytes();
                     int isum = 0;
                     for (int k = 0; k < 32; k++) {
-                        int q = type == DType.Q5_0 ? q5_0(w, p, w.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE), p + 2), k)
+                        int q = type == DType.Q5_0 ? q5_0(w, p, w.get(I32_LAYOUT, p + 2), k)
                                 : type == DType.Q8_0 ? w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 2 + k)
                                 : (k < 16 ? (w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 2 + k) & 0xF)
                                           : ((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 2 + k - 16) & 0xFF) >> 4)) - 8;
