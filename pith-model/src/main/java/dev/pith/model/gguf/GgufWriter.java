@@ -164,9 +164,10 @@ public final class GgufWriter {
     }
 
     /**
-     * Little-endian output that counts what it wrote, staged in a buffer of its own: a Llama-3 header is
-     * ~800K small fields (400K vocabulary strings and their lengths), one stream call each was most of
-     * the time a cold `pith quantize` took to open its output.
+     * Little-endian output that counts what it wrote, staged in a buffer of its own: a header can be
+     * hundreds of thousands of small fields (a Llama-3 vocabulary built in memory, as `pith convert`
+     * writes it), which were one synchronized stream call each. Arrays read from a GGUF file are
+     * written as one block ({@link GgufStrings}, {@link GgufNumbers}).
      */
     private static final class LeOut {
         private static final java.lang.invoke.VarHandle I16 = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
