@@ -265,6 +265,16 @@ final class DotVector {
         return low.or(high);
     }
 
+    /**
+     * Q5_0 values (16 lanes) as floats minus 16: bit {@code lanes[j]} of qh ({@code h}, broadcast) moved to
+     * bit 4 of nibble j, then one two-table permute (the index wraps to its low 5 bits). Under 35 bytes of
+     * bytecode, so the JIT inlines it at every call site (vectors passed out of line are boxed).
+     */
+    static FloatVector q5_0Floats(IntVector nibbles, IntVector h, IntVector lanes) {
+        return nibbles.or(h.lanewise(VectorOperators.LSHR, lanes).lanewise(VectorOperators.LSHL, 4))
+                .selectFrom(NIBBLE_MINUS_16, NIBBLE).reinterpretAsFloats();
+    }
+
     static float q5_0(MemorySegment w, long off, Activations a, int xo, int n) {
         float[] x = a.values;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
@@ -280,10 +290,8 @@ final class DotVector {
                 // exact integers, as before, so the bits are unchanged.
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, p + 6, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector h = IntVector.broadcast(I, qh);
-                IntVector lo = q.and(0xF).or(h.lanewise(VectorOperators.LSHR, LANE).lanewise(VectorOperators.LSHL, 4));
-                IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, LANE_16).lanewise(VectorOperators.LSHL, 4));
-                FloatVector flo = lo.selectFrom(NIBBLE_MINUS_16, NIBBLE).reinterpretAsFloats();
-                FloatVector fhi = hi.selectFrom(NIBBLE_MINUS_16, NIBBLE).reinterpretAsFloats();
+                FloatVector flo = q5_0Floats(q.and(0xF), h, LANE);
+                FloatVector fhi = q5_0Floats(q.lanewise(VectorOperators.LSHR, 4), h, LANE_16);
                 FloatVector sum = fhi.fma(FloatVector.fromArray(F, x, xb + 16), flo.mul(FloatVector.fromArray(F, x, xb)));
                 FloatVector d = FloatVector.broadcast(F, Bytes.f16(w, p) * a.d[xb / 32]);
                 if ((b & 1) == 0) acc0 = sum.fma(d, acc0);

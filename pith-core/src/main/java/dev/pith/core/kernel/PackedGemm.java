@@ -255,10 +255,8 @@ final class PackedGemm {
             int qh = w.get(I32_LAYOUT, p + 2);
             IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, p + 6, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, DotVector.I, 0);
             IntVector h = IntVector.broadcast(DotVector.I, qh);
-            q.and(0xF).or(h.lanewise(VectorOperators.LSHR, DotVector.LANE).lanewise(VectorOperators.LSHL, 4))
-                    .selectFrom(DotVector.NIBBLE_MINUS_16, DotVector.NIBBLE).reinterpretAsFloats().intoArray(dst, off);
-            q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, DotVector.LANE_16).lanewise(VectorOperators.LSHL, 4))
-                    .selectFrom(DotVector.NIBBLE_MINUS_16, DotVector.NIBBLE).reinterpretAsFloats().intoArray(dst, off + 16);
+            DotVector.q5_0Floats(q.and(0xF), h, DotVector.LANE).intoArray(dst, off);
+            DotVector.q5_0Floats(q.lanewise(VectorOperators.LSHR, 4), h, DotVector.LANE_16).intoArray(dst, off + 16);
         } else if (type == DType.Q8_0) {
             DotVector.toFloat(ByteVector.fromMemorySegment(B, w, p + 2, LE)).intoArray(dst, off);
             DotVector.toFloat(ByteVector.fromMemorySegment(B, w, p + 18, LE)).intoArray(dst, off + 16);

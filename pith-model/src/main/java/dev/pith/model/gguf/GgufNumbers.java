@@ -10,7 +10,7 @@ import java.util.RandomAccess;
  * were as many boxes made on every load and unboxed again on every write. The writer copies
  * {@link #raw} as it is. Immutable: equal to any list of the same boxed values.
  */
-final class GgufNumbers extends AbstractList<Object> implements RandomAccess {
+final class GgufNumbers extends AbstractList<Object> implements RandomAccess, GgufRawArray {
     private final GgufValueType type;
     private final byte[] raw;
     private final MemorySegment view;
@@ -31,12 +31,13 @@ final class GgufNumbers extends AbstractList<Object> implements RandomAccess {
         return raw.length / type.size;
     }
 
-    /** The elements exactly as GGUF stores them. */
-    byte[] raw() {
+    @Override
+    public byte[] raw() {
         return raw;
     }
 
-    GgufValueType type() {
+    @Override
+    public GgufValueType elementType() {
         return type;
     }
 }

@@ -13,7 +13,7 @@ import java.util.RandomAccess;
  * keeps its bytes; {@link #get} decodes leniently, malformed bytes becoming U+FFFD, as llama.cpp does.
  * Immutable: equal to any list of the same strings.
  */
-final class GgufStrings extends AbstractList<Object> implements RandomAccess {
+final class GgufStrings extends AbstractList<Object> implements RandomAccess, GgufRawArray {
     private final byte[] raw;
     /** at[i]: where string i's length field starts in {@link #raw}; at[size()] = raw.length. */
     private final int[] at;
@@ -42,8 +42,13 @@ final class GgufStrings extends AbstractList<Object> implements RandomAccess {
         return decoded.length;
     }
 
-    /** The array's elements exactly as GGUF stores them (the element type and count are not included). */
-    byte[] raw() {
+    @Override
+    public byte[] raw() {
         return raw;
+    }
+
+    @Override
+    public GgufValueType elementType() {
+        return GgufValueType.STRING;
     }
 }

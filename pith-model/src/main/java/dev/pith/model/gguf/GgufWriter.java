@@ -141,8 +141,7 @@ public final class GgufWriter {
             out.i32(v.elementType().id());
             out.i64(list.size());
             // arrays read from a GGUF file go back as the bytes they came as, in one copy
-            if (list instanceof GgufStrings raw && v.elementType() == GgufValueType.STRING) out.bytes(raw.raw(), raw.raw().length);
-            else if (list instanceof GgufNumbers raw && raw.type() == v.elementType()) out.bytes(raw.raw(), raw.raw().length);
+            if (list instanceof GgufRawArray raw && raw.elementType() == v.elementType()) out.bytes(raw.raw(), raw.raw().length);
             else for (Object o : list) writeScalar(out, v.elementType(), o);
         } else {
             writeScalar(out, v.type(), v.value());
@@ -167,7 +166,7 @@ public final class GgufWriter {
      * Little-endian output that counts what it wrote, staged in a buffer of its own: a header can be
      * hundreds of thousands of small fields (a Llama-3 vocabulary built in memory, as `pith convert`
      * writes it), which were one synchronized stream call each. Arrays read from a GGUF file are
-     * written as one block ({@link GgufStrings}, {@link GgufNumbers}).
+     * written as one block ({@link GgufRawArray}).
      */
     private static final class LeOut {
         private static final java.lang.invoke.VarHandle I16 = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
