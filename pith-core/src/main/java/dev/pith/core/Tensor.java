@@ -2,6 +2,7 @@ package dev.pith.core;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * A named n-dimensional array whose bytes live in a {@link MemorySegment}: on the heap, off-heap,
@@ -16,6 +17,8 @@ public final class Tensor {
     private final DType type;
     private final long[] shape;
     private final MemorySegment data;
+    /** What {@link #derived} made, once; null until then. */
+    private volatile Object derived;
 
     public Tensor(String name, DType type, long[] shape, MemorySegment data) {
         this.name = name;
@@ -54,6 +57,24 @@ public final class Tensor {
 
     /** Bytes of one row. */
     public long rowBytes() { return type.bytesFor(cols()); }
+
+    /**
+     * A kernel's own copy of this tensor's bytes (generation's repacked Q4_0 rows), made by
+     * {@code make} on first use and kept for the tensor's lifetime; {@code make} may return any
+     * marker for "no copy". One slot: one kernel layout per tensor. The copy does not follow later
+     * writes, so a tensor's bytes must not change once it has been multiplied (weights never do;
+     * a training step writes F32 tensors, which have no derived copy).
+     */
+    public Object derived(Function<Tensor, Object> make) {
+        Object d = derived;
+        if (d == null) {
+            synchronized (this) {
+                d = derived;
+                if (d == null) derived = d = make.apply(this);
+            }
+        }
+        return d;
+    }
 
     /** The same bytes under another name. */
     public Tensor renamed(String newName) { return new Tensor(newName, type, shape, data); }

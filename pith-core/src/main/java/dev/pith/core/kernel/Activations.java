@@ -22,6 +22,8 @@ final class Activations {
 
     DType type;
     int cols;
+    /** How many vectors the last {@link #prepare} converted. */
+    int n;
     float[] values;
     private float[] buffer = new float[0];
     private float[] dequantized = new float[0];
@@ -29,6 +31,9 @@ final class Activations {
     float[] d = new float[0];
     float[] s = new float[0];
     short[] bsums = new short[0];
+    /** Q8_0 vectors: per block, −8 × the sum of its quants, for {@link Q4_0Groups} (made on first ask per product). */
+    private short[] q4Offsets = new short[0];
+    private boolean q4OffsetsReady;
     /** One Q8_K vector: its 32-value sums, for {@link CopiedRows#q4_K}. */
     int[] pairSums = new int[0];
 
@@ -38,6 +43,7 @@ final class Activations {
     Activations prepare(DType weightType, float[] x, int n, int cols) {
         this.type = ActivationQuantizer.vecDotType(weightType);
         this.cols = cols;
+        this.n = n;
         int len = n * cols;
         switch (type) {
             case F32 -> values = x;
@@ -49,6 +55,7 @@ final class Activations {
             case Q8_0, Q8_1, Q8_K -> quantize(x, n, cols, len);
             default -> throw new IllegalStateException("unexpected activation type " + type);
         }
+        q4OffsetsReady = false;
         if (n == 1) prepareForGeneration(cols);
         return this;
     }
@@ -64,6 +71,24 @@ final class Activations {
             if (pairSums.length < cols / 32) pairSums = new int[cols / 32];
             CopiedRows.pairSums(bsums, cols, pairSums);
         }
+    }
+
+    /**
+     * The Q8_0 vectors' per-block offsets −8·Σq (|·| ≤ 8·127·32, a short), the start of
+     * {@link Q4_0Groups}' 16-bit block sums. Made by the caller before the rows are split over threads.
+     */
+    short[] q4Offsets() {
+        if (!q4OffsetsReady) {
+            int blocks = n * cols / 32;
+            if (q4Offsets.length < blocks) q4Offsets = new short[blocks];
+            for (int b = 0; b < blocks; b++) {
+                int sum = 0;
+                for (int j = 0; j < 32; j++) sum += qs[32 * b + j];
+                q4Offsets[b] = (short) (-8 * sum);
+            }
+            q4OffsetsReady = true;
+        }
+        return q4Offsets;
     }
 
     /** Below this many values the quantization stays on the calling thread (a fork costs more). */

@@ -100,11 +100,19 @@ final class RowProducts {
             return;
         }
         Activations a = Activations.forThread().prepare(type, x, n, cols);
+        if (tiled && type == DType.Q4_0 && Q4_0Groups.ENABLED) {
+            // Generation and short batches of Q4_0: the packed rows, with the reference's bits (TiledMatMul's are DotVector's).
+            MemorySegment packed = Q4_0Groups.packed(w);
+            if (packed != null) a.q4Offsets();
+            split(rows, (long) rows * cols * n, (from, to) -> Q4_0Groups.run(w, packed, from, to, a, n, out));
+            return;
+        }
         if (tiled && TiledMatMul.supports(type, n) && (long) rows * cols * n >= PARALLEL_THRESHOLD) {
             TiledMatMul.run(type, data, rowBytes, rows, cols, a, n, out);
             return;
         }
         // One vector (generation): DecodeRows' kernels where it has them, the same bits as DotVector's.
+        if (tiled && n == 1) prepareOneVector(w, a);
         Parallel.RangeBody body = tiled && n == 1
                 ? (from, to) -> oneVector(w, from, to, a, out, kernel)
                 : (from, to) -> {
@@ -125,11 +133,23 @@ final class RowProducts {
         }
     }
 
-    /** Rows [from, to) of w times the one prepared vector a, into out[from, to): DecodeRows where it applies, else the row kernel. */
+    /**
+     * What {@link #oneVector} needs made once, on the calling thread, before the rows are split:
+     * a Q4_0 tensor's packed copy (on its first product) and the activations' Q4_0 block offsets.
+     */
+    private static void prepareOneVector(Tensor w, Activations a) {
+        if (Q4_0Groups.packed(w) != null) a.q4Offsets();
+    }
+
+    /** Rows [from, to) of w times the one prepared vector a, into out[from, to): Q4_0Groups or DecodeRows where they apply, else the row kernel. */
     private static void oneVector(Tensor w, int from, int to, Activations a, float[] out, RowDot kernel) {
         DType type = w.type();
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        if (type == DType.Q4_0 && Q4_0Groups.ENABLED) {
+            Q4_0Groups.run(w, Q4_0Groups.packed(w), from, to, a, 1, out);
+            return;
+        }
         if (DecodeRows.supports(type)) {
             DecodeRows.run(type, data, rowBytes, from, to, a, a.cols, out);
             return;
@@ -169,6 +189,7 @@ final class RowProducts {
             start[i - first + 1] = start[i - first] + w.rows();
         }
         Activations a = Activations.forThread().prepare(ws[first].type(), x, 1, cols);
+        for (int i = first; i < last; i++) prepareOneVector(ws[i], a);
         split(start[start.length - 1], (long) start[start.length - 1] * cols, (from, to) -> {
             for (int k = 0; k < start.length - 1; k++) {
                 int lo = Math.max(from, start[k]), hi = Math.min(to, start[k + 1]);
