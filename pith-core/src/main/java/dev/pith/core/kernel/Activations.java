@@ -31,9 +31,10 @@ final class Activations {
     float[] d = new float[0];
     float[] s = new float[0];
     short[] bsums = new short[0];
-    /** Q8_0 vectors: per block, −8 × the sum of its quants, for {@link Q4_0Groups} (made on first ask per product). */
+    /** See {@link #subBlockSums} and {@link #q4Offsets}: made on first ask after each {@link #prepare}. */
+    private int[] subBlockSums = new int[0];
     private short[] q4Offsets = new short[0];
-    private boolean q4OffsetsReady;
+    private boolean sumsReady, offsetsReady;
     /** One Q8_K vector: its 32-value sums, for {@link CopiedRows#q4_K}. */
     int[] pairSums = new int[0];
 
@@ -55,7 +56,7 @@ final class Activations {
             case Q8_0, Q8_1, Q8_K -> quantize(x, n, cols, len);
             default -> throw new IllegalStateException("unexpected activation type " + type);
         }
-        q4OffsetsReady = false;
+        sumsReady = offsetsReady = false;
         if (n == 1) prepareForGeneration(cols);
         return this;
     }
@@ -74,19 +75,34 @@ final class Activations {
     }
 
     /**
-     * The Q8_0 vectors' per-block offsets −8·Σq (|·| ≤ 8·127·32, a short), the start of
-     * {@link Q4_0Groups}' 16-bit block sums. Made by the caller before the rows are split over threads.
+     * The vectors' sums of each 32 quants (Q8_0 blocks, Q8_K sub-blocks), for {@link Q4_KGroups}.
+     * Made on first ask per product, by the caller before the rows are split over threads.
      */
-    short[] q4Offsets() {
-        if (!q4OffsetsReady) {
+    int[] subBlockSums() {
+        if (!sumsReady) {
             int blocks = n * cols / 32;
-            if (q4Offsets.length < blocks) q4Offsets = new short[blocks];
+            if (subBlockSums.length < blocks) subBlockSums = new int[blocks];
             for (int b = 0; b < blocks; b++) {
                 int sum = 0;
                 for (int j = 0; j < 32; j++) sum += qs[32 * b + j];
-                q4Offsets[b] = (short) (-8 * sum);
+                subBlockSums[b] = sum;
             }
-            q4OffsetsReady = true;
+            sumsReady = true;
+        }
+        return subBlockSums;
+    }
+
+    /**
+     * Per 32 quants, −8 × their sum (|·| ≤ 8·127·32: a short): where {@link Q4_0Groups} and
+     * {@link Q4_KGroups} start their 16-bit block sums. Made as {@link #subBlockSums} is.
+     */
+    short[] q4Offsets() {
+        if (!offsetsReady) {
+            int[] sums = subBlockSums();
+            int blocks = n * cols / 32;
+            if (q4Offsets.length < blocks) q4Offsets = new short[blocks];
+            for (int b = 0; b < blocks; b++) q4Offsets[b] = (short) (-8 * sums[b]);
+            offsetsReady = true;
         }
         return q4Offsets;
     }

@@ -1,8 +1,6 @@
 package dev.pith.core.kernel;
 
 import dev.pith.core.DType;
-import dev.pith.core.Parallel;
-import dev.pith.core.Tensor;
 import dev.pith.core.quant.Bytes;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -11,9 +9,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import static dev.pith.core.kernel.DotVector.F;
@@ -45,13 +41,9 @@ import static dev.pith.core.kernel.DotVector.I;
  * halves too) and multiplying by 2^112 (exact). A tensor with an infinite or NaN scale is not packed
  * (the bit move would make it finite); it keeps the row kernel.
  *
- * <p>The copy costs as much memory as the tensor (made once per tensor, on first use, and kept by
- * {@link Tensor#derived}); prompts still read the original rows. {@code -Dpith.decode.q4_0=rows}
- * turns it off to compare.
+ * <p>{@code -Dpith.decode.q4_0=rows} turns it off to compare; {@link PackedGroups} makes and keeps the copy.
  */
-final class Q4_0Groups {
-    /** Rows per group: two 16-lane short vectors. */
-    static final int G = 32;
+final class Q4_0Groups extends PackedGroups {
     /** Bytes of one group's block: 32 fp16 scales, then 32 columns of 16 bytes. */
     private static final int GROUP_BLOCK = 18 * G;
     private static final int SCALES = 2 * G;
@@ -59,37 +51,16 @@ final class Q4_0Groups {
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     /** 16 short lanes: DotVector's S where floats have 16 lanes. */
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    /** Marker kept by {@link Tensor#derived} for a tensor that is not packed. */
-    private static final Object NOT_PACKED = new Object();
 
-    static final boolean ENABLED = DotVector.AVAILABLE && DotVector.L == 16
-            && !"rows".equals(System.getProperty("pith.decode.q4_0"));
+    static final Q4_0Groups KIND = new Q4_0Groups();
 
-    private Q4_0Groups() {}
-
-    /** The packed copy of w (made now if it is the first call), or null where w keeps the row kernel. */
-    static MemorySegment packed(Tensor w) {
-        if (!ENABLED || w.type() != DType.Q4_0) return null;
-        Object p = w.derived(Q4_0Groups::pack);
-        return p instanceof MemorySegment m ? m : null;
+    private Q4_0Groups() {
+        super(DType.Q4_0, GROUP_BLOCK, "pith.decode.q4_0", 0);
     }
 
-    /**
-     * out[t·rows + r] = row r · vector t of a (n prepared Q8_0 vectors) for r in [from, to): whole
-     * groups from the packed copy, the other rows (all of them where packed is null) by {@link #row},
-     * so every row has the reference's bits whatever the thread split.
-     */
-    static void run(Tensor w, MemorySegment packed, int from, int to, Activations a, int n, float[] out) {
-        int cols = w.cols(), rows = w.rows(), nb = cols / 32;
-        long rowBytes = w.rowBytes();
-        int packedRows = packed == null ? 0 : rows / G * G;
-        int g0 = Math.min((from + G - 1) / G, packedRows / G), g1 = Math.max(g0, Math.min(to, packedRows) / G);
-        int groupStart = g0 * G, groupEnd = g1 * G;
-        for (int t = 0; t < n; t++) {
-            for (int r = from; r < Math.min(to, groupStart); r++) out[t * rows + r] = row(w.data(), r * rowBytes, a, t * cols, nb);
-            for (int r = Math.max(from, groupEnd); r < to; r++) out[t * rows + r] = row(w.data(), r * rowBytes, a, t * cols, nb);
-        }
-        if (g0 == g1) return;
+    @Override
+    void groups(MemorySegment packed, int g0, int g1, Activations a, int n, int rows, int cols, float[] out) {
+        int nb = cols / 32;
         byte[] qs = a.qs;
         float[] dx = a.d;
         short[] offsets = a.q4Offsets();
@@ -106,6 +77,12 @@ final class Q4_0Groups {
                 for (int t = 0; t < n; t++) addBlock(packed, off + (long) GROUP_BLOCK * b, qs, t * cols + 32 * b, dx[t * nb + b], offsets[t * nb + b], out, t * rows + g * G);
             }
         }
+    }
+
+    /** {@link #row}: the reference's bits from the file's rows, vectorised within each block. */
+    @Override
+    float reference(MemorySegment w, long off, Activations a, int xo, int cols) {
+        return row(w, off, a, xo, cols / 32);
     }
 
     /** One group of 32 rows, every block, one vector; rows r0 .. r0+31 of out. */
@@ -146,9 +123,6 @@ final class Q4_0Groups {
         FloatVector.fromArray(F, out, o + 16).add(((FloatVector) hi.convertShape(VectorOperators.S2F, F, 0)).mul(halves(w, p + 32).mul(unbias)).mul(d)).intoArray(out, o + 16);
     }
 
-    /** 2^112: a half's value over the float its bits make when moved into float position. */
-    private static final float HALF_BIAS = 0x1p112f;
-
     /** The 16 halves at p as floats times 2^-112: sign-extended, moved 13 places up, exponent/mantissa/sign kept. */
     private static FloatVector halves(MemorySegment w, long p) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I, 0);
@@ -175,34 +149,12 @@ final class Q4_0Groups {
         return sumf;
     }
 
-    /** The packed copy of w's whole groups, or {@link #NOT_PACKED} (fewer than 32 rows, or a scale that is not finite). */
-    private static Object pack(Tensor w) {
-        int groups = w.rows() / G, nb = w.cols() / 32;
-        MemorySegment src = w.data();
-        long rowBytes = w.rowBytes();
-        if (groups == 0 || !finiteScales(src, (long) groups * G, nb)) return NOT_PACKED;
-        MemorySegment dst = Arena.ofAuto().allocate((long) groups * nb * GROUP_BLOCK, 64);
-        Parallel.forRange(groups, 8, (g0, g1) -> {
-            byte[] in = new byte[G * 18];
-            byte[] outBlock = new byte[GROUP_BLOCK];
-            for (int g = g0; g < g1; g++) {
-                for (int b = 0; b < nb; b++) {
-                    for (int i = 0; i < G; i++) {
-                        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) (g * G + i) * rowBytes + 18L * b, in, 18 * i, 18);
-                    }
-                    packBlock(in, outBlock);
-                    MemorySegment.copy(outBlock, 0, dst, ValueLayout.JAVA_BYTE, ((long) g * nb + b) * GROUP_BLOCK, GROUP_BLOCK);
-                }
-            }
-        });
-        return dst;
-    }
-
     /**
      * One group's block: in = the 32 rows' 18-byte Q4_0 blocks one after another; out = their 32
      * scales, then per column k the 16 bytes {@code q(i, k) | (q(16+i, k) − 8) << 4}.
      */
-    static void packBlock(byte[] in, byte[] out) {
+    @Override
+    void packBlock(byte[] in, byte[] out) {
         for (int i = 0; i < G; i++) {
             out[2 * i] = in[18 * i];
             out[2 * i + 1] = in[18 * i + 1];
@@ -215,12 +167,5 @@ final class Q4_0Groups {
                 out[SCALES + 16 * k + i] = (byte) (low | high << 4);
             }
         }
-    }
-
-    private static boolean finiteScales(MemorySegment w, long rows, int nb) {
-        for (long b = 0; b < rows * nb; b++) {
-            if ((Bytes.i16(w, 18 * b) & 0x7C00) == 0x7C00) return false;
-        }
-        return true;
     }
 }

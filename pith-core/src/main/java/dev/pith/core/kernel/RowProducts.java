@@ -100,11 +100,13 @@ final class RowProducts {
             return;
         }
         Activations a = Activations.forThread().prepare(type, x, n, cols);
-        if (tiled && type == DType.Q4_0 && Q4_0Groups.ENABLED) {
-            // Generation and short batches of Q4_0: the packed rows, with the reference's bits (TiledMatMul's are DotVector's).
-            MemorySegment packed = Q4_0Groups.packed(w);
+        PackedGroups kind = PackedGroups.of(type);
+        if (tiled && kind != null && n < GEMM_MIN_VECTORS) {
+            // Generation and short batches of Q4_0/Q4_K/Q6_K: the packed rows, with the scalar
+            // reference's bits (TiledMatMul's are DotVector's), split on whole groups.
+            MemorySegment packed = kind.packed(w);
             if (packed != null) a.q4Offsets();
-            split(rows, (long) rows * cols * n, (from, to) -> Q4_0Groups.run(w, packed, from, to, a, n, out));
+            split(rows, (long) rows * cols * n, packed == null ? 1 : PackedGroups.G, (from, to) -> kind.run(w, packed, from, to, a, n, out));
             return;
         }
         if (tiled && TiledMatMul.supports(type, n) && (long) rows * cols * n >= PARALLEL_THRESHOLD) {
@@ -112,7 +114,6 @@ final class RowProducts {
             return;
         }
         // One vector (generation): DecodeRows' kernels where it has them, the same bits as DotVector's.
-        if (tiled && n == 1) prepareOneVector(w, a);
         Parallel.RangeBody body = tiled && n == 1
                 ? (from, to) -> oneVector(w, from, to, a, out, kernel)
                 : (from, to) -> {
@@ -126,28 +127,39 @@ final class RowProducts {
 
     /** Runs body over [0, rows) on the calling thread when the product is small ({@code work} multiply-adds), else over the pool. */
     private static void split(int rows, long work, Parallel.RangeBody body) {
+        split(rows, work, 1, body);
+    }
+
+    /** As {@link #split(int, long, Parallel.RangeBody)}, the pool's ranges starting at multiples of {@code unit} rows. */
+    private static void split(int rows, long work, int unit, Parallel.RangeBody body) {
         if (work < PARALLEL_THRESHOLD) {
             body.run(0, rows);
-        } else {
+        } else if (unit == 1) {
             Parallel.forRange(rows, 4, body);
+        } else {
+            Parallel.forRange((rows + unit - 1) / unit, 1, (a, b) -> body.run(a * unit, Math.min(rows, b * unit)));
         }
     }
 
     /**
      * What {@link #oneVector} needs made once, on the calling thread, before the rows are split:
-     * a Q4_0 tensor's packed copy (on its first product) and the activations' Q4_0 block offsets.
+     * a Q4_0/Q4_K/Q6_K tensor's packed copy (on its first product) and the activations' block offsets.
      */
-    private static void prepareOneVector(Tensor w, Activations a) {
-        if (Q4_0Groups.packed(w) != null) a.q4Offsets();
+    private static boolean prepareOneVector(Tensor w, Activations a) {
+        PackedGroups kind = PackedGroups.of(w.type());
+        if (kind == null || kind.packed(w) == null) return false;
+        a.q4Offsets();
+        return true;
     }
 
-    /** Rows [from, to) of w times the one prepared vector a, into out[from, to): Q4_0Groups or DecodeRows where they apply, else the row kernel. */
+    /** Rows [from, to) of w times the one prepared vector a, into out[from, to): PackedGroups or DecodeRows where they apply, else the row kernel. */
     private static void oneVector(Tensor w, int from, int to, Activations a, float[] out, RowDot kernel) {
         DType type = w.type();
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        if (type == DType.Q4_0 && Q4_0Groups.ENABLED) {
-            Q4_0Groups.run(w, Q4_0Groups.packed(w), from, to, a, 1, out);
+        PackedGroups kind = PackedGroups.of(type);
+        if (kind != null) {
+            kind.run(w, kind.packed(w), from, to, a, 1, out);
             return;
         }
         if (DecodeRows.supports(type)) {
@@ -189,8 +201,9 @@ final class RowProducts {
             start[i - first + 1] = start[i - first] + w.rows();
         }
         Activations a = Activations.forThread().prepare(ws[first].type(), x, 1, cols);
-        for (int i = first; i < last; i++) prepareOneVector(ws[i], a);
-        split(start[start.length - 1], (long) start[start.length - 1] * cols, (from, to) -> {
+        boolean grouped = false;
+        for (int i = first; i < last; i++) grouped |= prepareOneVector(ws[i], a);
+        split(start[start.length - 1], (long) start[start.length - 1] * cols, grouped ? PackedGroups.G : 1, (from, to) -> {
             for (int k = 0; k < start.length - 1; k++) {
                 int lo = Math.max(from, start[k]), hi = Math.min(to, start[k + 1]);
                 if (lo < hi) oneVector(ws[first + k], lo - start[k], hi - start[k], a, outs[first + k], kernel);

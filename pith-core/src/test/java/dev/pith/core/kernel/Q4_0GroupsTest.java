@@ -1,9 +1,7 @@
 package dev.pith.core.kernel;
 
 import dev.pith.core.DType;
-import dev.pith.core.Parallel;
 import dev.pith.core.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -24,46 +22,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class Q4_0GroupsTest {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private final int threadsBefore = Parallel.threads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(threadsBefore);
-    }
-
-    @Test
-    void matvecIsBitIdenticalToTheScalarReferenceForEveryShapeAndThreadCount() {
-        assumeTrue(Q4_0Groups.ENABLED, "needs 512-bit vectors");
-        int[][] shapes = {{32, 32}, {33, 96}, {77, 576}, {96, 2048}, {200, 256}, {576, 576}, {31, 64}};
-        for (int threads : new int[] {1, 2, 3}) {
-            Parallel.setThreads(threads);
-            for (int[] shape : shapes) {
-                int rows = shape[0], cols = shape[1];
-                Tensor w = RandomTensors.matrix(DType.Q4_0, rows, cols, rows * 131L + cols);
-                float[] x = RandomTensors.vector(cols, cols + 7L * rows);
-                assertMatchesReference(w, x, "threads=" + threads + " rows=" + rows + " cols=" + cols);
-                assertThat(Q4_0Groups.packed(w) != null).as("packed with %d rows", rows).isEqualTo(rows >= 32);
-            }
-        }
-    }
-
-    @Test
-    void shortBatchesGiveTheReferenceBitsForEveryVector() {
-        assumeTrue(Q4_0Groups.ENABLED, "needs 512-bit vectors");
-        for (int n : new int[] {2, 3, 7}) {
-            int rows = 70, cols = 320;
-            Tensor w = RandomTensors.matrix(DType.Q4_0, rows, cols, n);
-            float[] x = RandomTensors.vector(n * cols, 40 + n);
-            float[] fast = new float[n * rows], ref = new float[n * rows];
-            MatMul.matmul(w, x, n, fast);
-            MatMulScalar.matmul(w, x, n, ref);
-            assertThat(fast).as("%d vectors", n).containsExactly(ref);
-        }
-    }
 
     @Test
     void blockSumsAtTheLimitsOfSixteenBitsStayExact() {
-        assumeTrue(Q4_0Groups.ENABLED, "needs 512-bit vectors");
+        assumeTrue(PackedGroupsChecks.available(DType.Q4_0), "needs 512-bit vectors");
         // Every weight -8 (nibble 0) or +7 (nibble 15), every activation quant ±127: block sums of
         // ±32,512 and ±28,448, and running lane sums of Σq·x up to 60,960 that wrap (low nibbles).
         int rows = 64, cols = 128;
@@ -78,7 +40,7 @@ class Q4_0GroupsTest {
             for (float sign : new float[] {1f, -1f}) {
                 float[] x = new float[cols];
                 java.util.Arrays.fill(x, 3.5f * sign);
-                assertMatchesReference(w, x, "pattern " + pattern + " sign " + sign);
+                PackedGroupsChecks.matchesReference(w, x, 1, "pattern " + pattern + " sign " + sign);
                 float[] out = new float[rows];
                 MatMul.matvec(w, x, out);
                 if (pattern == 0) assertThat(out[0]).isCloseTo(-8f * cols * 3.5f * sign, org.assertj.core.data.Percentage.withPercentage(0.1));
@@ -88,7 +50,7 @@ class Q4_0GroupsTest {
 
     @Test
     void subnormalAndNegativeScalesGiveTheReferenceBits() {
-        assumeTrue(Q4_0Groups.ENABLED, "needs 512-bit vectors");
+        assumeTrue(PackedGroupsChecks.available(DType.Q4_0), "needs 512-bit vectors");
         Random rnd = new Random(5);
         int rows = 96, cols = 256;
         // Scales from the whole fp16 range but infinities/NaNs: subnormals (exponent 0), tiny and large normals, both signs.
@@ -96,34 +58,17 @@ class Q4_0GroupsTest {
         randomiseQuants(w, new Random(7));
         for (int i = 0; i < rows * cols / 32; i += 3) w.data().set(HALF, 18L * i, (short) (1 + rnd.nextInt(0x3FF))); // a third subnormal
         float[] x = RandomTensors.vector(cols, 11);
-        assertMatchesReference(w, x, "subnormal scales");
-    }
-
-    @Test
-    void aTensorWithAnInfiniteOrNaNScaleIsNotPackedAndStillMultiplies() {
-        for (short special : new short[] {(short) 0x7C00, (short) 0xFC00, (short) 0x7E00}) {
-            Tensor w = RandomTensors.matrix(DType.Q4_0, 64, 64, special);
-            w.data().set(HALF, 18L * 77, special);
-            assertThat(Q4_0Groups.packed(w)).isNull();
-            float[] x = RandomTensors.vector(64, 3);
-            float[] out = new float[64];
-            MatMul.matvec(w, x, out);
-            float[] ref = new float[64];
-            MatMulScalar.matvec(w, x, ref);
-            int row = 77 / 2;
-            assertThat(Float.isFinite(out[row])).isFalse();
-            assertThat(Float.isNaN(out[row])).isEqualTo(Float.isNaN(ref[row]));
-        }
+        PackedGroupsChecks.matchesReference(w, x, 1, "subnormal scales");
     }
 
     @Test
     void theRepackedBlockHoldsEveryQuantOnce() {
         Random rnd = new Random(3);
-        byte[] in = new byte[Q4_0Groups.G * 18], out = new byte[Q4_0Groups.G * 18];
+        byte[] in = new byte[PackedGroups.G * 18], out = new byte[PackedGroups.G * 18];
         for (int trial = 0; trial < 50; trial++) {
             rnd.nextBytes(in);
-            Q4_0Groups.packBlock(in, out);
-            for (int i = 0; i < Q4_0Groups.G; i++) {
+            Q4_0Groups.KIND.packBlock(in, out);
+            for (int i = 0; i < PackedGroups.G; i++) {
                 assertThat(out[2 * i]).isEqualTo(in[18 * i]);
                 assertThat(out[2 * i + 1]).isEqualTo(in[18 * i + 1]);
                 for (int k = 0; k < 32; k++) {
@@ -136,14 +81,6 @@ class Q4_0GroupsTest {
         }
     }
 
-    private static void assertMatchesReference(Tensor w, float[] x, String what) {
-        float[] fast = new float[w.rows()], ref = new float[w.rows()];
-        MatMul.matvec(w, x, fast);
-        MatMulScalar.matvec(w, x, ref);
-        for (int r = 0; r < w.rows(); r++) {
-            assertThat(Float.floatToRawIntBits(fast[r])).as("%s row %d: %s vs %s", what, r, fast[r], ref[r]).isEqualTo(Float.floatToRawIntBits(ref[r]));
-        }
-    }
 
     private interface Scale {
         short bits(int row, int block);

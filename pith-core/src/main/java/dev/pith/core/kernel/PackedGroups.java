@@ -1,0 +1,142 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.DType;
+import dev.pith.core.Parallel;
+import dev.pith.core.Tensor;
+import dev.pith.core.quant.Bytes;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * What the three repacked generation kernels ({@link Q4_0Groups}, {@link Q4_KGroups},
+ * {@link Q6_KGroups}) share: the copy of a tensor's rows in groups of {@link #G}, made once per
+ * tensor on its first one-vector product and kept by {@link Tensor#derived}, and the split of a
+ * row range into whole groups (the type's vector kernel) and the rows around them (the type's
+ * scalar reference, whose bits the kernel reproduces, so a row's result does not depend on which
+ * thread takes it).
+ *
+ * <p>Rows in lanes: within a group, each block of the file's layout is rewritten column by column,
+ * so one load holds one column of 32 rows and a block's integer sums build up per row in 16-bit
+ * lanes, with no horizontal sums (see {@link Q4_0Groups} for why this is twice the speed).
+ * The copy costs as much memory as the tensor (Q6_K: 30 % more); prompts still read the file's rows.
+ */
+abstract class PackedGroups {
+    /** Rows per group: two 16-lane short vectors. */
+    static final int G = 32;
+    private static final Object NOT_PACKED = new Object();
+
+    private final DType type;
+    /** Bytes of one of the file's blocks, and of one group's block in the copy. */
+    private final int blockBytes, groupBlock;
+    /** Byte offsets, within a file block, of the fp16 scales the kernel widens by moving bits (which would make an infinity finite). */
+    private final int[] halfFields;
+    /** Off with {@code -D<property>=rows} (to compare), or where floats do not have 16 lanes. */
+    private final boolean enabled;
+
+    PackedGroups(DType type, int groupBlock, String property, int... halfFields) {
+        this.type = type;
+        this.blockBytes = type.blockBytes();
+        this.groupBlock = groupBlock;
+        this.halfFields = halfFields;
+        this.enabled = DotVector.AVAILABLE && DotVector.L == 16 && !"rows".equals(System.getProperty(property));
+    }
+
+    /** The packed kernel for type, or null (another type, no 512-bit vectors, or turned off). */
+    static PackedGroups of(DType type) {
+        PackedGroups kind = switch (type) {
+            case Q4_0 -> Q4_0Groups.KIND;
+            case Q4_K -> Q4_KGroups.KIND;
+            case Q6_K -> Q6_KGroups.KIND;
+            default -> null;
+        };
+        return kind != null && kind.enabled ? kind : null;
+    }
+
+    /** One group's block: in = the 32 rows' file blocks one after another; out = the copy's layout. */
+    abstract void packBlock(byte[] in, byte[] out);
+
+    /** The scalar reference: row at byte off times vector xo / cols of a. */
+    abstract float reference(MemorySegment w, long off, Activations a, int xo, int cols);
+
+    /**
+     * out[t·rows + r] for every row r of groups [g0, g1) and every vector t of a: by default (the
+     * K-quants) super-block by super-block, each against every vector while it is in L1, the rows'
+     * totals kept in out.
+     */
+    void groups(MemorySegment packed, int g0, int g1, Activations a, int n, int rows, int cols, float[] out) {
+        int nsb = cols / 256;
+        for (int g = g0; g < g1; g++) {
+            for (int t = 0; t < n; t++) java.util.Arrays.fill(out, t * rows + g * G, t * rows + g * G + G, 0f);
+            long off = (long) g * nsb * groupBlock;
+            for (int b = 0; b < nsb; b++) {
+                for (int t = 0; t < n; t++) superBlock(packed, off + (long) groupBlock * b, a, t * nsb + b, out, t * rows + g * G);
+            }
+        }
+    }
+
+    /** For {@link #groups}' default: one group's super-block at p times super-block sb of a's vectors, added to out[o .. o+31]. */
+    void superBlock(MemorySegment packed, long p, Activations a, int sb, float[] out, int o) {
+        throw new UnsupportedOperationException(type + " multiplies in its own groups()");
+    }
+
+    /** The packed copy of w (made now if it is the first call), or null where w keeps the reference kernel. */
+    final MemorySegment packed(Tensor w) {
+        if (w.type() != type) return null;
+        Object p = w.derived(this::pack);
+        return p instanceof MemorySegment m ? m : null;
+    }
+
+    /**
+     * out[t·rows + r] = row r · vector t of a for r in [from, to): whole groups from the packed copy,
+     * the other rows (all of them where packed is null) by {@link #reference}.
+     */
+    final void run(Tensor w, MemorySegment packed, int from, int to, Activations a, int n, float[] out) {
+        int cols = w.cols(), rows = w.rows();
+        long rowBytes = w.rowBytes();
+        int packedRows = packed == null ? 0 : rows / G * G;
+        int g0 = Math.min((from + G - 1) / G, packedRows / G), g1 = Math.max(g0, Math.min(to, packedRows) / G);
+        int groupStart = g0 * G, groupEnd = g1 * G;
+        for (int t = 0; t < n; t++) {
+            for (int r = from; r < Math.min(to, groupStart); r++) out[t * rows + r] = reference(w.data(), r * rowBytes, a, t * cols, cols);
+            for (int r = Math.max(from, groupEnd); r < to; r++) out[t * rows + r] = reference(w.data(), r * rowBytes, a, t * cols, cols);
+        }
+        if (g0 < g1) groups(packed, g0, g1, a, n, rows, cols, out);
+    }
+
+    /** The packed copy of w's whole groups, or {@link #NOT_PACKED} (fewer than G rows, or a scale that is not finite). */
+    private Object pack(Tensor w) {
+        int groups = w.rows() / G, blocks = Math.toIntExact(w.rowBytes() / blockBytes);
+        MemorySegment src = w.data();
+        long rowBytes = w.rowBytes();
+        if (groups == 0 || !finiteScales(src, (long) groups * G * blocks)) return NOT_PACKED;
+        MemorySegment dst = Arena.ofAuto().allocate((long) groups * blocks * groupBlock, 64);
+        Parallel.forRange(groups, 4, (from, to) -> {
+            byte[] in = new byte[G * blockBytes];
+            byte[] out = new byte[groupBlock];
+            for (int g = from; g < to; g++) {
+                for (int b = 0; b < blocks; b++) {
+                    for (int i = 0; i < G; i++) {
+                        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) (g * G + i) * rowBytes + (long) blockBytes * b, in, blockBytes * i, blockBytes);
+                    }
+                    packBlock(in, out);
+                    MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * groupBlock, groupBlock);
+                }
+            }
+        });
+        return dst;
+    }
+
+    private boolean finiteScales(MemorySegment w, long blocks) {
+        for (long b = 0; b < blocks; b++) {
+            for (int field : halfFields) {
+                if ((Bytes.i16(w, blockBytes * b + field) & 0x7C00) == 0x7C00) return false;
+            }
+        }
+        return true;
+    }
+
+    /** 2^112: a half's value over the float its bits make when moved into float position (the kernels' fp16 widening). */
+    static final float HALF_BIAS = 0x1p112f;
+}

@@ -1,0 +1,140 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.DType;
+import dev.pith.core.quant.KScales;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static dev.pith.core.kernel.DotVector.F;
+import static dev.pith.core.kernel.DotVector.I;
+
+/**
+ * Generation's Q4_K product (one activation vector or a short batch) on a repacked copy of the rows,
+ * rows in the vector lanes and 16-bit integer sums, as {@link Q4_0Groups} does for Q4_0 (see there
+ * for why), with the bits of the scalar reference {@link DotScalar#q4_K}.
+ *
+ * <p>Layout of a group of 32 rows, per 256-column super-block ({@link #GROUP_BLOCK} bytes): per
+ * 32-column sub-block, one 16-byte line per column of the 32 rows' nibbles (byte i: row i's q in the
+ * low nibble, row 16+i's q − 8 as a signed high nibble), then the 32 rows' 6-bit scales and mins as
+ * bytes; after the eight sub-blocks the rows' d and dmin (fp16). 148 bytes per row and super-block
+ * against the file's 144. The kernel reads it strictly forwards: with the scales and d in front
+ * (read after the quants they scale) the hardware prefetcher lost the stream, and a 1B FFN matrix
+ * from DRAM ran at 7.5 GB/s on one thread against 16.6 from L2 (AMD EPYC, Zen 4).
+ *
+ * <p>Exactness: Q4_K nibbles are 0..15, and a sub-block's Σq·x (up to 15·127·32 = 60,960) does not
+ * fit a short; Σ(q − 8)·x (at most 8·127·32 = 32,512) does, so the lanes sum that (the low nibbles
+ * through the same wrap-around as Q4_0: lanes start at −8·Σx) and 8·Σx is added back in 32-bit
+ * lanes. Then, per row and super-block, exactly the reference's integers and float operations:
+ * {@code isum = Σ scale·Σq·x}, {@code summs = Σ min·Σx} (32-bit lanes, exact), and
+ * {@code sumf += d·y_d·isum − dmin·y_d·summs}. A tensor with an infinite or NaN d or dmin is not
+ * packed; it keeps the reference kernel.
+ */
+final class Q4_KGroups extends PackedGroups {
+    /** Bytes of one sub-block's part of a group's super-block: 32 columns × 16 bytes of nibbles, then 32 scales and 32 mins. */
+    private static final int SUB = 32 * 16 + 2 * G;
+    static final int D = 8 * SUB, DMIN = D + 2 * G;
+    /** Bytes of one group's super-block. */
+    static final int GROUP_BLOCK = DMIN + 2 * G;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+
+    static final Q4_KGroups KIND = new Q4_KGroups();
+
+    private Q4_KGroups() {
+        super(DType.Q4_K, GROUP_BLOCK, "pith.decode.q4_K", 0, 2);
+    }
+
+    /** Where column c's 16 bytes of nibbles, sub-block sub's 32 scales and its 32 mins sit in a group's super-block. */
+    static int quants(int c) { return SUB * (c / 32) + 16 * (c % 32); }
+    static int scales(int sub) { return SUB * sub + 512; }
+    static int mins(int sub) { return SUB * sub + 512 + G; }
+
+    @Override
+    void superBlock(MemorySegment packed, long p, Activations a, int sb, float[] out, int o) {
+        addSuperBlock(packed, p, a.qs, 256 * sb, a.subBlockSums(), a.q4Offsets(), 8 * sb, a.d[sb], out, o);
+    }
+
+    @Override
+    float reference(MemorySegment w, long off, Activations a, int xo, int cols) {
+        return DotScalar.q4_K(w, off, a, xo, cols);
+    }
+
+    /**
+     * One group's super-block at p against one vector's super-block (quants from xb, sub-block sums
+     * from s): adds to out[o .. o+31]. Written flat, without helpers that return vectors: C2 left
+     * such helpers out of line here ("callee uses too much stack", "callee is too large"), and a
+     * vector returned from a call is boxed on the heap (8.1 GB/s instead of the inlined loop's rate).
+     */
+    private static void addSuperBlock(MemorySegment w, long p, byte[] qs, int xb, int[] sums, short[] offsets, int s, float yd,
+                                      float[] out, int o) {
+        IntVector isum0 = IntVector.zero(I), isum1 = isum0, summs0 = isum0, summs1 = isum0;
+        for (int sub = 0; sub < 8; sub++) {
+            long q = p + (long) SUB * sub;
+            int x0 = xb + 32 * sub;
+            ShortVector lo = ShortVector.broadcast(S16, offsets[s + sub]), hi = ShortVector.zero(S16);
+            for (int k = 0; k < 32; k++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16L * k, LE).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector xk = ShortVector.broadcast(S16, qs[x0 + k]);
+                lo = lo.add(v.and((short) 0xF).mul(xk));
+                hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).mul(xk));
+            }
+            int x = sums[s + sub];
+            long sc = p + scales(sub), mn = p + mins(sub);
+            IntVector back = IntVector.broadcast(I, 8 * x);
+            IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector mn0 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector mn1 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            isum0 = isum0.add(((IntVector) lo.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+            isum1 = isum1.add(((IntVector) hi.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+            summs0 = summs0.add(mn0.mul(x));
+            summs1 = summs1.add(mn1.mul(x));
+        }
+        // d and dmin from their halves (bits moved into float position: the value times 2^-112, exact), then
+        // out += d·y·isum − dmin·y·summs, lane by lane the reference's float operations.
+        FloatVector unbias = FloatVector.broadcast(F, HALF_BIAS), y = FloatVector.broadcast(F, yd);
+        for (int h = 0; h < 2; h++) {
+            IntVector dBits = (IntVector) ShortVector.fromMemorySegment(S16, w, p + D + 32L * h, LE).convertShape(VectorOperators.S2I, I, 0);
+            IntVector mBits = (IntVector) ShortVector.fromMemorySegment(S16, w, p + DMIN + 32L * h, LE).convertShape(VectorOperators.S2I, I, 0);
+            FloatVector d = dBits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
+            FloatVector dmin = mBits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
+            IntVector isum = h == 0 ? isum0 : isum1, summs = h == 0 ? summs0 : summs1;
+            FloatVector plus = d.mul(y).mul((FloatVector) isum.convert(VectorOperators.I2F, 0));
+            FloatVector minus = dmin.mul(y).mul((FloatVector) summs.convert(VectorOperators.I2F, 0));
+            FloatVector.fromArray(F, out, o + 16 * h).add(plus.sub(minus)).intoArray(out, o + 16 * h);
+        }
+    }
+
+    /** One group's super-block: in = the 32 rows' 144-byte Q4_K blocks one after another; out = the layout above. */
+    @Override
+    void packBlock(byte[] in, byte[] out) {
+        MemorySegment src = MemorySegment.ofArray(in);
+        for (int i = 0; i < G; i++) {
+            int r = 144 * i;
+            out[D + 2 * i] = in[r];
+            out[D + 2 * i + 1] = in[r + 1];
+            out[DMIN + 2 * i] = in[r + 2];
+            out[DMIN + 2 * i + 1] = in[r + 3];
+            for (int sub = 0; sub < 8; sub++) {
+                out[scales(sub) + i] = (byte) KScales.scaleK4(src, r + 4, sub);
+                out[mins(sub) + i] = (byte) KScales.minK4(src, r + 4, sub);
+            }
+        }
+        for (int c = 0; c < 256; c++) {
+            int sub = c / 32, l = c % 32, j = 16 + 32 * (sub / 2) + l, shift = 4 * (sub % 2);
+            for (int i = 0; i < 16; i++) {
+                int low = (in[144 * i + j] >> shift) & 0xF;
+                int high = ((in[144 * (16 + i) + j] >> shift) & 0xF) - 8;
+                out[quants(c) + i] = (byte) (low | high << 4);
+            }
+        }
+    }
+}
