@@ -150,21 +150,22 @@ final class Q4_0Groups extends PackedGroups {
     }
 
     /**
-     * One group's block: in = the 32 rows' 18-byte Q4_0 blocks one after another; out = their 32
-     * scales, then per column k the 16 bytes {@code q(i, k) | (q(16+i, k) − 8) << 4}.
+     * One group's block: the 32 rows' scales, then per column k the 16 bytes
+     * {@code q(i, k) | (q(16+i, k) − 8) << 4}.
      */
     @Override
-    void packBlock(byte[] in, byte[] out) {
+    void packBlock(byte[] in, int base, int stride, byte[] out, int o) {
         for (int i = 0; i < G; i++) {
-            out[2 * i] = in[18 * i];
-            out[2 * i + 1] = in[18 * i + 1];
+            out[o + 2 * i] = in[base + stride * i];
+            out[o + 2 * i + 1] = in[base + stride * i + 1];
         }
-        for (int k = 0; k < 32; k++) {
-            int shift = k < 16 ? 0 : 4, j = 2 + (k & 15);
-            for (int i = 0; i < 16; i++) {
-                int low = (in[18 * i + j] >> shift) & 0xF;
-                int high = ((in[18 * (16 + i) + j] >> shift) & 0xF) - 8;
-                out[SCALES + 16 * k + i] = (byte) (low | high << 4);
+        for (int i = 0; i < 16; i++) {
+            int lowRow = base + stride * i + 2, highRow = base + stride * (16 + i) + 2;
+            for (int j = 0; j < 16; j++) {
+                int a = in[lowRow + j], b = in[highRow + j];
+                // Byte j holds columns j (low nibble) and 16 + j (high nibble).
+                out[o + SCALES + 16 * j + i] = (byte) ((a & 0xF) | ((b & 0xF) - 8) << 4);
+                out[o + SCALES + 16 * (16 + j) + i] = (byte) (((a >> 4) & 0xF) | (((b >> 4) & 0xF) - 8) << 4);
             }
         }
     }

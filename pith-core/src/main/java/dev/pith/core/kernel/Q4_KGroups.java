@@ -113,28 +113,38 @@ final class Q4_KGroups extends PackedGroups {
         }
     }
 
-    /** One group's super-block: in = the 32 rows' 144-byte Q4_K blocks one after another; out = the layout above. */
+    /** One group's super-block in the layout above. */
     @Override
-    void packBlock(byte[] in, byte[] out) {
-        MemorySegment src = MemorySegment.ofArray(in);
+    void packBlock(byte[] in, int base, int stride, byte[] out, int o) {
         for (int i = 0; i < G; i++) {
-            int r = 144 * i;
-            out[D + 2 * i] = in[r];
-            out[D + 2 * i + 1] = in[r + 1];
-            out[DMIN + 2 * i] = in[r + 2];
-            out[DMIN + 2 * i + 1] = in[r + 3];
+            int r = base + stride * i;
+            out[o + D + 2 * i] = in[r];
+            out[o + D + 2 * i + 1] = in[r + 1];
+            out[o + DMIN + 2 * i] = in[r + 2];
+            out[o + DMIN + 2 * i + 1] = in[r + 3];
+            // The 12 bytes of 6-bit scales and mins (ggml's get_scale_min_k4), all eight of each at once.
+            int s0 = i32(in, r + 4), s1 = i32(in, r + 8), s2 = i32(in, r + 12);
+            long sc = (s0 & 0x3F3F3F3FL) | ((long) ((s2 & 0x0F0F0F0F) | (((s0 >>> 6) & 0x03030303) << 4)) << 32);
+            long mn = (s1 & 0x3F3F3F3FL) | ((long) (((s2 >>> 4) & 0x0F0F0F0F) | (((s1 >>> 6) & 0x03030303) << 4)) << 32);
             for (int sub = 0; sub < 8; sub++) {
-                out[scales(sub) + i] = (byte) KScales.scaleK4(src, r + 4, sub);
-                out[mins(sub) + i] = (byte) KScales.minK4(src, r + 4, sub);
+                out[o + scales(sub) + i] = (byte) (sc >>> (8 * sub));
+                out[o + mins(sub) + i] = (byte) (mn >>> (8 * sub));
             }
         }
-        for (int c = 0; c < 256; c++) {
-            int sub = c / 32, l = c % 32, j = 16 + 32 * (sub / 2) + l, shift = 4 * (sub % 2);
-            for (int i = 0; i < 16; i++) {
-                int low = (in[144 * i + j] >> shift) & 0xF;
-                int high = ((in[144 * (16 + i) + j] >> shift) & 0xF) - 8;
-                out[quants(c) + i] = (byte) (low | high << 4);
+        // Quant byte 32·q + l holds column 64·q + l (sub-block 2q) in its low nibble and 64·q + 32 + l (sub-block 2q + 1) in its high one.
+        for (int q = 0; q < 4; q++) {
+            for (int l = 0; l < 32; l++) {
+                int low = o + SUB * 2 * q + 16 * l, high = low + SUB, j = base + 16 + 32 * q + l;
+                for (int i = 0; i < 16; i++) {
+                    int a = in[j + stride * i], b = in[j + stride * (16 + i)];
+                    out[low + i] = (byte) ((a & 0xF) | ((b & 0xF) - 8) << 4);
+                    out[high + i] = (byte) (((a >> 4) & 0xF) | (((b >> 4) & 0xF) - 8) << 4);
+                }
             }
         }
+    }
+
+    private static int i32(byte[] b, int o) {
+        return (b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | b[o + 3] << 24;
     }
 }

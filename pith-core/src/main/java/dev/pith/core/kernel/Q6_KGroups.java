@@ -100,23 +100,28 @@ final class Q6_KGroups extends PackedGroups {
         }
     }
 
-    /** One group's super-block: in = the 32 rows' 210-byte Q6_K blocks one after another; out = the layout above. */
+    /** One group's super-block in the layout above. */
     @Override
-    void packBlock(byte[] in, byte[] out) {
+    void packBlock(byte[] in, int base, int stride, byte[] out, int o) {
         for (int i = 0; i < G; i++) {
-            int r = 210 * i;
-            out[D + 2 * i] = in[r + 208];
-            out[D + 2 * i + 1] = in[r + 209];
-            for (int g = 0; g < 16; g++) out[scales(g) + i] = in[r + 192 + g];
-            for (int c = 0; c < 256; c++) out[quants(c) + i] = (byte) value(in, r, c);
+            int r = base + stride * i;
+            out[o + D + 2 * i] = in[r + 208];
+            out[o + D + 2 * i + 1] = in[r + 209];
+            for (int g = 0; g < 16; g++) out[o + scales(g) + i] = in[r + 192 + g];
+            // ggml's order: per half h of 128 values and l < 32, ql[l] and ql[l+32] give the low
+            // nibbles of values l, l+32 (low 4 bits) and l+64, l+96 (high 4 bits); qh[l] their top 2 bits.
+            // Column c sits at SUB·(c/16) + G·(c%16): for c = 128h + 32k + l that is SUB·(8h + 2k + l/16) + G·(l%16).
+            for (int h = 0; h < 2; h++) {
+                int ql = r + 64 * h, qh = r + 128 + 32 * h;
+                for (int l = 0; l < 32; l++) {
+                    int a = in[ql + l] & 0xFF, b = in[ql + l + 32] & 0xFF, hi = in[qh + l] & 0xFF;
+                    int at = o + SUB * (8 * h + l / 16) + G * (l % 16) + i;
+                    out[at] = (byte) (((a & 0xF) | (hi & 3) << 4) - 32);
+                    out[at + 2 * SUB] = (byte) (((b & 0xF) | ((hi >> 2) & 3) << 4) - 32);
+                    out[at + 4 * SUB] = (byte) (((a >> 4) | ((hi >> 4) & 3) << 4) - 32);
+                    out[at + 6 * SUB] = (byte) (((b >> 4) | ((hi >> 6) & 3) << 4) - 32);
+                }
+            }
         }
-    }
-
-    /** Value c (0..255) of the Q6_K block at in[r..], centred: q − 32 (ggml's layout, as {@link DotScalar#q6_K} reads it). */
-    static int value(byte[] in, int r, int c) {
-        int g = c / 16, h = g / 8, k = (g / 2) % 4, l = 16 * (g % 2) + c % 16;
-        int lo = ((in[r + 64 * h + 32 * (k % 2) + l] & 0xFF) >>> (4 * (k / 2))) & 0xF;
-        int hi = ((in[r + 128 + 32 * h + l] & 0xFF) >>> (2 * k)) & 3;
-        return (lo | hi << 4) - 32;
     }
 }
