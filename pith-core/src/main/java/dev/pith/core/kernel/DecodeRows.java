@@ -17,7 +17,8 @@ import static dev.pith.core.kernel.DotVector.L;
 /**
  * Matrix × one vector (generation) where a kernel of its own beats {@link DotVector}'s row by row,
  * with the same bits: F32 and F16 four rows at a time (below), and Q4_K and Q6_K rows copied one at a
- * time into a byte array ({@link CopiedRows}); Q8_0 too with {@code -Dpith.decode.q8_0=copied}.
+ * time into a byte array ({@link CopiedRows}) where {@link PackedGroups} is off for them; Q8_0 too
+ * with {@code -Dpith.decode.q8_0=copied}.
  *
  * <p>Why: {@code DotVector.f16} keeps one accumulator per row (the order {@link TiledMatMul}'s
  * batches reproduce), so a single row is bound by the FMA latency, and it widens halves exactly with
