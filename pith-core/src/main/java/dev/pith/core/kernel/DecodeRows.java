@@ -59,7 +59,8 @@ final class DecodeRows {
     private static final boolean Q_ENABLED = !"off".equals(System.getProperty("pith.decode.quant"));
 
     /**
-     * Q8_0 rows: straight from the mapping ({@link DotVector#q8_0}, the default) or from copies.
+     * Q8_0 rows where {@link PackedGroups} is off for them ({@code -Dpith.decode.q8_0=direct} or
+     * {@code copied}): straight from the mapping ({@link DotVector#q8_0}) or from copies.
      * Copies won 5-15 % on a Xeon (session 6: 1B FFN shape, 2 threads, 13.5/11.8 → 14.1/13.8 GB/s)
      * but lose on an AMD EPYC (Zen 4), where a thread's bulk copy and its arithmetic do not
      * overlap while the kernel's own loads keep the hardware prefetcher running ahead: probe

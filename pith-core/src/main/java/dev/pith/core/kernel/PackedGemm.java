@@ -101,7 +101,18 @@ final class PackedGemm {
      * {@link Activations#d} the block scales). {@link #referenceBlocks} is its scalar twin, bit for bit.
      */
     static void runBlocks(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out) {
-        drive(type, w, rowBytes, rows, cols, a.values, a.d, n, out);
+        runBlocks(type, w, rowBytes, rows, cols, a, n, out, null, null);
+    }
+
+    /**
+     * {@link #runBlocks} reading the weight panels of whole row groups from the tensor's packed copy
+     * ({@code kind}'s layout, see {@link PackedGroups#panelBlock}) where it has one: the same values,
+     * so the same results, and the mapped file's pages need not come back once generation made the copy.
+     */
+    static void runBlocks(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out,
+                          PackedGroups kind, MemorySegment packed) {
+        boolean panels = packed != null && NR == PackedGroups.G;
+        drive(type, new Source(w, rowBytes, kind, packed, panels ? rows / NR * NR : 0), rows, cols, a.values, a.d, n, out);
     }
 
     /**
@@ -109,11 +120,14 @@ final class PackedGemm {
      * {@code w}; cols a multiple of the type's block size.
      */
     static void run(DType type, MemorySegment w, long rowBytes, int rows, int cols, float[] x, int n, float[] out) {
-        drive(type, w, rowBytes, rows, cols, x, null, n, out);
+        drive(type, new Source(w, rowBytes, null, null, 0), rows, cols, x, null, n, out);
     }
 
     /** Packs, splits and runs either kernel: the float one when dx is null, else the per-block integer one with dx the Q8_0 scales. */
-    private static void drive(DType type, MemorySegment w, long rowBytes, int rows, int cols, float[] x, float[] dx, int n, float[] out) {
+    /** The weights: the file's rows, and where there is one, the packed copy of its first packedRows rows. */
+    private record Source(MemorySegment w, long rowBytes, PackedGroups kind, MemorySegment packed, int packedRows) {}
+
+    private static void drive(DType type, Source src, int rows, int cols, float[] x, float[] dx, int n, float[] out) {
         // Panel width: the float tile's MR vectors or the integer tile's (both 8 now; a 6-wide integer tile was tried).
         int mr = dx == null ? MR : BlockTile.MR;
         int npad = (n + mr - 1) / mr * mr;
@@ -159,7 +173,7 @@ final class PackedGemm {
             for (int task = from; task < to; task++) {
                 int rb = task / finalBands, t0 = (task % finalBands) * bandVectors;
                 int r0 = (int) ((long) rb * panels / finalBlocks) * NR, r1 = Math.min(rows, (int) ((long) (rb + 1) * panels / finalBlocks) * NR);
-                block(packs, type, w, rowBytes, rows, cols, xp, finalDxp, npad, n, out,
+                block(packs, type, src, rows, cols, xp, finalDxp, npad, n, out,
                         r0, r1 - r0, t0, Math.min(bandVectors, n - t0));
             }
         };
@@ -168,18 +182,18 @@ final class PackedGemm {
     }
 
     /** Weight rows [r0, r0+nr) × activation vectors [t0, t0+tn): per KC block, decode the weights once, then every MR-vector panel. */
-    private static void block(Packs packs, DType type, MemorySegment w, long rowBytes, int rows, int cols, float[] xp, float[] dxp,
+    private static void block(Packs packs, DType type, Source src, int rows, int cols, float[] xp, float[] dxp,
                               int npad, int n, float[] out, int r0, int nr, int t0, int tn) {
         float[] wp = packs.w;
         for (int pc = 0; pc < cols; pc += KC) {
             int kc = Math.min(KC, cols - pc);
             boolean load = pc > 0;
             if (dxp != null) {
-                packBlockWeights(packs, type, w, rowBytes, r0, nr, pc, kc);
+                packBlockWeights(packs, type, src, cols, r0, nr, pc, kc);
                 blockProducts(packs, xp, dxp, npad, n, out, rows, r0, nr, t0, tn, pc, kc);
                 continue;
             }
-            packWeights(packs, type, w, rowBytes, r0, nr, pc, kc);
+            packWeights(packs, type, src.w(), src.rowBytes(), r0, nr, pc, kc);
             int xBase = pc * npad; // every earlier KC block is a whole KC × npad
             for (int ic = t0; ic < t0 + tn; ic += MC) {
                 int mc = Math.min(MC, t0 + tn - ic);
@@ -221,13 +235,23 @@ final class PackedGemm {
      * The integer path's weight pack: rows [r0, r0+nr), columns [pc, pc+kc) as their integer quants
      * (Q8_0: q; Q4_0: q − 8) in k-major panels of NR rows, and each block's fp16 scale beside them.
      */
-    private static void packBlockWeights(Packs packs, DType type, MemorySegment w, long rowBytes, int r0, int nr, int pc, int kc) {
+    private static void packBlockWeights(Packs packs, DType type, Source src, int cols, int r0, int nr, int pc, int kc) {
         float[] scratch = packs.rows, dst = packs.w, dw = packs.dw;
+        MemorySegment w = src.w();
+        long rowBytes = src.rowBytes();
         int qk = BlockTile.QK, blocks = kc / qk;
         long colBytes = (long) pc / qk * type.blockBytes();
         for (int jr = 0; jr < nr; jr += NR) {
             int rowsHere = Math.min(NR, nr - jr);
             int dBase = (jr / NR) * blocks * NR;
+            if (r0 + jr + NR <= src.packedRows()) {
+                // A whole group of the packed copy (panels start at multiples of NR = G rows): already k-major.
+                int d = (jr / NR) * kc * NR;
+                for (int b = 0; b < blocks; b++) {
+                    src.kind().panelBlock(src.packed(), (r0 + jr) / NR, pc / qk + b, cols / qk, dst, d + b * qk * NR, dw, dBase + b * NR);
+                }
+                continue;
+            }
             for (int j = 0; j < rowsHere; j++) {
                 long o = (r0 + jr + j) * rowBytes + colBytes;
                 for (int b = 0; b < blocks; b++) dw[dBase + b * NR + j] = decodeQuants(type, w, o + (long) b * type.blockBytes(), scratch, j * KC + b * qk);

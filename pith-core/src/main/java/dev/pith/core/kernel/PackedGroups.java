@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * What the three repacked generation kernels ({@link Q4_0Groups}, {@link Q4_KGroups},
+ * What the repacked generation kernels ({@link Q8_0Groups}, {@link Q4_0Groups}, {@link Q4_KGroups},
  * {@link Q6_KGroups}) share: the copy of a tensor's rows in groups of {@link #G}, made once per
  * tensor on its first one-vector product and kept by {@link Tensor#derived}, and the split of a
  * row range into whole groups (the type's vector kernel) and the rows around them (the type's
@@ -32,7 +32,7 @@ abstract class PackedGroups {
     private final int blockBytes, groupBlock;
     /** Byte offsets, within a file block, of the fp16 scales the kernel widens by moving bits (which would make an infinity finite). */
     private final int[] halfFields;
-    /** Off with {@code -D<property>=rows} (to compare), or where floats do not have 16 lanes. */
+    /** On where floats have 16 lanes and {@code -D<property>} is unset or {@code packed}; any other value ({@code rows}) picks the row kernels, to compare. */
     private final boolean enabled;
 
     PackedGroups(DType type, int groupBlock, String property, int... halfFields) {
@@ -40,12 +40,14 @@ abstract class PackedGroups {
         this.blockBytes = type.blockBytes();
         this.groupBlock = groupBlock;
         this.halfFields = halfFields;
-        this.enabled = DotVector.AVAILABLE && DotVector.L == 16 && !"rows".equals(System.getProperty(property));
+        String choice = System.getProperty(property, "packed");
+        this.enabled = DotVector.AVAILABLE && DotVector.L == 16 && choice.equals("packed");
     }
 
     /** The packed kernel for type, or null (another type, no 512-bit vectors, or turned off). */
     static PackedGroups of(DType type) {
         PackedGroups kind = switch (type) {
+            case Q8_0 -> Q8_0Groups.KIND;
             case Q4_0 -> Q4_0Groups.KIND;
             case Q4_K -> Q4_KGroups.KIND;
             case Q6_K -> Q6_KGroups.KIND;
@@ -89,6 +91,17 @@ abstract class PackedGroups {
         throw new UnsupportedOperationException(type + " multiplies in its own groups()");
     }
 
+    /**
+     * For a prompt's GEMM ({@link PackedGemm}, Q8_0/Q4_0): block {@code block} (of {@code blocks} per
+     * row) of group g as the integer quants of an NR = 32-row k-major panel, dst[o + 32·k + i] = row
+     * i's quant in column k (Q4_0 centred: q − 8), and the rows' scales into dw[dwo + i]; the same
+     * values the GEMM decodes from the file's rows, so the products do not change. Types without it
+     * throw.
+     */
+    void panelBlock(MemorySegment packed, int g, int block, int blocks, float[] dst, int o, float[] dw, int dwo) {
+        throw new UnsupportedOperationException(type + " has no prompt panels from its packed copy");
+    }
+
     /** The packed copy of w (made now if it is the first call), or null where w keeps the reference kernel. */
     final MemorySegment packed(Tensor w) {
         if (w.type() != type) return null;
@@ -113,6 +126,9 @@ abstract class PackedGroups {
         if (g0 < g1) groups(packed, g0, g1, a, n, rows, cols, out);
     }
 
+    /** {@code -Dpith.decode.unload=false} keeps a packed tensor's mapped file pages in memory (to compare). */
+    private static final boolean UNLOAD = !"false".equals(System.getProperty("pith.decode.unload"));
+
     /** {@code -Dpith.decode.trace=true}: one line on stderr per packed tensor (its time), to see what the first token pays. */
     private static final boolean TRACE = Boolean.getBoolean("pith.decode.trace");
 
@@ -120,6 +136,11 @@ abstract class PackedGroups {
     private Object pack(Tensor w) {
         long start = System.nanoTime();
         Object packed = packGroups(w);
+        // The file's pages of a packed tensor are no longer read by generation: let them go from this
+        // process's memory (a read-only file mapping: dropping them loses nothing, and a later prompt,
+        // or an embedding lookup, reads them back from the page cache). Without this, peak RSS held
+        // both the file's pages and the copy (1B Q8_0: 2.2 → 4.2 GB).
+        if (packed instanceof MemorySegment && w.data().isMapped() && UNLOAD) w.data().unload();
         if (TRACE) System.err.printf("pith: packed %s (%s, %d bytes) in %.1f ms%n", w.name(), type, w.byteSize(), (System.nanoTime() - start) / 1e6);
         return packed;
     }
@@ -129,6 +150,7 @@ abstract class PackedGroups {
         MemorySegment src = w.data();
         long rowBytes = w.rowBytes();
         if (groups == 0 || !finiteScales(src, (long) groups * G * blocks)) return NOT_PACKED;
+        // (Transparent huge pages for the copy, LargePages, were tried: 1B Q4_0 generation unchanged.)
         MemorySegment dst = Arena.ofAuto().allocate((long) groups * blocks * groupBlock, 64);
         // A group's 32 rows are contiguous: one copy in, one copy out per group (a copy per block and
         // row, 18 bytes each for Q4_0, held packing to 0.4 GB/s).

@@ -79,6 +79,18 @@ final class Q4_0Groups extends PackedGroups {
         }
     }
 
+    @Override
+    void panelBlock(MemorySegment w, int g, int block, int blocks, float[] dst, int o, float[] dw, int dwo) {
+        long p = ((long) g * blocks + block) * GROUP_BLOCK;
+        for (int k = 0; k < 32; k++) {
+            // Sign-extended bytes: rows 0-15 from the low nibble (q, centred here), rows 16-31 from the signed high nibble (q − 8).
+            IntVector v = (IntVector) ByteVector.fromMemorySegment(B128, w, p + SCALES + 16L * k, LE).convertShape(VectorOperators.B2I, I, 0);
+            ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).intoArray(dst, o + G * k);
+            ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0)).intoArray(dst, o + G * k + 16);
+        }
+        for (int i = 0; i < G; i++) dw[dwo + i] = Bytes.f16(w, p + 2L * i);
+    }
+
     /** {@link #row}: the reference's bits from the file's rows, vectorised within each block. */
     @Override
     float reference(MemorySegment w, long off, Activations a, int xo, int cols) {

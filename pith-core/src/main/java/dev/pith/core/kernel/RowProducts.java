@@ -89,7 +89,10 @@ final class RowProducts {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         if (tiled && n >= GEMM_MIN_VECTORS && useGemm(type) && PackedGemm.supportsBlocks(type) && !GEMM_TYPES.equals("dequant")) {
-            PackedGemm.runBlocks(type, data, rowBytes, rows, cols, Activations.forThread().prepare(type, x, n, cols), n, out);
+            // Q8_0/Q4_0 panels come from the packed copy generation uses (made here if this is the tensor's first product).
+            PackedGroups kind = PackedGroups.of(type);
+            MemorySegment packed = kind == null ? null : kind.packed(w);
+            PackedGemm.runBlocks(type, data, rowBytes, rows, cols, Activations.forThread().prepare(type, x, n, cols), n, out, kind, packed);
             return;
         }
         if (tiled && n >= GEMM_MIN_VECTORS && useGemm(type)) {

@@ -27,7 +27,7 @@ class FastPathTest {
                 // stories260K's context is 128 tokens: the prompt plus 100 fills most of it.
                 int[] a = generate(m, fast, 100);
                 int[] b = generate(m, fast.withReference(true), 100);
-                if (file.contains("q4_0")) {
+                if (file.contains("q4_0") || file.contains("q8_0")) {
                     // The one known split, and it comes from the quantized matrix kernels alone (with
                     // the vector products on both paths all 100 tokens agree): ggml's generic C sums a
                     // Q4_0 row block after block in one float, SIMD code (Pith's vector kernels, like
@@ -35,6 +35,9 @@ class FastPathTest {
                     // apart (of ~15), a near tie that the last-bit differences flip. Since the prompt
                     // goes through PackedGemm (issue 4: float-tolerance, not bit-identical, prompt
                     // products) the F16 KV cache run flips at the same step 70 too.
+                    // Q8_0 since session 15: generation multiplies the packed copy (PackedGroups) with
+                    // the scalar reference's bits, while the prompt still goes through PackedGemm; with
+                    // the F16 KV cache that mix splits from the reference path at a near tie as well.
                     assertNearTieWhereTheyDiverge(m, fast, a, b);
                 } else {
                     assertThat(a).as("%s kv %s", file, kv).hasSize(100).containsExactly(b);
