@@ -20,7 +20,8 @@ final class InputPrefetch implements AutoCloseable {
 
     /** Queues {@code data} to be read ahead; returns at once. */
     void next(MemorySegment data) {
-        if (data.isMapped() && data.byteSize() > 0) thread.execute(data::load);
+        MemorySegment file = dev.pith.core.Mapped.fileSegment(data);
+        if (file != null && file.byteSize() > 0) thread.execute(file::load);
     }
 
     @Override

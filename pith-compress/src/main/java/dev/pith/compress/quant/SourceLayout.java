@@ -35,7 +35,7 @@ final class SourceLayout {
     static Map<String, Long> offsets(Model m) {
         Path src = m.source();
         if (src == null || !Files.isRegularFile(src)) return null;
-        for (Tensor t : m.tensors().values()) if (!t.data().isMapped() || t.byteSize() == 0) return null;
+        for (Tensor t : m.tensors().values()) if (!Mapped.isFileMapped(t.data()) || t.byteSize() == 0) return null;
         try (Mapped f = Mapped.open(src)) {
             Listing l = new Header(f.segment()).listing();
             if (l == null || l.tensors().size() != m.tensors().size()) return null;
@@ -168,7 +168,8 @@ final class SourceLayout {
         for (Tensor t : tensors) {
             total += t.byteSize();
             // a tensor that is not mapped (an edited model's) is in memory already; isLoaded throws for it
-            if (t.byteSize() > 0 && (!t.data().isMapped() || t.data().isLoaded())) cached += t.byteSize();
+            MemorySegment file = t.byteSize() > 0 ? Mapped.fileSegment(t.data()) : null;
+            if (t.byteSize() > 0 && (file == null || file.isLoaded())) cached += t.byteSize();
         }
         return cached * 2 > total;
     }

@@ -1,6 +1,7 @@
 package dev.pith.core.kernel;
 
 import dev.pith.core.DType;
+import dev.pith.core.Mapped;
 import dev.pith.core.Parallel;
 import dev.pith.core.Tensor;
 import dev.pith.core.quant.Bytes;
@@ -140,7 +141,7 @@ abstract class PackedGroups {
         // process's memory (a read-only file mapping: dropping them loses nothing, and a later prompt,
         // or an embedding lookup, reads them back from the page cache). Without this, peak RSS held
         // both the file's pages and the copy (1B Q8_0: 2.2 → 4.2 GB).
-        if (packed instanceof MemorySegment && w.data().isMapped() && UNLOAD) w.data().unload();
+        if (packed instanceof MemorySegment && UNLOAD && Mapped.isFileMapped(w.data())) Mapped.dropPages(w.data());
         if (TRACE) System.err.printf("pith: packed %s (%s, %d bytes) in %.1f ms%n", w.name(), type, w.byteSize(), (System.nanoTime() - start) / 1e6);
         return packed;
     }
