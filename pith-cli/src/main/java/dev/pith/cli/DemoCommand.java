@@ -142,10 +142,15 @@ final class DemoCommand implements Runnable {
         evaluate("eval GPTQ", q, heldOut);
     }
 
-    /** Prompt processing and generation speed of the Q4_0 model (pith bench: random prompt, medians of 3 repeats). */
+    /**
+     * Prompt processing and generation speed of the Q4_0 model (pith bench: random prompt, medians of 3
+     * repeats after 3 warm-ups: on a model this small one warm-up left the kernels half compiled, and
+     * the figure measured the JIT, 500 to 3,000 tokens/s from run to run).
+     */
     private void bench(Path model) {
         long t0 = System.nanoTime();
-        JsonNode b = pith("bench Q4_0", "bench", "--model", model.toString(), "--prompt-tokens", "128", "--gen-tokens", "32", "--repeats", "3", "--json");
+        JsonNode b = pith("bench Q4_0", "bench", "--model", model.toString(), "--prompt-tokens", "128", "--gen-tokens", "32", "--repeats", "3",
+                "--warmup", "3", "--json");
         stage("bench Q4_0", t0,
                 String.format("prompt %,.0f tokens/s, generation %,.0f tokens/s (%d threads, 128 + 32 tokens, medians of 3)", b.path("prompt_tokens_per_second").asDouble(),
                         b.path("gen_tokens_per_second").asDouble(), b.path("threads").asInt()),

@@ -11,7 +11,7 @@ import dev.pith.core.quant.Dequantizer;
  * threads; every type has a vectorised kernel (16 float lanes with AVX-512, 8 with AVX2; other
  * widths fall back to the scalar kernels), and {@link MatMulScalar} is the plain twin.
  *
- * <p>One vector (generation) and batches of up to 7 on Q4_0, Q4_K or Q6_K weights go through
+ * <p>One vector (generation) and batches of up to 7 on Q8_0, Q4_0, Q4_K or Q6_K weights go through
  * {@link PackedGroups} (a repacked copy, rows in 16-bit integer lanes, the scalar reference's bits);
  * one vector on F32 or F16 through {@link DecodeRows} (four rows at a time, bit-identical to the
  * row kernels).

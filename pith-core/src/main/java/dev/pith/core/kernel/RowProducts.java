@@ -105,7 +105,7 @@ final class RowProducts {
         Activations a = Activations.forThread().prepare(type, x, n, cols);
         PackedGroups kind = PackedGroups.of(type);
         if (tiled && kind != null && n < GEMM_MIN_VECTORS) {
-            // Generation and short batches of Q4_0/Q4_K/Q6_K: the packed rows, with the scalar
+            // Generation and short batches of Q8_0/Q4_0/Q4_K/Q6_K: the packed rows, with the scalar
             // reference's bits (TiledMatMul's are DotVector's), split on whole groups.
             MemorySegment packed = kind.packed(w);
             if (packed != null) a.q4Offsets();
@@ -146,7 +146,7 @@ final class RowProducts {
 
     /**
      * What {@link #oneVector} needs made once, on the calling thread, before the rows are split:
-     * a Q4_0/Q4_K/Q6_K tensor's packed copy (on its first product) and the activations' block offsets.
+     * a Q8_0/Q4_0/Q4_K/Q6_K tensor's packed copy (on its first product) and the activations' block offsets.
      */
     private static boolean prepareOneVector(Tensor w, Activations a) {
         PackedGroups kind = PackedGroups.of(w.type());
