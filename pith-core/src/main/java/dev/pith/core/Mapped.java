@@ -75,7 +75,7 @@ public final class Mapped implements AutoCloseable {
             long size = ch.size();
             MemorySegment seg = size == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             if (size > 0) LIVE.put(seg.address(), seg);
-            if (size > 0 && VIEW) seg = MemorySegment.ofAddress(seg.address()).reinterpret(size, arena, null).asReadOnly();
+            if (size > 0 && VIEW) seg = view(seg, arena);
             return new Mapped(arena, seg, path);
         } catch (NoSuchFileException e) {
             arena.close();
@@ -83,6 +83,15 @@ public final class Mapped implements AutoCloseable {
         } catch (IOException e) {
             arena.close();
             throw new PithException(path + ": cannot be read (" + e.getMessage() + ").", e);
+        }
+    }
+
+    /** A native-memory view of the mapping (see the class comment), or the mapping itself where native access is denied to this code. */
+    private static MemorySegment view(MemorySegment mapped, Arena arena) {
+        try {
+            return MemorySegment.ofAddress(mapped.address()).reinterpret(mapped.byteSize(), arena, null).asReadOnly();
+        } catch (IllegalCallerException e) {
+            return mapped; // --illegal-native-access=deny without --enable-native-access: correct, only slower
         }
     }
 
