@@ -13,7 +13,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * What the repacked generation kernels ({@link Q8_0Groups}, {@link Q4_0Groups}, {@link Q4_KGroups},
  * {@link Q6_KGroups}) share: the copy of a tensor's rows in groups of {@link #G}, made once per
- * tensor on its first one-vector product and kept by {@link Tensor#derived}, and the split of a
+ * tensor on its first product (a Q8_0/Q4_0 prompt's too) and kept by {@link Tensor#derived}, and the split of a
  * row range into whole groups (the type's vector kernel) and the rows around them (the type's
  * scalar reference, whose bits the kernel reproduces, so a row's result does not depend on which
  * thread takes it).
@@ -21,7 +21,9 @@ import java.lang.foreign.ValueLayout;
  * <p>Rows in lanes: within a group, each block of the file's layout is rewritten column by column,
  * so one load holds one column of 32 rows and a block's integer sums build up per row in 16-bit
  * lanes, with no horizontal sums (see {@link Q4_0Groups} for why this is twice the speed).
- * The copy costs as much memory as the tensor (Q6_K: 30 % more); prompts still read the file's rows.
+ * The copy costs as much memory as the tensor (Q6_K: 30 % more); Q8_0/Q4_0 prompts read it too
+ * ({@link #panelBlock}), K-quant prompts still read the file's rows; a packed tensor's pages of a
+ * mapped file are dropped from memory after packing.
  */
 abstract class PackedGroups {
     /** Rows per group: two 16-lane short vectors. */
