@@ -60,6 +60,12 @@ abstract class PackedGroups {
     }
 
     /**
+     * What the kernel needs from the prepared activations beyond their quants, made once per product
+     * on the calling thread before the rows are split (none by default).
+     */
+    void prepare(Activations a) {}
+
+    /**
      * One group's block into out[o ..] in the copy's layout, from the 32 rows' file blocks in[base +
      * i·stride ..] (row i).
      */

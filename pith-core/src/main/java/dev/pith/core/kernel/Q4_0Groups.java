@@ -59,23 +59,18 @@ final class Q4_0Groups extends PackedGroups {
     }
 
     @Override
+    void prepare(Activations a) {
+        a.q4Offsets();
+    }
+
+    @Override
     void groups(MemorySegment packed, int g0, int g1, Activations a, int n, int rows, int cols, float[] out) {
         int nb = cols / 32;
-        byte[] qs = a.qs;
-        float[] dx = a.d;
         short[] offsets = a.q4Offsets();
+        // A short batch runs vector by vector over each group: the group's rows (nb · 576 bytes) come
+        // from memory for the first vector and from L2 for the others.
         for (int g = g0; g < g1; g++) {
-            long off = (long) g * nb * GROUP_BLOCK;
-            if (n == 1) {
-                group(packed, off, qs, dx, offsets, nb, out, g * G);
-                continue;
-            }
-            // Several vectors (a short batch): block by block, so a group's block is read from memory
-            // once and multiplied with every vector from L1; each row's total is kept in out.
-            for (int t = 0; t < n; t++) java.util.Arrays.fill(out, t * rows + g * G, t * rows + g * G + G, 0f);
-            for (int b = 0; b < nb; b++) {
-                for (int t = 0; t < n; t++) addBlock(packed, off + (long) GROUP_BLOCK * b, qs, t * cols + 32 * b, dx[t * nb + b], offsets[t * nb + b], out, t * rows + g * G);
-            }
+            for (int t = 0; t < n; t++) group(packed, (long) g * nb * GROUP_BLOCK, a.qs, t * cols, a.d, offsets, t * nb, nb, out, t * rows + g * G);
         }
     }
 
@@ -97,42 +92,30 @@ final class Q4_0Groups extends PackedGroups {
         return row(w, off, a, xo, cols / 32);
     }
 
-    /** One group of 32 rows, every block, one vector; rows r0 .. r0+31 of out. */
-    private static void group(MemorySegment w, long off, byte[] qs, float[] dx, short[] offsets, int nb, float[] out, int r0) {
+    /**
+     * One group of 32 rows, every block, against the vector whose quants start at xo and whose block
+     * scales and offsets start at db: rows to out[o .. o+31].
+     */
+    private static void group(MemorySegment w, long off, byte[] qs, int xo, float[] dx, short[] offsets, int db, int nb, float[] out, int o) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         FloatVector unbias = FloatVector.broadcast(F, HALF_BIAS);
         for (int b = 0; b < nb; b++) {
             long p = off + (long) GROUP_BLOCK * b;
             long q = p + SCALES;
-            int xb = 32 * b;
-            ShortVector lo = ShortVector.broadcast(S16, offsets[b]), hi = ShortVector.zero(S16);
+            int xb = xo + 32 * b;
+            ShortVector lo = ShortVector.broadcast(S16, offsets[db + b]), hi = ShortVector.zero(S16);
             for (int k = 0; k < 32; k++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16L * k, LE).convertShape(VectorOperators.B2S, S16, 0);
                 ShortVector xk = ShortVector.broadcast(S16, qs[xb + k]);
                 lo = lo.add(v.and((short) 0xF).mul(xk));
                 hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).mul(xk));
             }
-            FloatVector d = FloatVector.broadcast(F, dx[b]);
+            FloatVector d = FloatVector.broadcast(F, dx[db + b]);
             acc0 = acc0.add(((FloatVector) lo.convertShape(VectorOperators.S2F, F, 0)).mul(halves(w, p).mul(unbias)).mul(d));
             acc1 = acc1.add(((FloatVector) hi.convertShape(VectorOperators.S2F, F, 0)).mul(halves(w, p + 32).mul(unbias)).mul(d));
         }
-        acc0.intoArray(out, r0);
-        acc1.intoArray(out, r0 + 16);
-    }
-
-    /** {@link #group}'s work for one block (at p) and one vector (quants from xb, scale dx, offset): adds to out[o .. o+31]. */
-    private static void addBlock(MemorySegment w, long p, byte[] qs, int xb, float dx, short offset, float[] out, int o) {
-        long q = p + SCALES;
-        ShortVector lo = ShortVector.broadcast(S16, offset), hi = ShortVector.zero(S16);
-        for (int k = 0; k < 32; k++) {
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16L * k, LE).convertShape(VectorOperators.B2S, S16, 0);
-            ShortVector xk = ShortVector.broadcast(S16, qs[xb + k]);
-            lo = lo.add(v.and((short) 0xF).mul(xk));
-            hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).mul(xk));
-        }
-        FloatVector unbias = FloatVector.broadcast(F, HALF_BIAS), d = FloatVector.broadcast(F, dx);
-        FloatVector.fromArray(F, out, o).add(((FloatVector) lo.convertShape(VectorOperators.S2F, F, 0)).mul(halves(w, p).mul(unbias)).mul(d)).intoArray(out, o);
-        FloatVector.fromArray(F, out, o + 16).add(((FloatVector) hi.convertShape(VectorOperators.S2F, F, 0)).mul(halves(w, p + 32).mul(unbias)).mul(d)).intoArray(out, o + 16);
+        acc0.intoArray(out, o);
+        acc1.intoArray(out, o + 16);
     }
 
     /** The 16 halves at p as floats times 2^-112: sign-extended, moved 13 places up, exponent/mantissa/sign kept. */

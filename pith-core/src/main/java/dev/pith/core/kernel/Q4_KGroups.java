@@ -58,6 +58,11 @@ final class Q4_KGroups extends PackedGroups {
     static int mins(int sub) { return SUB * sub + 512 + G; }
 
     @Override
+    void prepare(Activations a) {
+        a.q4Offsets(); // and the sub-block sums it is made from
+    }
+
+    @Override
     void superBlock(MemorySegment packed, long p, Activations a, int sb, float[] out, int o) {
         addSuperBlock(packed, p, a.qs, 256 * sb, a.subBlockSums(), a.q4Offsets(), 8 * sb, a.d[sb], out, o);
     }

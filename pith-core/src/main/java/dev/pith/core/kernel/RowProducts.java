@@ -108,7 +108,7 @@ final class RowProducts {
             // Generation and short batches of Q8_0/Q4_0/Q4_K/Q6_K: the packed rows, with the scalar
             // reference's bits (TiledMatMul's are DotVector's), split on whole groups.
             MemorySegment packed = kind.packed(w);
-            if (packed != null) a.q4Offsets();
+            if (packed != null) kind.prepare(a);
             split(rows, (long) rows * cols * n, packed == null ? 1 : PackedGroups.G, (from, to) -> kind.run(w, packed, from, to, a, n, out));
             return;
         }
@@ -146,12 +146,12 @@ final class RowProducts {
 
     /**
      * What {@link #oneVector} needs made once, on the calling thread, before the rows are split:
-     * a Q8_0/Q4_0/Q4_K/Q6_K tensor's packed copy (on its first product) and the activations' block offsets.
+     * a Q8_0/Q4_0/Q4_K/Q6_K tensor's packed copy (on its first product) and what its kernel needs from the activations.
      */
     private static boolean prepareOneVector(Tensor w, Activations a) {
         PackedGroups kind = PackedGroups.of(w.type());
         if (kind == null || kind.packed(w) == null) return false;
-        a.q4Offsets();
+        kind.prepare(a);
         return true;
     }
 
