@@ -230,8 +230,9 @@ final class KQuantizer {
 
     /** {@code lanes}: the sixteen sub-blocks' searches side by side ({@link Qkx2Lanes#searchSixteens}, the same bytes). */
     static void q2_K(float[] x, int xo, byte[] y, int yo, boolean lanes) {
-        byte[] L = new byte[256];
-        float[] mins = new float[16], scales = new float[16];
+        BlockScratch scratch = BLOCK_SCRATCH.get();
+        byte[] L = scratch.codes; // every code of the block is written before it is read
+        float[] mins = scratch.mins, scales = scratch.scales;
         if (!lanes || !sixteensInLanes(x, xo, null, 0, 3, -0.5f, 0.1f, 15, true, L, scales, mins)) {
             byte[] laux = new byte[16];
             float[] weights = new float[16];
@@ -272,7 +273,8 @@ final class KQuantizer {
     static boolean sixteensInLanes(float[] x, int xo, float[] w, int wo, int nmax, float rmin, float rdelta, int nstep, boolean mad,
                                    byte[] L, float[] scales, float[] mins) {
         int per = Math.min(16, Qkx2Lanes.lanes());
-        float[] sc = new float[per], mn = new float[per];
+        BlockScratch scratch = BLOCK_SCRATCH.get();
+        float[] sc = scratch.laneScales, mn = scratch.laneMins;
         for (int j0 = 0; j0 < 16; j0 += per) {
             Qkx2Lanes.Search s = Qkx2Lanes.searchSixteens(x, xo + 16 * j0, per, w, wo + 16 * j0, nmax, rmin, rdelta, nstep, mad, sc, mn);
             if (s == null) return false;
@@ -384,8 +386,9 @@ final class KQuantizer {
      */
     private static byte[] scalesAndQuantsK4(float[] x, int xo, int blocks, byte[] y, int yo, int blockBytes,
                                             int nmax, float rmin, int nstep, boolean lanes) {
-        byte[] L = new byte[256 * blocks];
-        float[] mins = new float[8 * blocks], scales = new float[8 * blocks];
+        BlockScratch scratch = blocks <= Qkx2Lanes.BLOCKS ? BLOCK_SCRATCH.get() : new BlockScratch(blocks);
+        byte[] L = scratch.codes; // every code below 256·blocks is written before it is read
+        float[] mins = scratch.mins, scales = scratch.scales;
         Qkx2Lanes.Search search = lanes && blocks <= Qkx2Lanes.BLOCKS ? Qkx2Lanes.search(x, xo, blocks, nmax, rmin, nstep, scales, mins) : null;
         if (search == null) {
             byte[] laux = new byte[32];
@@ -406,7 +409,7 @@ final class KQuantizer {
             }
             float invScale = maxScale > 0 ? 63f / maxScale : 0f;
             float invMin = maxMin > 0 ? 63f / maxMin : 0f;
-            int[] ls = new int[8], lm = new int[8];
+            int[] ls = scratch.ls, lm = scratch.lm;
             for (int j = 0; j < 8; j++) {
                 ls[j] = Math.min(63, nearestInt(invScale * scales[8 * b + j]) & 0xFF);
                 lm[j] = Math.min(63, nearestInt(invMin * mins[8 * b + j]) & 0xFF);
@@ -417,6 +420,28 @@ final class KQuantizer {
         }
         return L;
     }
+
+    /**
+     * One thread's work arrays for {@link #scalesAndQuantsK4} (up to {@link Qkx2Lanes#BLOCKS} blocks a
+     * call) and {@link #q2_K}: made once, since ~0.9 KB of new arrays per 512 values was 1.1 GB of
+     * garbage for the 1B model's Q4_K_M. The codes a call returns live here until the thread's next call.
+     */
+    private static final class BlockScratch {
+        final byte[] codes;
+        /** Per sub-block: 8 per Q4_K/Q5_K block, 16 for Q2_K's one. */
+        final float[] mins, scales;
+        final int[] ls = new int[8], lm = new int[8];
+        /** {@link #sixteensInLanes}'s results of one lane-wise search. */
+        final float[] laneScales = new float[16], laneMins = new float[16];
+
+        BlockScratch(int blocks) {
+            codes = new byte[256 * blocks];
+            mins = new float[Math.max(16, 8 * blocks)];
+            scales = new float[Math.max(16, 8 * blocks)];
+        }
+    }
+
+    private static final ThreadLocal<BlockScratch> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new BlockScratch(Qkx2Lanes.BLOCKS));
 
     /** Writes d @0, dmin @2 and the eight 6-bit (scale, min) pairs @4 of a Q4_K/Q5_K block (values taken as uint8, as ggml stores them). */
     static void packScalesK4(byte[] y, int yo, int[] ls, int[] lm, float d, float dmin) {

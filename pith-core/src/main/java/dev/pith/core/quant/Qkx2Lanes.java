@@ -143,7 +143,7 @@ final class Qkx2Lanes {
 
     /** Rows of the state array: W lanes each. */
     private static final int MIN = 0, MAX = 1, SUM_W = 2, SUM_X = 3, SCALE = 4, BEST_ERROR = 5, FLAT_MIN = 6, LOWEST = 7,
-            BEST_ISCALE = 8, BEST_FROM = 9, STATE = 10;
+            BEST_ISCALE = 8, BEST_FROM = 9, TRIAL_SCALE = 10, STATE = 11;
 
     /**
      * The sub-blocks' weights (av_x + |x| with av_x = √(Σx²/32), or |x|, or already in wt), lowest value, min (clamped to ≤ 0), max,
@@ -227,8 +227,15 @@ final class Qkx2Lanes {
         FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
         FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
         VectorMask<Float> positive = thisMin.compare(VectorOperators.GT, 0f);
+        // The trial's scale and min go through the state array: held in registers across the error loop
+        // below, the JIT boxed one of them on every step (80 bytes a step, a third of the search's time in
+        // allocation and page faults on the 1B model; SearchAllocationTest).
         thisMin = thisMin.blend(0f, positive);
         thisScale = thisScale.blend(sumXL.div(sumL2), positive);
+        // The trial's scale is kept in the state array and read back from there where it wins: held in a
+        // register across the error loop, the JIT boxed it on every step (80 bytes a step, 1.7 KB a search;
+        // with it in the array the search allocates nothing, SearchAllocationTest).
+        thisScale.intoArray(st, W * TRIAL_SCALE);
         FloatVector curError = FloatVector.zero(F);
         for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, W * i);
@@ -242,7 +249,7 @@ final class Qkx2Lanes {
         FloatVector.fromArray(F, st, W * BEST_ISCALE).blend(iscale, better).intoArray(st, W * BEST_ISCALE);
         FloatVector.fromArray(F, st, W * BEST_FROM).blend(min, better).intoArray(st, W * BEST_FROM);
         bestError.blend(curError, better).intoArray(st, W * BEST_ERROR);
-        FloatVector.fromArray(F, st, W * SCALE).blend(thisScale, better).intoArray(st, W * SCALE);
+        FloatVector.fromArray(F, st, W * SCALE).blend(FloatVector.fromArray(F, st, W * TRIAL_SCALE), better).intoArray(st, W * SCALE);
         min.blend(thisMin, better).intoArray(st, W * MIN);
         return true;
     }

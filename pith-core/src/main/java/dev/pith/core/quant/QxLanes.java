@@ -69,7 +69,7 @@ final class QxLanes {
             }
         }
         if (!finite.allTrue()) return null;
-        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, wxt, j0, s.iscales, scales);
+        for (int j0 = 0; j0 < N; j0 += F.length()) search(xt, wt, wxt, j0, s.iscales, scales, s.state);
         return s;
     }
 
@@ -90,6 +90,7 @@ final class QxLanes {
         final float[] iscales = new float[16];
         final byte[] codes = new byte[256];
         final float[] scales = new float[16];
+        final float[] state = new float[3 * 16];
 
         /** The codes (l + 32) the last search chose for sub-block j into L[lo .. lo+16). */
         void codes(int j, byte[] L, int lo) {
@@ -129,6 +130,7 @@ final class QxLanes {
         return v.add(MAGIC).reinterpretAsInts().max(LOWEST_BITS).min(HIGHEST_BITS).reinterpretAsFloats().sub(MAGIC);
     }
 
+    private static final int SCALE = 0, BEST_ERROR = 16, BEST_ISCALE = 32;
     private static final float MAGIC = 12582912f;
     private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
     /** The bits of 1.5·2^23 − 32 and 1.5·2^23 + 31. */
@@ -138,7 +140,7 @@ final class QxLanes {
      * The searches of sub-blocks j0 .. j0 + lanes: their scales, and in iscales the iscale of the trial
      * each kept (the codes are not copied at every better trial; {@link Scratch#codes} remakes them).
      */
-    private static void search(float[] xt, float[] wt, float[] wxt, int j0, float[] iscales, float[] scales) {
+    private static void search(float[] xt, float[] wt, float[] wxt, int j0, float[] iscales, float[] scales, float[] state) {
         // signedAbsMax: strictly larger magnitude replaces, so the first of equal magnitudes stays
         FloatVector max = FloatVector.zero(F), amax = FloatVector.zero(F);
         for (int i = 0; i < N; i++) {
@@ -158,7 +160,9 @@ final class QxLanes {
         }
         VectorMask<Float> nonzero = suml2.compare(VectorOperators.NE, 0f);
         FloatVector scale = FloatVector.zero(F).blend(sumlx.div(suml2), nonzero);
-        FloatVector bestErr = scale.mul(sumlx), bestIscale = iscale;
+        scale.intoArray(state, SCALE);
+        scale.mul(sumlx).intoArray(state, BEST_ERROR);
+        iscale.intoArray(state, BEST_ISCALE);
         for (int is = -9; is <= 9; is++) {
             if (is == 0) continue;
             iscale = FloatVector.broadcast(F, -(NMAX + 0.1f * is)).div(max);
@@ -169,13 +173,17 @@ final class QxLanes {
                 sumlx = sumlx.add(FloatVector.fromArray(F, wxt, N * i + j0).mul(l));
                 suml2 = suml2.add(FloatVector.fromArray(F, wt, N * i + j0).mul(l).mul(l));
             }
+            FloatVector bestErr = FloatVector.fromArray(F, state, BEST_ERROR);
             VectorMask<Float> better = suml2.compare(VectorOperators.GT, 0f)
                     .and(sumlx.mul(sumlx).compare(VectorOperators.GT, bestErr.mul(suml2)));
             if (!better.anyTrue()) continue;
-            bestIscale = bestIscale.blend(iscale, better);
-            scale = scale.blend(sumlx.div(suml2), better);
-            bestErr = bestErr.blend(scale.mul(sumlx), better);
+            FloatVector.fromArray(F, state, BEST_ISCALE).blend(iscale, better).intoArray(state, BEST_ISCALE);
+            scale = FloatVector.fromArray(F, state, SCALE).blend(sumlx.div(suml2), better);
+            scale.intoArray(state, SCALE);
+            bestErr.blend(scale.mul(sumlx), better).intoArray(state, BEST_ERROR);
         }
+        scale = FloatVector.fromArray(F, state, SCALE);
+        FloatVector bestIscale = FloatVector.fromArray(F, state, BEST_ISCALE);
         // a sub-block below ggml's GROUP_MAX_EPS gets scale 0 and codes 0, i.e. l = −32 (makeQxQuants writes L = 0 there)
         scale.blend(0f, empty).intoArray(scales, j0);
         bestIscale.blend(Float.NaN, empty).intoArray(iscales, j0);
