@@ -64,6 +64,18 @@ final class KQuantGemm {
 
     /** out[t*rows + r] = DotVector.dot(type, w, r·rowBytes, a, t, cols), bit for bit. */
     static void run(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out) {
+        run(type, w, rowBytes, rows, cols, a, n, out, null, null);
+    }
+
+    /**
+     * {@link #run} decoding the panels of whole row groups from the tensor's packed copy ({@code kind}'s
+     * layout, see {@link PackedGroups#kQuantPanel}) where it has one: the same values, so the same
+     * results, and the mapped file's pages need not come back once generation (or an earlier prompt)
+     * made the copy. The rows past the last whole group come from the file.
+     */
+    static void run(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out,
+                    PackedGroups kind, MemorySegment packed) {
+        int packedRows = packed != null && NR == PackedGroups.G ? rows / NR * NR : 0;
         int groups = (n + MR - 1) / MR;
         float[][] holder = X_PACK.get();
         if (holder[0].length < (long) groups * MR * cols) holder[0] = new float[groups * MR * cols];
@@ -76,7 +88,8 @@ final class KQuantGemm {
             s.size(cols);
             for (int p = from; p < to; p++) {
                 int r0 = p * NR, nr = Math.min(NR, rows - r0);
-                decodePanel(type, w, rowBytes, r0, nr, cols, s);
+                if (r0 + NR <= packedRows) kind.kQuantPanel(packed, r0 / NR, cols / QK, s.panel, s.dw, s.dmin, s.mins);
+                else decodePanel(type, w, rowBytes, r0, nr, cols, s);
                 for (int g = 0; g < groups; g++) {
                     int t0 = g * MR, mr = Math.min(MR, n - t0);
                     group(s, xp, g * MR * cols, a, t0, mr, cols, mins);
@@ -97,13 +110,21 @@ final class KQuantGemm {
         Parallel.forRange((n + MR - 1) / MR, 1, (from, to) -> packGroups(x, n, cols, xp, from, to));
     }
 
+    /**
+     * Where column k of a row sits in the panels (the activation panels' k too): each super-block's
+     * 256 positions lane-class-major, k' = 16·l + i for position l + 16·i of the super-block.
+     */
+    static int position(int k) {
+        return (k & ~(QK - 1)) + CLASSES * (k & (CLASSES - 1)) + ((k & (QK - 1)) >>> 4);
+    }
+
     private static void packGroups(float[] x, int n, int cols, float[] xp, int fromGroup, int toGroup) {
         for (int g = fromGroup; g < toGroup; g++) {
             int base = g * MR * cols;
             for (int m = 0; m < MR; m++) {
                 int t = g * MR + m;
                 for (int k = 0; k < cols; k++) {
-                    int kp = (k & ~(QK - 1)) + CLASSES * (k & (CLASSES - 1)) + ((k & (QK - 1)) >>> 4);
+                    int kp = position(k);
                     xp[base + kp * MR + m] = t < n ? x[t * cols + k] : 0f;
                 }
             }
@@ -135,8 +156,7 @@ final class KQuantGemm {
 
     private static void scatter(KQuantTiles.Rows q, int rr, int cols, int nb, Scratch s, int j) {
         for (int k = 0; k < cols; k++) {
-            int kp = (k & ~(QK - 1)) + CLASSES * (k & (CLASSES - 1)) + ((k & (QK - 1)) >>> 4);
-            s.panel[kp * NR + j] = q.w[rr * cols + k];
+            s.panel[position(k) * NR + j] = q.w[rr * cols + k];
         }
         scales(q, rr, nb, s, j);
     }
@@ -150,7 +170,7 @@ final class KQuantGemm {
         float[] w = q.w, panel = s.panel;
         int c1 = cols, c2 = 2 * cols, c3 = 3 * cols;
         for (int k = 0; k < cols; k++) {
-            int at = ((k & ~(QK - 1)) + CLASSES * (k & (CLASSES - 1)) + ((k & (QK - 1)) >>> 4)) * NR + j0;
+            int at = position(k) * NR + j0;
             panel[at] = w[k];
             panel[at + 1] = w[c1 + k];
             panel[at + 2] = w[c2 + k];

@@ -13,7 +13,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * What the repacked generation kernels ({@link Q8_0Groups}, {@link Q4_0Groups}, {@link Q4_KGroups},
  * {@link Q6_KGroups}) share: the copy of a tensor's rows in groups of {@link #G}, made once per
- * tensor on its first product (a Q8_0/Q4_0 prompt's too) and kept by {@link Tensor#derived}, and the split of a
+ * tensor on its first product (a prompt's too) and kept by {@link Tensor#derived}, and the split of a
  * row range into whole groups (the type's vector kernel) and the rows around them (the type's
  * scalar reference, whose bits the kernel reproduces, so a row's result does not depend on which
  * thread takes it).
@@ -21,9 +21,9 @@ import java.lang.foreign.ValueLayout;
  * <p>Rows in lanes: within a group, each block of the file's layout is rewritten column by column,
  * so one load holds one column of 32 rows and a block's integer sums build up per row in 16-bit
  * lanes, with no horizontal sums (see {@link Q4_0Groups} for why this is twice the speed).
- * The copy costs as much memory as the tensor (Q6_K: 30 % more); Q8_0/Q4_0 prompts read it too
- * ({@link #panelBlock}), K-quant prompts still read the file's rows; a packed tensor's pages of a
- * mapped file are dropped from memory after packing.
+ * The copy costs as much memory as the tensor (Q6_K: 30 % more); prompts read it too (Q8_0/Q4_0
+ * through {@link #panelBlock}, Q4_K/Q6_K through {@link #kQuantPanel}), so a packed tensor's pages
+ * of a mapped file are dropped from memory after packing.
  */
 abstract class PackedGroups {
     /** Rows per group: two 16-lane short vectors. */
@@ -109,6 +109,18 @@ abstract class PackedGroups {
      */
     void panelBlock(MemorySegment packed, int g, int block, int blocks, float[] dst, int o, float[] dw, int dwo) {
         throw new UnsupportedOperationException(type + " has no prompt panels from its packed copy");
+    }
+
+    /**
+     * For a K-quant prompt's GEMM ({@link KQuantGemm}, Q4_K/Q6_K): group g's {@code superBlocks}
+     * super-blocks as the GEMM's decoded panel of NR = 32 rows, the values the GEMM decodes from the
+     * file's rows: panel[32·{@link KQuantGemm#position}(k) + i] = row i's sub-block scale × quant in
+     * column k (exact integers), d[32b + i] and dmin[32b + i] the rows' super-block scales, and
+     * mins[32·(16b + j) + i] the min of row i's 16-value group j (Q4_K: each sub-block's min twice).
+     * Types without it throw.
+     */
+    void kQuantPanel(MemorySegment packed, int g, int superBlocks, float[] panel, float[] d, float[] dmin, float[] mins) {
+        throw new UnsupportedOperationException(type + " has no K-quant prompt panels from its packed copy");
     }
 
     /** The packed copy of w (made now if it is the first call), or null where w keeps the reference kernel. */

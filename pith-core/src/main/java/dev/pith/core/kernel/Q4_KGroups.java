@@ -1,6 +1,7 @@
 package dev.pith.core.kernel;
 
 import dev.pith.core.DType;
+import dev.pith.core.quant.Bytes;
 import dev.pith.core.quant.KScales;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -115,6 +116,39 @@ final class Q4_KGroups extends PackedGroups {
             FloatVector plus = d.mul(y).mul((FloatVector) isum.convert(VectorOperators.I2F, 0));
             FloatVector minus = dmin.mul(y).mul((FloatVector) summs.convert(VectorOperators.I2F, 0));
             FloatVector.fromArray(F, out, o + 16 * h).add(plus.sub(minus)).intoArray(out, o + 16 * h);
+        }
+    }
+
+    /**
+     * A column's line holds its value for all 32 rows: rows 0-15 from the low nibbles (q), rows 16-31
+     * from the signed high nibbles (q − 8, plus 8), each times its row's sub-block scale, so a column
+     * of the panel is two vector stores and no transpose (the file's rows took a decode and a scatter).
+     */
+    @Override
+    void kQuantPanel(MemorySegment w, int g, int superBlocks, float[] panel, float[] d, float[] dmin, float[] mins) {
+        for (int b = 0; b < superBlocks; b++) {
+            long p = ((long) g * superBlocks + b) * GROUP_BLOCK;
+            for (int sub = 0; sub < 8; sub++) {
+                long sc = p + scales(sub), mn = p + mins(sub);
+                IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                for (int k = 0; k < 32; k++) {
+                    int c = 32 * sub + k, at = G * (256 * b + KQuantGemm.position(c));
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B128, w, p + quants(c), LE).convertShape(VectorOperators.B2I, I, 0);
+                    ((FloatVector) v.and(0xF).mul(sc0).convert(VectorOperators.I2F, 0)).intoArray(panel, at);
+                    ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).add(8).mul(sc1).convert(VectorOperators.I2F, 0)).intoArray(panel, at + 16);
+                }
+                for (int h = 0; h < 2; h++) {
+                    FloatVector m = (FloatVector) ByteVector.fromMemorySegment(B128, w, mn + 16 * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
+                            .convert(VectorOperators.I2F, 0);
+                    m.intoArray(mins, G * (16 * b + 2 * sub) + 16 * h);
+                    m.intoArray(mins, G * (16 * b + 2 * sub + 1) + 16 * h);
+                }
+            }
+            for (int i = 0; i < G; i++) {
+                d[G * b + i] = Bytes.f16(w, p + D + 2L * i);
+                dmin[G * b + i] = Bytes.f16(w, p + DMIN + 2L * i);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.pith.core.kernel;
 
 import dev.pith.core.DType;
+import dev.pith.core.quant.Bytes;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -97,6 +98,28 @@ final class Q6_KGroups extends PackedGroups {
             FloatVector d = dBits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
             IntVector isum = h == 0 ? isum0 : isum1;
             FloatVector.fromArray(F, out, o + 16 * h).add(d.mul(y).mul((FloatVector) isum.convert(VectorOperators.I2F, 0))).intoArray(out, o + 16 * h);
+        }
+    }
+
+    /** A column's 32 bytes are its value for all 32 rows: each times its row's sub-block scale, two vector stores per panel column. */
+    @Override
+    void kQuantPanel(MemorySegment w, int g, int superBlocks, float[] panel, float[] d, float[] dmin, float[] mins) {
+        for (int b = 0; b < superBlocks; b++) {
+            long p = ((long) g * superBlocks + b) * GROUP_BLOCK;
+            for (int sub = 0; sub < 16; sub++) {
+                long sc = p + scales(sub);
+                IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.B2I, I, 0);
+                IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.B2I, I, 0);
+                for (int k = 0; k < 16; k++) {
+                    int c = 16 * sub + k, at = G * (256 * b + KQuantGemm.position(c));
+                    long q = p + quants(c);
+                    IntVector v0 = (IntVector) ByteVector.fromMemorySegment(B128, w, q, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector v1 = (IntVector) ByteVector.fromMemorySegment(B128, w, q + 16, LE).convertShape(VectorOperators.B2I, I, 0);
+                    ((FloatVector) v0.mul(sc0).convert(VectorOperators.I2F, 0)).intoArray(panel, at);
+                    ((FloatVector) v1.mul(sc1).convert(VectorOperators.I2F, 0)).intoArray(panel, at + 16);
+                }
+            }
+            for (int i = 0; i < G; i++) d[G * b + i] = Bytes.f16(w, p + D + 2L * i);
         }
     }
 

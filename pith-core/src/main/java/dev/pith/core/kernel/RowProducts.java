@@ -104,6 +104,14 @@ final class RowProducts {
         }
         Activations a = Activations.forThread().prepare(type, x, n, cols);
         PackedGroups kind = PackedGroups.of(type);
+        if (tiled && n >= GEMM_MIN_VECTORS && GEMM_TYPES.equals("auto") && KQuantGemm.supports(type) && TiledMatMul.supports(type, n)
+                && (long) rows * cols * n >= PARALLEL_THRESHOLD) {
+            // K-quant prompts: the packed GEMM with the single dots' bits, its Q4_K/Q6_K panels from the packed copy
+            // generation uses (made here if this is the tensor's first product), so the file's pages can go.
+            MemorySegment packed = kind == null ? null : kind.packed(w);
+            KQuantGemm.run(type, data, rowBytes, rows, cols, a, n, out, kind, packed);
+            return;
+        }
         if (tiled && kind != null && n < GEMM_MIN_VECTORS) {
             // Generation and short batches of Q8_0/Q4_0/Q4_K/Q6_K: the packed rows, with the scalar
             // reference's bits (TiledMatMul's are DotVector's), split on whole groups.

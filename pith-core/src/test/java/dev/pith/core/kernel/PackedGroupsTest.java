@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Every packed generation kernel ({@link Q8_0Groups}, {@link Q4_0Groups}, {@link Q4_KGroups}, {@link Q6_KGroups}) gives
  * the bits of its scalar reference for every row of every shape (whole groups, rows past the last
  * group, rows a thread's range cuts off a group) under 1-3 threads, and for short batches; a tensor
- * with an infinite or NaN scale is not packed and still multiplies; a prompt's Q8_0/Q4_0 panels read
- * from the copy give the file rows' results. The type-specific limits are in
+ * with an infinite or NaN scale is not packed and still multiplies; a prompt's Q8_0/Q4_0 and
+ * Q4_K/Q6_K panels read from the copy give the file rows' results. The type-specific limits are in
  * each kernel's own test.
  */
 class PackedGroupsTest {
@@ -72,5 +72,23 @@ class PackedGroupsTest {
         PackedGroups kind = PackedGroups.of(type);
         PackedGemm.runBlocks(type, w.data(), w.rowBytes(), rows, cols, a, n, viaCopy, kind, kind.packed(w));
         assertThat(viaCopy).containsExactly(viaFile);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantPromptPanelsFromThePackedCopyGiveTheFileRowsResults(DType type) {
+        assumeTrue(PackedGroupsChecks.available(type) && KQuantGemm.supports(type), "needs 512-bit vectors");
+        // 100 rows: three whole groups from the copy and 4 rows from the file; three super-blocks per row.
+        int rows = 100, cols = 768, n = 11;
+        Tensor w = RandomTensors.matrix(type, rows, cols, 3);
+        Activations a = new Activations().prepare(type, RandomTensors.vector(n * cols, 5), n, cols);
+        float[] viaFile = new float[n * rows], viaCopy = new float[n * rows], reference = new float[n * rows];
+        KQuantGemm.run(type, w.data(), w.rowBytes(), rows, cols, a, n, viaFile);
+        PackedGroups kind = PackedGroups.of(type);
+        assertThat(kind.packed(w)).isNotNull();
+        KQuantGemm.run(type, w.data(), w.rowBytes(), rows, cols, a, n, viaCopy, kind, kind.packed(w));
+        KQuantGemm.reference(type, w.data(), w.rowBytes(), rows, cols, a, n, reference);
+        assertThat(viaCopy).containsExactly(viaFile);
+        assertThat(viaCopy).containsExactly(reference);
     }
 }

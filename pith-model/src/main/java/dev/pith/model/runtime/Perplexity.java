@@ -31,14 +31,16 @@ public final class Perplexity {
         int first = ctx / 2;
         double nll = 0, nll2 = 0;
         long count = 0;
+        // logits of the scored positions only, one buffer for every chunk
+        float[] logits = new float[Math.multiplyExact(ctx - first, vocab)];
         for (int c = 0; c < chunks; c++) {
             int start = c * ctx;
             int[] chunk = java.util.Arrays.copyOfRange(tokens, start, start + ctx);
             if (bos >= 0) chunk[0] = bos;
             t.reset();
-            float[] logits = t.forwardAll(chunk);
+            t.forwardFrom(chunk, first, logits);
             for (int j = first; j < ctx - 1; j++) {
-                double lp = Ops.logProb(logits, j * vocab, vocab, tokens[start + j + 1]);
+                double lp = Ops.logProb(logits, (j - first) * vocab, vocab, tokens[start + j + 1]);
                 nll -= lp;
                 nll2 += lp * lp;
                 count++;

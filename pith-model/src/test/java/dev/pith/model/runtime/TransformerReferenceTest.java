@@ -42,6 +42,26 @@ class TransformerReferenceTest {
         }
     }
 
+    @Test
+    void logitsFromAPositionOnAreThoseOfEveryPositionFromThere() {
+        int[] tokens = new int[40];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = 1 + (i * 37) % 500;
+        try (Model m = Models.load(TestData.model("stories260K-f32.gguf"))) {
+            int vocab = m.config().vocabSize(), from = 20;
+            float[] all = new Transformer(m).forwardAll(tokens);
+            float[] tail = new float[(tokens.length - from) * vocab + 3];
+            new Transformer(m).forwardFrom(tokens, from, tail);
+            for (int i = 0; i < (tokens.length - from) * vocab; i++) {
+                assertThat(tail[i]).as("position %d, token %d", from + i / vocab, i % vocab).isCloseTo(all[from * vocab + i], within(1e-4f));
+            }
+            // a small batch size: the scored positions span batches, and some batches have none
+            Transformer batched = new Transformer(m, new RuntimeOptions(dev.pith.core.DType.F32, 0, 8));
+            float[] tailBatched = new float[(tokens.length - from) * vocab];
+            batched.forwardFrom(tokens, from, tailBatched);
+            for (int i = 0; i < tailBatched.length; i++) assertThat(tailBatched[i]).isCloseTo(all[from * vocab + i], within(1e-4f));
+        }
+    }
+
     private static void assertTop5(float[] logits) {
         for (int i = 0; i < REF_IDS.length; i++) {
             assertThat((double) logits[REF_IDS[i]]).as("logit of token %d", REF_IDS[i]).isCloseTo(REF_LOGITS[i], within(1e-4));
