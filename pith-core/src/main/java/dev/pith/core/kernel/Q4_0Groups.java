@@ -53,6 +53,8 @@ final class Q4_0Groups extends PackedGroups {
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
 
     static final Q4_0Groups KIND = new Q4_0Groups();
+    /** Per packing thread: a block's 16 × 32 packed bytes before the transpose. */
+    private static final ThreadLocal<byte[]> TRANSPOSE = ThreadLocal.withInitial(() -> new byte[512]);
 
     private Q4_0Groups() {
         super(DType.Q4_0, GROUP_BLOCK, "pith.decode.q4_0", 0);
@@ -154,14 +156,17 @@ final class Q4_0Groups extends PackedGroups {
             out[o + 2 * i] = in[base + stride * i];
             out[o + 2 * i + 1] = in[base + stride * i + 1];
         }
+        // Byte j of a row holds columns j (low nibble) and 16 + j (high nibble): rows i and 16 + i make their
+        // 32 packed bytes side by side (row i of the 16 × 32 matrix t), transposed into the lines.
+        byte[] t = TRANSPOSE.get();
         for (int i = 0; i < 16; i++) {
-            int lowRow = base + stride * i + 2, highRow = base + stride * (16 + i) + 2;
-            for (int j = 0; j < 16; j++) {
-                int a = in[lowRow + j], b = in[highRow + j];
-                // Byte j holds columns j (low nibble) and 16 + j (high nibble).
-                out[o + SCALES + 16 * j + i] = (byte) ((a & 0xF) | ((b & 0xF) - 8) << 4);
-                out[o + SCALES + 16 * (16 + j) + i] = (byte) (((a >> 4) & 0xF) | (((b >> 4) & 0xF) - 8) << 4);
+            int a = base + stride * i + 2, b = base + stride * (16 + i) + 2;
+            for (int w = 0; w < 16; w += 8) {
+                long x = PackBytes.get(in, a + w), y = PackBytes.get(in, b + w);
+                PackBytes.set(t, 32 * i + w, PackBytes.lowNibbles(x, y));
+                PackBytes.set(t, 32 * i + 16 + w, PackBytes.highNibbles(x, y));
             }
         }
+        PackBytes.transpose(t, 0, 32, 16, 32, out, o + SCALES, 16);
     }
 }

@@ -171,17 +171,26 @@ final class Q4_KGroups extends PackedGroups {
             }
         }
         // Quant byte 32·q + l holds column 64·q + l (sub-block 2q) in its low nibble and 64·q + 32 + l (sub-block 2q + 1) in its high one.
+        // Rows i and 16 + i make their 32 packed bytes of each sub-block side by side (row i of the
+        // row-major 16 × 32 matrices t), which are then transposed into the column lines (PackBytes;
+        // PackBench, one thread: 0.83 → 2.5 GB/s, where each byte came from two strided reads).
+        byte[] t = TRANSPOSE.get();
         for (int q = 0; q < 4; q++) {
-            for (int l = 0; l < 32; l++) {
-                int low = o + SUB * 2 * q + 16 * l, high = low + SUB, j = base + 16 + 32 * q + l;
-                for (int i = 0; i < 16; i++) {
-                    int a = in[j + stride * i], b = in[j + stride * (16 + i)];
-                    out[low + i] = (byte) ((a & 0xF) | ((b & 0xF) - 8) << 4);
-                    out[high + i] = (byte) (((a >> 4) & 0xF) | (((b >> 4) & 0xF) - 8) << 4);
+            for (int i = 0; i < 16; i++) {
+                int a = base + stride * i + 16 + 32 * q, b = base + stride * (16 + i) + 16 + 32 * q;
+                for (int w = 0; w < 32; w += 8) {
+                    long x = PackBytes.get(in, a + w), y = PackBytes.get(in, b + w);
+                    PackBytes.set(t, 32 * i + w, PackBytes.lowNibbles(x, y));
+                    PackBytes.set(t, 512 + 32 * i + w, PackBytes.highNibbles(x, y));
                 }
             }
+            PackBytes.transpose(t, 0, 32, 16, 32, out, o + SUB * 2 * q, 16);
+            PackBytes.transpose(t, 512, 32, 16, 32, out, o + SUB * (2 * q + 1), 16);
         }
     }
+
+    /** Per packing thread: the two 16 × 32 byte matrices of one quarter of a super-block. */
+    private static final ThreadLocal<byte[]> TRANSPOSE = ThreadLocal.withInitial(() -> new byte[1024]);
 
     private static int i32(byte[] b, int o) {
         return (b[o] & 0xFF) | (b[o + 1] & 0xFF) << 8 | (b[o + 2] & 0xFF) << 16 | b[o + 3] << 24;

@@ -131,20 +131,30 @@ final class Q6_KGroups extends PackedGroups {
             out[o + D + 2 * i] = in[r + 208];
             out[o + D + 2 * i + 1] = in[r + 209];
             for (int g = 0; g < 16; g++) out[o + scales(g) + i] = in[r + 192 + g];
-            // ggml's order: per half h of 128 values and l < 32, ql[l] and ql[l+32] give the low
-            // nibbles of values l, l+32 (low 4 bits) and l+64, l+96 (high 4 bits); qh[l] their top 2 bits.
-            // Column c sits at SUB·(c/16) + G·(c%16): for c = 128h + 32k + l that is SUB·(8h + 2k + l/16) + G·(l%16).
-            for (int h = 0; h < 2; h++) {
-                int ql = r + 64 * h, qh = r + 128 + 32 * h;
-                for (int l = 0; l < 32; l++) {
-                    int a = in[ql + l] & 0xFF, b = in[ql + l + 32] & 0xFF, hi = in[qh + l] & 0xFF;
-                    int at = o + SUB * (8 * h + l / 16) + G * (l % 16) + i;
-                    out[at] = (byte) (((a & 0xF) | (hi & 3) << 4) - 32);
-                    out[at + 2 * SUB] = (byte) (((b & 0xF) | ((hi >> 2) & 3) << 4) - 32);
-                    out[at + 4 * SUB] = (byte) (((a >> 4) | ((hi >> 4) & 3) << 4) - 32);
-                    out[at + 6 * SUB] = (byte) (((b >> 4) | ((hi >> 6) & 3) << 4) - 32);
+        }
+        // ggml's order: per half h of 128 values and l < 32, ql[l] and ql[l+32] give the low nibbles of
+        // values l, l+32 (low 4 bits) and l+64, l+96 (high 4 bits); qh[l] their top 2 bits. Each row's 128
+        // values of a half are made side by side, eight bytes to a long (row-major 32 × 128 in t), then each
+        // 16-column sub-block is transposed into its 16 column lines of 32 rows (PackBench: 0.63 → 2.0 GB/s).
+        byte[] t = TRANSPOSE.get();
+        for (int h = 0; h < 2; h++) {
+            for (int i = 0; i < G; i++) {
+                int r = base + stride * i, ql = r + 64 * h, qh = r + 128 + 32 * h, row = 128 * i;
+                for (int w = 0; w < 32; w += 8) {
+                    long a = PackBytes.get(in, ql + w), b = PackBytes.get(in, ql + 32 + w), hi = PackBytes.get(in, qh + w);
+                    PackBytes.set(t, row + w, PackBytes.minus32((a & LOW) | (hi & TWO) << 4));
+                    PackBytes.set(t, row + 32 + w, PackBytes.minus32((b & LOW) | ((hi >>> 2) & TWO) << 4));
+                    PackBytes.set(t, row + 64 + w, PackBytes.minus32(((a >>> 4) & LOW) | ((hi >>> 4) & TWO) << 4));
+                    PackBytes.set(t, row + 96 + w, PackBytes.minus32(((b >>> 4) & LOW) | ((hi >>> 6) & TWO) << 4));
                 }
             }
+            for (int k = 0; k < 8; k++) PackBytes.transpose(t, 16 * k, 128, G, 16, out, o + SUB * (8 * h + k), G);
         }
     }
+
+    /** Per byte: the low nibble, the low two bits. */
+    private static final long LOW = 0x0F0F0F0F0F0F0F0FL, TWO = 0x0303030303030303L;
+
+    /** Per packing thread: one half super-block's values, 32 rows × 128 bytes. */
+    private static final ThreadLocal<byte[]> TRANSPOSE = ThreadLocal.withInitial(() -> new byte[G * 128]);
 }

@@ -126,7 +126,8 @@ final class Q8_0Groups extends PackedGroups {
             int r = base + stride * i;
             out[o + SCALES + 2 * i] = in[r];
             out[o + SCALES + 2 * i + 1] = in[r + 1];
-            for (int k = 0; k < 32; k++) out[o + G * k + i] = in[r + 2 + k];
         }
+        // The quants are a plain 32 × 32 byte transpose: row i's column k to line k, byte i.
+        PackBytes.transpose(in, base + 2, stride, G, 32, out, o, G);
     }
 }

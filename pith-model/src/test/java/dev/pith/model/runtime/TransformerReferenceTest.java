@@ -62,6 +62,25 @@ class TransformerReferenceTest {
         }
     }
 
+    @Test
+    void theCacheGrowsWithTheSequenceAndKeepsEveryPosition() {
+        int[] tokens = new int[700];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = 1 + (i * 53) % 500;
+        try (Model m = Models.load(TestData.model("stories260K-f32.gguf"))) {
+            RuntimeOptions options = new RuntimeOptions(dev.pith.core.DType.F32, 2048, 512);
+            // 100 tokens at a time: the cache grows while the sequence passes 512 and 1024 tokens ...
+            Transformer small = new Transformer(m, options);
+            float[] bySmallSteps = null;
+            for (int i = 0; i < tokens.length; i += 100) bySmallSteps = small.forward(java.util.Arrays.copyOfRange(tokens, i, i + 100));
+            // ... and 350 at a time, where it grows at other points: a lost or misplaced position would change the last logits
+            Transformer large = new Transformer(m, options);
+            large.forward(java.util.Arrays.copyOfRange(tokens, 0, 350));
+            float[] byLargeSteps = large.forward(java.util.Arrays.copyOfRange(tokens, 350, 700));
+            for (int v = 0; v < bySmallSteps.length; v++) assertThat(byLargeSteps[v]).isCloseTo(bySmallSteps[v], within(1e-3f));
+            assertThat(large.contextLength()).isEqualTo(2048);
+        }
+    }
+
     private static void assertTop5(float[] logits) {
         for (int i = 0; i < REF_IDS.length; i++) {
             assertThat((double) logits[REF_IDS[i]]).as("logit of token %d", REF_IDS[i]).isCloseTo(REF_LOGITS[i], within(1e-4));
