@@ -227,14 +227,11 @@ final class Qkx2Lanes {
         FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
         FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
         VectorMask<Float> positive = thisMin.compare(VectorOperators.GT, 0f);
-        // The trial's scale and min go through the state array: held in registers across the error loop
-        // below, the JIT boxed one of them on every step (80 bytes a step, a third of the search's time in
-        // allocation and page faults on the 1B model; SearchAllocationTest).
         thisMin = thisMin.blend(0f, positive);
         thisScale = thisScale.blend(sumXL.div(sumL2), positive);
         // The trial's scale is kept in the state array and read back from there where it wins: held in a
         // register across the error loop, the JIT boxed it on every step (80 bytes a step, 1.7 KB a search;
-        // with it in the array the search allocates nothing, SearchAllocationTest).
+        // with it in the array the search allocates nothing: EncoderBench prints the bytes per value).
         thisScale.intoArray(st, W * TRIAL_SCALE);
         FloatVector curError = FloatVector.zero(F);
         for (int i = 0; i < n; i++) {

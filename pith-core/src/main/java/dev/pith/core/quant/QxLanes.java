@@ -90,6 +90,7 @@ final class QxLanes {
         final float[] iscales = new float[16];
         final byte[] codes = new byte[256];
         final float[] scales = new float[16];
+        /** The best trial so far of one search, per lane: its scale, error and iscale ({@link #SCALE} …). */
         final float[] state = new float[3 * 16];
 
         /** The codes (l + 32) the last search chose for sub-block j into L[lo .. lo+16). */
@@ -130,6 +131,7 @@ final class QxLanes {
         return v.add(MAGIC).reinterpretAsInts().max(LOWEST_BITS).min(HIGHEST_BITS).reinterpretAsFloats().sub(MAGIC);
     }
 
+    /** Rows of {@link Scratch#state}. */
     private static final int SCALE = 0, BEST_ERROR = 16, BEST_ISCALE = 32;
     private static final float MAGIC = 12582912f;
     private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
@@ -160,6 +162,8 @@ final class QxLanes {
         }
         VectorMask<Float> nonzero = suml2.compare(VectorOperators.NE, 0f);
         FloatVector scale = FloatVector.zero(F).blend(sumlx.div(suml2), nonzero);
+        // The best trial so far lives in the state array between trials: carried in registers through the
+        // loop's continue paths, C2 boxed those vectors (~0.9 KB a search; EncoderBench prints bytes per value).
         scale.intoArray(state, SCALE);
         scale.mul(sumlx).intoArray(state, BEST_ERROR);
         iscale.intoArray(state, BEST_ISCALE);
