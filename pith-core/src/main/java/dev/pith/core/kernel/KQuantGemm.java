@@ -18,18 +18,19 @@ import static dev.pith.core.kernel.DotVector.L;
  * acc_l)} and at the end {@link Lanes}' fixed fold minus the min term. So the GEMM permutes every
  * super-block's 256 positions lane-class-major (k' = 16·l + i for position l + 16·i): each run of
  * 16 steps is one lane class, its sum S_l an exact integer whatever the order, and at the end of
- * the run the output tile's slot for that class gets the same FMA. The register tile is
- * {@link BlockTile}'s (8 activation vectors × 32 weight rows, 16 sums in registers), with 16
- * steps per block and one L1 accumulator tile per lane class (8 × 16 × 32 floats); the weights are
- * decoded once per call (sub-block scale × quant, exact integers) into a 32-row panel that stays
- * in L2 while every group of 8 activation vectors streams past it. The min term (Q2_K/Q4_K/Q5_K)
+ * the run that class's accumulator gets the same FMA. The loop over classes is outermost
+ * ({@link #classTile}): 6 activation vectors × 32 weight rows, 12 sums and the class's 12
+ * accumulators in registers across all super-blocks, stored once per class (with 8 vectors and the
+ * classes innermost, each 16-step run ended in a load, FMA and store of 16 accumulators from an L1
+ * tile). The weights are decoded once per call (sub-block scale × quant, exact integers) into a
+ * 32-row panel that stays in L2 while every group of activation vectors streams past it. The min term (Q2_K/Q4_K/Q5_K)
  * is computed 32 rows at a time with the single dot's scalar operations, lane by lane, and the
  * lane-class fold is {@link Lanes#sum(float[], int, int)}'s, vector-wise over rows.
  * {@link #reference} is the plain scalar twin. Needs 16 float lanes (the lane classes are
  * DotVector's lanes).
  */
 final class KQuantGemm {
-    static final int MR = 8, NR = 2 * L;
+    static final int MR = 6, NR = 2 * L;
     private static final int QK = 256, CLASSES = 16, STEPS = QK / CLASSES;
 
     private KQuantGemm() {}
@@ -41,11 +42,12 @@ final class KQuantGemm {
     /** Per thread: the decoded panel of NR rows (all columns) and the accumulator tiles. */
     private static final class Scratch {
         float[] panel = new float[0], dw = new float[0], dmin = new float[0], mins = new float[0];
+        /** The group's activation scales d_x, MR per super-block. */
+        float[] yd = new float[0];
         KQuantTiles.Rows rows;
         int cols = -1;
         final float[] acc = new float[MR * CLASSES * NR];
         final float[] minAcc = new float[MR * NR];
-        final float[] dd = new float[MR * NR];
 
         void size(int c) {
             if (c == cols) return;
@@ -55,6 +57,7 @@ final class KQuantGemm {
             dw = new float[nb * NR];
             dmin = new float[nb * NR];
             mins = new float[nb * 16 * NR];
+            yd = new float[nb * MR];
             rows = new KQuantTiles.Rows(c);
         }
     }
@@ -191,17 +194,15 @@ final class KQuantGemm {
     /** One group of MR activation vectors × the panel: the lane-class accumulators and the min sums. */
     private static void group(Scratch s, float[] xp, int ao, Activations a, int t0, int mr, int cols, boolean withMins) {
         int nb = cols / QK;
-        java.util.Arrays.fill(s.acc, 0f);
         java.util.Arrays.fill(s.minAcc, 0f);
         for (int b = 0; b < nb; b++) {
             for (int m = 0; m < MR; m++) {
                 float yd = m < mr ? a.d[(t0 + m) * nb + b] : 0f;
-                FloatVector.fromArray(F, s.dw, b * NR).mul(yd).intoArray(s.dd, m * NR);
-                FloatVector.fromArray(F, s.dw, b * NR + L).mul(yd).intoArray(s.dd, m * NR + L);
+                s.yd[b * MR + m] = yd;
                 if (withMins && m < mr) minStep(s, a, (t0 + m) * (cols / 16) + 16 * b, b, yd, m);
             }
-            tile(xp, ao + b * QK * MR, s.panel, b * QK * NR, s.dd, s.acc);
         }
+        for (int l = 0; l < CLASSES; l++) classTile(xp, ao, s.panel, s.dw, s.yd, nb, l, s.acc);
     }
 
     /** minAcc[m] += (dmin·d_x)·Σ_g min_g·bsum_g for the 32 rows: the single dot's three rounded steps. */
@@ -218,60 +219,60 @@ final class KQuantGemm {
         FloatVector.fromArray(F, s.dmin, b * NR + L).mul(yd).mul(t1).add(FloatVector.fromArray(F, s.minAcc, o + L)).intoArray(s.minAcc, o + L);
     }
 
-    /** One super-block: for each lane class, 16 steps of the 8 × 32 register tile, then acc = fma(sum, d_w·d_x, acc). */
-    private static void tile(float[] ap, int ao, float[] bp, int bo, float[] dd, float[] acc) {
-        for (int l = 0; l < CLASSES; l++) {
-            FloatVector zero = FloatVector.zero(F);
-            FloatVector s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero,
-                    s40 = zero, s41 = zero, s50 = zero, s51 = zero, s60 = zero, s61 = zero, s70 = zero, s71 = zero;
-            int a0 = ao + l * STEPS * MR, b0o = bo + l * STEPS * NR;
+    /**
+     * Lane class l over every super-block: per block, 16 steps of the MR × 32 register tile into exact
+     * integer sums, then acc = fma(sum, d_w·d_x, acc) with acc in registers across the blocks (each
+     * class's chain is its own, in block order, so the bits are the single dot's); the class's
+     * accumulators go to acc's slots (m·16 + l)·NR once at the end. Six vectors (not eight) so that
+     * 12 sums, 12 accumulators and the loads fit the 32 vector registers.
+     */
+    private static void classTile(float[] ap, int ao, float[] bp, float[] dw, float[] yd, int nb, int l, float[] acc) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero,
+                c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+        for (int b = 0; b < nb; b++) {
+            FloatVector s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero,
+                    s30 = zero, s31 = zero, s40 = zero, s41 = zero, s50 = zero, s51 = zero;
+            int k0 = b * QK + l * STEPS, a0 = ao + k0 * MR, b0o = k0 * NR;
             for (int p = 0; p < STEPS; p++) {
                 int ai = a0 + p * MR, bi = b0o + p * NR;
-                FloatVector b0 = FloatVector.fromArray(F, bp, bi);
-                FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
+                FloatVector w0 = FloatVector.fromArray(F, bp, bi);
+                FloatVector w1 = FloatVector.fromArray(F, bp, bi + L);
                 FloatVector x = FloatVector.broadcast(F, ap[ai]);
-                s00 = x.fma(b0, s00); s01 = x.fma(b1, s01);
+                s00 = x.fma(w0, s00); s01 = x.fma(w1, s01);
                 x = FloatVector.broadcast(F, ap[ai + 1]);
-                s10 = x.fma(b0, s10); s11 = x.fma(b1, s11);
+                s10 = x.fma(w0, s10); s11 = x.fma(w1, s11);
                 x = FloatVector.broadcast(F, ap[ai + 2]);
-                s20 = x.fma(b0, s20); s21 = x.fma(b1, s21);
+                s20 = x.fma(w0, s20); s21 = x.fma(w1, s21);
                 x = FloatVector.broadcast(F, ap[ai + 3]);
-                s30 = x.fma(b0, s30); s31 = x.fma(b1, s31);
+                s30 = x.fma(w0, s30); s31 = x.fma(w1, s31);
                 x = FloatVector.broadcast(F, ap[ai + 4]);
-                s40 = x.fma(b0, s40); s41 = x.fma(b1, s41);
+                s40 = x.fma(w0, s40); s41 = x.fma(w1, s41);
                 x = FloatVector.broadcast(F, ap[ai + 5]);
-                s50 = x.fma(b0, s50); s51 = x.fma(b1, s51);
-                x = FloatVector.broadcast(F, ap[ai + 6]);
-                s60 = x.fma(b0, s60); s61 = x.fma(b1, s61);
-                x = FloatVector.broadcast(F, ap[ai + 7]);
-                s70 = x.fma(b0, s70); s71 = x.fma(b1, s71);
+                s50 = x.fma(w0, s50); s51 = x.fma(w1, s51);
             }
-            // acc slot of (vector m, class l) at (m·16 + l)·NR; dd's (m) at m·NR.
-            int o = l * NR, st = CLASSES * NR;
-            s00.fma(FloatVector.fromArray(F, dd, 0), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
-            s01.fma(FloatVector.fromArray(F, dd, L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
-            o += st;
-            s10.fma(FloatVector.fromArray(F, dd, NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
-            s11.fma(FloatVector.fromArray(F, dd, NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
-            o += st;
-            s20.fma(FloatVector.fromArray(F, dd, 2 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
-            s21.fma(FloatVector.fromArray(F, dd, 2 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
-            o += st;
-            s30.fma(FloatVector.fromArray(F, dd, 3 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
-            s31.fma(FloatVector.fromArray(F, dd, 3 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
-            o += st;
-            s40.fma(FloatVector.fromArray(F, dd, 4 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
-            s41.fma(FloatVector.fromArray(F, dd, 4 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
-            o += st;
-            s50.fma(FloatVector.fromArray(F, dd, 5 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
-            s51.fma(FloatVector.fromArray(F, dd, 5 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
-            o += st;
-            s60.fma(FloatVector.fromArray(F, dd, 6 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
-            s61.fma(FloatVector.fromArray(F, dd, 6 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
-            o += st;
-            s70.fma(FloatVector.fromArray(F, dd, 7 * NR), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
-            s71.fma(FloatVector.fromArray(F, dd, 7 * NR + L), FloatVector.fromArray(F, acc, o + L)).intoArray(acc, o + L);
+            // d_w·d_x rounded once, as the single dot's d·y_d, then one FMA per accumulator
+            FloatVector d0 = FloatVector.fromArray(F, dw, b * NR), d1 = FloatVector.fromArray(F, dw, b * NR + L);
+            int y = b * MR;
+            c00 = s00.fma(d0.mul(yd[y]), c00); c01 = s01.fma(d1.mul(yd[y]), c01);
+            c10 = s10.fma(d0.mul(yd[y + 1]), c10); c11 = s11.fma(d1.mul(yd[y + 1]), c11);
+            c20 = s20.fma(d0.mul(yd[y + 2]), c20); c21 = s21.fma(d1.mul(yd[y + 2]), c21);
+            c30 = s30.fma(d0.mul(yd[y + 3]), c30); c31 = s31.fma(d1.mul(yd[y + 3]), c31);
+            c40 = s40.fma(d0.mul(yd[y + 4]), c40); c41 = s41.fma(d1.mul(yd[y + 4]), c41);
+            c50 = s50.fma(d0.mul(yd[y + 5]), c50); c51 = s51.fma(d1.mul(yd[y + 5]), c51);
         }
+        int o = l * NR, st = CLASSES * NR;
+        c00.intoArray(acc, o); c01.intoArray(acc, o + L);
+        o += st;
+        c10.intoArray(acc, o); c11.intoArray(acc, o + L);
+        o += st;
+        c20.intoArray(acc, o); c21.intoArray(acc, o + L);
+        o += st;
+        c30.intoArray(acc, o); c31.intoArray(acc, o + L);
+        o += st;
+        c40.intoArray(acc, o); c41.intoArray(acc, o + L);
+        o += st;
+        c50.intoArray(acc, o); c51.intoArray(acc, o + L);
     }
 
     /** Lanes.sum's folds over the 16 class slots (vector-wise over the rows), minus the min sum, into out. */
