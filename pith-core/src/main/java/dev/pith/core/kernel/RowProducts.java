@@ -106,8 +106,9 @@ final class RowProducts {
         PackedGroups kind = PackedGroups.of(type);
         if (tiled && n >= GEMM_MIN_VECTORS && GEMM_TYPES.equals("auto") && KQuantGemm.supports(type) && TiledMatMul.supports(type, n)
                 && (long) rows * cols * n >= PARALLEL_THRESHOLD) {
-            // K-quant prompts: the packed GEMM with the single dots' bits, its Q4_K/Q6_K panels from the packed copy
-            // generation uses (made here if this is the tensor's first product), so the file's pages can go.
+            // K-quant prompts: the packed GEMM with the single dots' bits (-Dpith.matmul.gemm=off or float keeps the
+            // tiles below), its Q4_K/Q6_K panels from the packed copy generation uses (made here if this is the
+            // tensor's first product), so the file's pages can go.
             MemorySegment packed = kind == null ? null : kind.packed(w);
             KQuantGemm.run(type, data, rowBytes, rows, cols, a, n, out, kind, packed);
             return;

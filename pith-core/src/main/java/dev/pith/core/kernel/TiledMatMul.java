@@ -47,17 +47,11 @@ final class TiledMatMul {
         };
     }
 
+    /**
+     * The 4 × 4 register tiles for every type (K-quants through {@link KQuantTiles}), whatever n.
+     * (K-quant prompts of 8 vectors or more take {@link KQuantGemm}, same bits, chosen in {@link RowProducts}.)
+     */
     static void run(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out) {
-        // K-quant prompts: the packed GEMM with the same bits (-Dpith.matmul.gemm=off or float keeps these tiles).
-        if (n >= RowProducts.GEMM_MIN_VECTORS && RowProducts.GEMM_TYPES.equals("auto") && KQuantGemm.supports(type)) {
-            KQuantGemm.run(type, w, rowBytes, rows, cols, a, n, out);
-            return;
-        }
-        runTiles(type, w, rowBytes, rows, cols, a, n, out);
-    }
-
-    /** The 4 × 4 register tiles for every type (K-quants through {@link KQuantTiles}), whatever n. */
-    static void runTiles(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out) {
         int quads = rows / 4;
         int tokenBlock = Math.max(4, Math.min(n, BLOCK_BYTES / (4 * cols)) & ~3);
         boolean quantized = type == DType.Q8_0 || type == DType.Q4_0;

@@ -26,7 +26,7 @@ public final class KQuantGemmBench {
             DType type = DType.parse(args[i]);
             Tensor w = RandomTensors.matrix(type, rows, cols, 2);
             Activations a = new Activations().prepare(type, x, n, cols);
-            Runnable tiles = () -> TiledMatMul.runTiles(type, w.data(), w.rowBytes(), rows, cols, a, n, out);
+            Runnable tiles = () -> TiledMatMul.run(type, w.data(), w.rowBytes(), rows, cols, a, n, out);
             Runnable gemm = () -> KQuantGemm.run(type, w.data(), w.rowBytes(), rows, cols, a, n, out);
             double[] t = new double[3], g = new double[3], f = new double[3];
             for (int round = 0; round < 3; round++) {
