@@ -112,7 +112,14 @@ final class PackedGemm {
     static void runBlocks(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out,
                           PackedGroups kind, MemorySegment packed) {
         boolean panels = packed != null && NR == PackedGroups.G;
-        drive(type, new Source(w, rowBytes, kind, packed, panels ? rows / NR * NR : 0), rows, cols, a.values, a.d, n, out);
+        int packedRows = panels ? rows / NR * NR : 0;
+        if (type == DType.Q4_0 && packedRows > 0 && Q4_0LaneGemm.ENABLED) {
+            // Whole groups in 16-bit lanes straight from the copy (BlockTile's bits, faster); the rest from the file.
+            Q4_0LaneGemm.run(packed, packedRows / NR, rows, cols, a, n, out);
+            if (packedRows < rows) drive(type, new Source(w, rowBytes, null, null, 0), rows, cols, a.values, a.d, n, out, packedRows);
+            return;
+        }
+        drive(type, new Source(w, rowBytes, kind, packed, packedRows), rows, cols, a.values, a.d, n, out, 0);
     }
 
     /**
@@ -120,14 +127,15 @@ final class PackedGemm {
      * {@code w}; cols a multiple of the type's block size.
      */
     static void run(DType type, MemorySegment w, long rowBytes, int rows, int cols, float[] x, int n, float[] out) {
-        drive(type, new Source(w, rowBytes, null, null, 0), rows, cols, x, null, n, out);
+        drive(type, new Source(w, rowBytes, null, null, 0), rows, cols, x, null, n, out, 0);
     }
 
     /** Packs, splits and runs either kernel: the float one when dx is null, else the per-block integer one with dx the Q8_0 scales. */
     /** The weights: the file's rows, and where there is one, the packed copy of its first packedRows rows. */
     private record Source(MemorySegment w, long rowBytes, PackedGroups kind, MemorySegment packed, int packedRows) {}
 
-    private static void drive(DType type, Source src, int rows, int cols, float[] x, float[] dx, int n, float[] out) {
+    /** Rows [rowStart, rows) of the product (rowStart a multiple of NR), out's stride still rows. */
+    private static void drive(DType type, Source src, int rows, int cols, float[] x, float[] dx, int n, float[] out, int rowStart) {
         // Panel width: the float tile's MR vectors or the integer tile's (both 8 now; a 6-wide integer tile was tried).
         int mr = dx == null ? MR : BlockTile.MR;
         int npad = (n + mr - 1) / mr * mr;
@@ -161,7 +169,7 @@ final class PackedGemm {
         // thread idled at the end of most products (the pool's spin was 5 % of a smollm2 prompt). Only
         // when there are fewer panels than threads also split the activation vectors into bands.
         int threads = fork ? Parallel.threads() : 1;
-        int panels = (rows + NR - 1) / NR, maxPanels = NC / NR;
+        int panels = (rows - rowStart + NR - 1) / NR, maxPanels = NC / NR;
         int blocks = Math.min(panels, (panels + threads * maxPanels - 1) / (threads * maxPanels) * threads);
         int bands = blocks >= threads ? 1 : Math.max(1, Math.min(npad / mr, (threads + blocks - 1) / blocks));
         int bandVectors = ((npad + bands - 1) / bands + mr - 1) / mr * mr;
@@ -172,7 +180,8 @@ final class PackedGemm {
             Packs packs = PACKS.get();
             for (int task = from; task < to; task++) {
                 int rb = task / finalBands, t0 = (task % finalBands) * bandVectors;
-                int r0 = (int) ((long) rb * panels / finalBlocks) * NR, r1 = Math.min(rows, (int) ((long) (rb + 1) * panels / finalBlocks) * NR);
+                int r0 = rowStart + (int) ((long) rb * panels / finalBlocks) * NR;
+                int r1 = Math.min(rows, rowStart + (int) ((long) (rb + 1) * panels / finalBlocks) * NR);
                 block(packs, type, src, rows, cols, xp, finalDxp, npad, n, out,
                         r0, r1 - r0, t0, Math.min(bandVectors, n - t0));
             }

@@ -41,16 +41,21 @@ public final class MatMulBench {
                 // The same product on activations quantized once outside the timing: the GEMM alone, like the float column.
                 Activations prepared = new Activations().prepare(type, x, n, cols);
                 Runnable blocksOnly = () -> PackedGemm.runBlocks(type, w.data(), w.rowBytes(), rows, cols, prepared, n, out);
-                double[] bl = new double[5], bo = new double[5], fl = new double[5];
+                // And from the packed copy generation makes (what a model's prompts run; Q4_0: Q4_0LaneGemm's 16-bit lanes).
+                PackedGroups kind = PackedGroups.of(type);
+                java.lang.foreign.MemorySegment packed = kind == null ? null : kind.packed(w);
+                Runnable copyOnly = () -> PackedGemm.runBlocks(type, w.data(), w.rowBytes(), rows, cols, prepared, n, out, kind, packed);
+                double[] bl = new double[5], bo = new double[5], fl = new double[5], co = new double[5];
                 for (int round = 0; round < 5; round++) {
                     bl[round] = time(blocks);
                     bo[round] = time(blocksOnly);
+                    co[round] = time(copyOnly);
                     fl[round] = time(gemm);
                 }
                 double flops = 2.0 * rows * cols * n;
-                System.out.printf("%-5s integer-block gemm %7.2f ms %6.1f GFLOP/s (without quantizing x: %6.1f) | float gemm %7.2f ms %6.1f GFLOP/s | integer/float %.2f%n",
-                        name, median(bl) * 1e3, flops / median(bl) / 1e9, flops / median(bo) / 1e9, median(fl) * 1e3, flops / median(fl) / 1e9,
-                        median(fl) / median(bo));
+                System.out.printf("%-5s integer-block gemm %7.2f ms %6.1f GFLOP/s (without quantizing x: %6.1f; from the packed copy: %6.1f) | float gemm %7.2f ms %6.1f GFLOP/s | integer/float %.2f%n",
+                        name, median(bl) * 1e3, flops / median(bl) / 1e9, flops / median(bo) / 1e9, flops / median(co) / 1e9,
+                        median(fl) * 1e3, flops / median(fl) / 1e9, median(fl) / median(bo));
                 continue;
             }
             double[] g = new double[5], t = new double[5], d = new double[5];

@@ -82,12 +82,12 @@ class Q4_0GroupsTest {
     }
 
 
-    private interface Scale {
+    interface Scale {
         short bits(int row, int block);
     }
 
     /** A Q4_0 matrix whose every quant byte is {@code nibbles} and block (r, b) has the scale {@code scale.bits(r, b)}. */
-    private static Tensor q4_0(int rows, int cols, Scale scale, byte nibbles) {
+    static Tensor q4_0(int rows, int cols, Scale scale, byte nibbles) {
         int nb = cols / 32;
         MemorySegment seg = Arena.ofAuto().allocate((long) rows * nb * 18, 64);
         for (int r = 0; r < rows; r++) {
