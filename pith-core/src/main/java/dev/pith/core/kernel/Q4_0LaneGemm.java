@@ -1,6 +1,5 @@
 package dev.pith.core.kernel;
 
-import dev.pith.core.Parallel;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -27,11 +26,10 @@ import static dev.pith.core.kernel.DotVector.I;
  * 16-bit multiplies and two adds (256-bit) for 32 multiply-adds, spread over all four vector pipes, and
  * the widening of the line is shared by the MR = 6 vectors of the tile. The quant is broadcast from an
  * int that holds it twice ({@code (q & 0xFFFF) · 0x10001}): a 32-bit broadcast from memory is a load
- * alone, where broadcasting a byte costs shuffles (measured: 64 against 50 G multiply-adds per second,
- * one thread, cache-resident; {@link BlockTile} 38).
+ * alone ({@link LaneBands}).
  *
  * <p>Exactness: a block's sum Σ(q−8)·x fits a short (|·| ≤ 8·127·32, the activations' quants being
- * within ±127); the low lanes start at the block's offset −8·Σx ({@link Activations#q4Offsets}) so that
+ * within ±127); the low lanes start at the block's offset −8·Σx so that
  * their wrapping 16-bit sum of q·x ends at it (as in {@link Q4_0Groups}). At the block end each sum,
  * converted to float (exact), is added by {@code c = fma(sum, d_w·d_x, c)}, blocks in column order, c
  * starting at zero: what {@link BlockTile} computes and {@link PackedGemm#referenceBlocks} twins in
@@ -39,7 +37,7 @@ import static dev.pith.core.kernel.DotVector.I;
  * only). Each output element is made by one task, so the thread count does not change the bits.
  *
  * <p>Loops: a task owns a band of vectors (its quants rearranged per tile of MR vectors, k-major, into
- * a per-thread buffer) and a range of groups; per block of KB quant blocks (an L2-sized slice of the
+ * a per-thread buffer: {@link LaneBands}) and a range of groups; per block of KB quant blocks (an L2-sized slice of the
  * band) every group's tiles run, the 12 accumulators in registers across the slice.
  * {@code -Dpith.matmul.lanes=off} sends Q4_0 prompts back to {@link BlockTile}, to compare.
  */
@@ -57,33 +55,10 @@ final class Q4_0LaneGemm {
      * bands of 8 tiles 99, of 24 114-117.
      */
     private static final int KB = 32;
-    /** Tiles per band at most (then bands are evened out over the threads). */
-    private static final int BAND_TILES = 16;
-    /** Below this many multiply-adds the product stays on the calling thread (PackedGemm's threshold). */
-    private static final long PARALLEL_THRESHOLD = 1 << 16;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-
-    /** One thread's band: quants [tile][k][m] as doubled shorts, block offsets and scales [tile][b][m]; and the edge tile. */
-    private static final class Band {
-        int[] quants = new int[0];
-        short[] offsets = new short[0];
-        float[] scales = new float[0];
-        final float[] edge = new float[MR * G];
-
-        void ensure(int tiles, int cols) {
-            int q = tiles * MR * cols, b = tiles * MR * (cols / 32);
-            if (quants.length < q) quants = new int[q];
-            if (offsets.length < b) {
-                offsets = new short[b];
-                scales = new float[b];
-            }
-        }
-    }
-
-    private static final ThreadLocal<Band> BANDS = ThreadLocal.withInitial(Band::new);
 
     private Q4_0LaneGemm() {}
 
@@ -92,61 +67,11 @@ final class Q4_0LaneGemm {
      * (Q8_0 quants, scales and Q4_0 offsets), with {@link BlockTile}'s bits.
      */
     static void run(MemorySegment packed, int groups, int rows, int cols, Activations a, int n, float[] out) {
-        short[] offsets = a.q4Offsets();
-        int tiles = (n + MR - 1) / MR;
-        int threads = Parallel.threads();
-        // Bands of at most BAND_TILES tiles, as many as a multiple of the threads where there are enough
-        // tiles; with fewer bands than threads the groups are split too.
-        int bands = Math.min(tiles, (tiles + BAND_TILES - 1) / BAND_TILES);
-        if (bands >= threads) bands = Math.min(tiles, (bands + threads - 1) / threads * threads);
-        int chunks = bands >= threads ? 1 : Math.min(groups, (threads + bands - 1) / bands);
-        int tasks = bands * chunks, nBands = bands, nChunks = chunks;
-        Parallel.RangeBody body = (from, to) -> {
-            Band band = BANDS.get();
-            for (int task = from; task < to; task++) {
-                int bi = task / nChunks, ci = task % nChunks;
-                int tile0 = (int) ((long) bi * tiles / nBands), tile1 = (int) ((long) (bi + 1) * tiles / nBands);
-                int g0 = (int) ((long) ci * groups / nChunks), g1 = (int) ((long) (ci + 1) * groups / nChunks);
-                fillBand(band, a, offsets, n, cols, tile0, tile1);
-                bandProducts(band, packed, g0, g1, rows, cols, n, tile0, tile1, out);
-            }
-        };
-        boolean fork = threads > 1 && tasks > 1 && (long) groups * G * cols * n >= PARALLEL_THRESHOLD;
-        if (fork) Parallel.forChunks(tasks, Math.min(tasks, threads), body);
-        else body.run(0, tasks);
-    }
-
-    /** Tiles [tile0, tile1) of a's vectors into the band's layout; vectors past n are zeros (their results are dropped). */
-    private static void fillBand(Band band, Activations a, short[] offsets, int n, int cols, int tile0, int tile1) {
-        int nb = cols / 32;
-        band.ensure(tile1 - tile0, cols);
-        int[] q = band.quants;
-        short[] o = band.offsets;
-        float[] s = band.scales;
-        byte[] qs = a.qs;
-        for (int tile = tile0; tile < tile1; tile++) {
-            int qBase = (tile - tile0) * MR * cols, bBase = (tile - tile0) * MR * nb;
-            for (int m = 0; m < MR; m++) {
-                int t = tile * MR + m;
-                if (t < n) {
-                    for (int k = 0, src = t * cols; k < cols; k++) q[qBase + k * MR + m] = (qs[src + k] & 0xFFFF) * 0x10001;
-                    for (int b = 0; b < nb; b++) {
-                        o[bBase + b * MR + m] = offsets[t * nb + b];
-                        s[bBase + b * MR + m] = a.d[t * nb + b];
-                    }
-                } else {
-                    for (int k = 0; k < cols; k++) q[qBase + k * MR + m] = 0;
-                    for (int b = 0; b < nb; b++) {
-                        o[bBase + b * MR + m] = 0;
-                        s[bBase + b * MR + m] = 0f;
-                    }
-                }
-            }
-        }
+        LaneBands.run(a, n, cols, MR, 32, groups, (band, g0, g1, tile0, tile1) -> bandProducts(band, packed, g0, g1, rows, cols, n, tile0, tile1, out));
     }
 
     /** Groups [g0, g1) × the band's tiles, slice by slice of KB quant blocks. */
-    private static void bandProducts(Band band, MemorySegment packed, int g0, int g1, int rows, int cols, int n,
+    private static void bandProducts(LaneBands.Band band, MemorySegment packed, int g0, int g1, int rows, int cols, int n,
                                      int tile0, int tile1, float[] out) {
         int nb = cols / 32;
         for (int b0 = 0; b0 < nb; b0 += KB) {

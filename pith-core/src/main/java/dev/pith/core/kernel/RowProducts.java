@@ -110,6 +110,11 @@ final class RowProducts {
             // tiles below), its Q4_K/Q6_K panels from the packed copy generation uses (made here if this is the
             // tensor's first product), so the file's pages can go.
             MemorySegment packed = kind == null ? null : kind.packed(w);
+            if (type == DType.Q4_K && packed != null && Q4_0LaneGemm.ENABLED) {
+                // Q4_K in 16-bit lanes from the copy: the reference's (and generation's) bits, faster than the float panels.
+                Q4_KLaneGemm.run(data, rowBytes, packed, rows, cols, a, n, out);
+                return;
+            }
             KQuantGemm.run(type, data, rowBytes, rows, cols, a, n, out, kind, packed);
             return;
         }

@@ -28,15 +28,22 @@ public final class KQuantGemmBench {
             Activations a = new Activations().prepare(type, x, n, cols);
             Runnable tiles = () -> TiledMatMul.run(type, w.data(), w.rowBytes(), rows, cols, a, n, out);
             Runnable gemm = () -> KQuantGemm.run(type, w.data(), w.rowBytes(), rows, cols, a, n, out);
-            double[] t = new double[3], g = new double[3], f = new double[3];
+            // Q4_K: also the 16-bit lanes on the packed copy (what a model's Q4_K prompts run).
+            PackedGroups kind = PackedGroups.of(type);
+            java.lang.foreign.MemorySegment packed = kind == null ? null : kind.packed(w);
+            Runnable lanes = type == DType.Q4_K && packed != null
+                    ? () -> Q4_KLaneGemm.run(w.data(), w.rowBytes(), packed, rows, cols, a, n, out) : null;
+            double[] t = new double[3], g = new double[3], f = new double[3], l = new double[3];
             for (int round = 0; round < 3; round++) {
                 t[round] = time(tiles);
                 g[round] = time(gemm);
                 f[round] = time(floatGemm);
+                if (lanes != null) l[round] = time(lanes);
             }
-            double flops = 2.0 * rows * cols * n, tm = median(t), gm = median(g), fm = median(f);
-            System.out.printf("%-5s tiles %8.2f ms %6.1f GFLOP/s | k-gemm %8.2f ms %6.1f GFLOP/s | f32 gemm %8.2f ms %6.1f GFLOP/s | k-gemm/tiles %.2fx, k-gemm/f32 %.2f%n",
-                    type, tm * 1e3, flops / tm / 1e9, gm * 1e3, flops / gm / 1e9, fm * 1e3, flops / fm / 1e9, tm / gm, fm / gm);
+            double flops = 2.0 * rows * cols * n, tm = median(t), gm = median(g), fm = median(f), lm = median(l);
+            System.out.printf("%-5s tiles %8.2f ms %6.1f GFLOP/s | k-gemm %8.2f ms %6.1f GFLOP/s | f32 gemm %8.2f ms %6.1f GFLOP/s | k-gemm/tiles %.2fx, k-gemm/f32 %.2f%s%n",
+                    type, tm * 1e3, flops / tm / 1e9, gm * 1e3, flops / gm / 1e9, fm * 1e3, flops / fm / 1e9, tm / gm, fm / gm,
+                    lanes == null ? "" : String.format(" | lanes %8.2f ms %6.1f GFLOP/s", lm * 1e3, flops / lm / 1e9));
         }
         System.exit(0);
     }

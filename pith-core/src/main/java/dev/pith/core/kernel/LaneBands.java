@@ -1,0 +1,100 @@
+package dev.pith.core.kernel;
+
+import dev.pith.core.Parallel;
+
+/**
+ * What the prompt products with rows in 16-bit lanes ({@link Q4_0LaneGemm}, {@link Q4_KLaneGemm})
+ * share: the split of a product into tasks (a band of activation vectors × a range of 32-row groups)
+ * and each task's copy of its band's activations in the tiles' layout.
+ *
+ * <p>A band's layout, per tile of {@code mr} vectors: the quants k-major, each held twice in an int
+ * ({@code (q & 0xFFFF) · 0x10001}, so that a tile broadcasts it with a 32-bit load: a byte broadcast
+ * costs shuffles, 50 against 64 G multiply-adds per second in a one-thread probe), then per 32-value
+ * block and vector the block's offset −8·Σq (the low lanes' start, see {@link Q4_0Groups}) and Σq (made
+ * here, by each task, rather than by {@link Activations#q4Offsets} on the calling thread), and
+ * per scale block and vector the activation scale d_x. Vectors past n are zeros; their results are
+ * dropped.
+ */
+final class LaneBands {
+    /** Tiles per band at most (then bands are evened out over the threads). */
+    static final int BAND_TILES = 16;
+    /** Below this many multiply-adds a product stays on the calling thread (PackedGemm's threshold). */
+    private static final long PARALLEL_THRESHOLD = 1 << 16;
+
+    /** One thread's band buffers and edge tile. */
+    static final class Band {
+        int[] quants = new int[0];
+        short[] offsets = new short[0];
+        int[] sums = new int[0];
+        float[] scales = new float[0];
+        final float[] edge = new float[8 * PackedGroups.G];
+    }
+
+    private static final ThreadLocal<Band> BANDS = ThreadLocal.withInitial(Band::new);
+
+    /** A task's work: groups [g0, g1) × the band's tiles [tile0, tile1), the band filled. */
+    interface Products {
+        void run(Band band, int g0, int g1, int tile0, int tile1);
+    }
+
+    private LaneBands() {}
+
+    /**
+     * Splits groups × ⌈n/mr⌉ tiles into bands of at most BAND_TILES tiles (a multiple of the threads
+     * where there are enough tiles; with fewer bands than threads the groups are split too), fills each
+     * task's band from a and runs it. {@code scaleBlock}: values per activation scale (32 or 256).
+     */
+    static void run(Activations a, int n, int cols, int mr, int scaleBlock, int groups, Products products) {
+        int tiles = (n + mr - 1) / mr;
+        int threads = Parallel.threads();
+        int bands = Math.min(tiles, (tiles + BAND_TILES - 1) / BAND_TILES);
+        if (bands >= threads) bands = Math.min(tiles, (bands + threads - 1) / threads * threads);
+        int chunks = bands >= threads ? 1 : Math.min(groups, (threads + bands - 1) / bands);
+        int tasks = bands * chunks, nBands = bands, nChunks = chunks;
+        Parallel.RangeBody body = (from, to) -> {
+            Band band = BANDS.get();
+            for (int task = from; task < to; task++) {
+                int bi = task / nChunks, ci = task % nChunks;
+                int tile0 = (int) ((long) bi * tiles / nBands), tile1 = (int) ((long) (bi + 1) * tiles / nBands);
+                int g0 = (int) ((long) ci * groups / nChunks), g1 = (int) ((long) (ci + 1) * groups / nChunks);
+                fill(band, a, n, cols, mr, scaleBlock, tile0, tile1);
+                products.run(band, g0, g1, tile0, tile1);
+            }
+        };
+        boolean fork = threads > 1 && tasks > 1 && (long) groups * PackedGroups.G * cols * n >= PARALLEL_THRESHOLD;
+        if (fork) Parallel.forChunks(tasks, Math.min(tasks, threads), body);
+        else body.run(0, tasks);
+    }
+
+    private static void fill(Band band, Activations a, int n, int cols, int mr, int scaleBlock, int tile0, int tile1) {
+        int nb = cols / 32, ns = cols / scaleBlock, count = tile1 - tile0;
+        if (band.quants.length < count * mr * cols) band.quants = new int[count * mr * cols];
+        if (band.offsets.length < count * mr * nb) {
+            band.offsets = new short[count * mr * nb];
+            band.sums = new int[count * mr * nb];
+        }
+        if (band.scales.length < count * mr * ns) band.scales = new float[count * mr * ns];
+        int[] q = band.quants, s = band.sums;
+        short[] o = band.offsets;
+        float[] d = band.scales;
+        byte[] qs = a.qs;
+        for (int tile = tile0; tile < tile1; tile++) {
+            int j = tile - tile0, qBase = j * mr * cols, bBase = j * mr * nb, sBase = j * mr * ns;
+            for (int m = 0; m < mr; m++) {
+                int t = tile * mr + m;
+                boolean real = t < n;
+                for (int b = 0; b < nb; b++) {
+                    int sum = 0;
+                    for (int k = 32 * b; k < 32 * b + 32; k++) {
+                        int v = real ? qs[t * cols + k] : 0;
+                        q[qBase + k * mr + m] = (v & 0xFFFF) * 0x10001;
+                        sum += v;
+                    }
+                    o[bBase + b * mr + m] = (short) (-8 * sum);
+                    s[bBase + b * mr + m] = sum;
+                }
+                for (int b = 0; b < ns; b++) d[sBase + b * mr + m] = real ? a.d[t * ns + b] : 0f;
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package dev.pith.core.kernel;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static dev.pith.core.kernel.DotVector.F;
+import static dev.pith.core.kernel.DotVector.I;
+
+/**
+ * A Q4_K prompt product (many Q8_K activation vectors) on the packed copy ({@link Q4_KGroups}), with
+ * the 32 rows of a group in 16-bit lanes as {@link Q4_0LaneGemm} does for Q4_0 (see there and
+ * {@link LaneBands} for why and how), and the bits of the scalar reference {@link DotScalar#q4_K}:
+ * the bits generation computes on the same copy ({@link Q4_KGroups}), so a prompt's products and a
+ * generated token's agree exactly.
+ *
+ * <p>Per 32-column sub-block and vector, the lanes sum Σ(q − 8)·x in shorts (low lanes starting at
+ * −8·Σx, as in {@link Q4_KGroups}); 8·Σx is added back in 32-bit lanes, times the rows' 6-bit scales,
+ * into the super-block's exact {@code isum}, and {@code summs = Σ min·Σx} beside it; at the
+ * super-block end each row adds {@code d·y·isum − dmin·y·summs} to its total, super-blocks in column
+ * order from zero: the reference's integers and float operations. Tile: MR = 4 vectors × 32 rows (8
+ * short and 16 int accumulators in registers). Rows past the last whole group go through the
+ * reference itself. {@code -Dpith.matmul.lanes=off} sends Q4_K prompts back to {@link KQuantGemm}
+ * (whose bits are {@link DotVector}'s).
+ *
+ * <p>{@code KQuantGemmBench 1 2048 2048 256 Q4_K} (AMD EPYC Zen 4, one thread): lanes 111 GFLOP/s against
+ * {@link KQuantGemm}'s 70 (3 vectors per tile: 95); whole llama-3.2-1b Q4_K_M prompts of 256 tokens on
+ * two threads 70-71 → 95-101 tokens/s.
+ */
+final class Q4_KLaneGemm {
+    static final int MR = 4;
+    private static final int G = PackedGroups.G, QK = 256;
+    private static final int GROUP_BLOCK = Q4_KGroups.GROUP_BLOCK;
+    /** Super-blocks per slice: a band's slice is 16 tiles · 4 vectors · 1,024 columns · 4 bytes = 256 KiB (L2). */
+    private static final int KB = 4;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+
+    private Q4_KLaneGemm() {}
+
+    /**
+     * out[t·rows + r] = {@link DotScalar#q4_K} of row r and vector t, bit for bit: the copy's whole
+     * groups in lanes, the other rows by the reference.
+     */
+    static void run(MemorySegment w, long rowBytes, MemorySegment packed, int rows, int cols, Activations a, int n, float[] out) {
+        int groups = rows / G;
+        LaneBands.run(a, n, cols, MR, QK, groups, (band, g0, g1, tile0, tile1) -> bandProducts(band, packed, g0, g1, rows, cols, n, tile0, tile1, out));
+        for (int r = groups * G; r < rows; r++) {
+            for (int t = 0; t < n; t++) out[t * rows + r] = DotScalar.q4_K(w, r * rowBytes, a, t * cols, cols);
+        }
+    }
+
+    /** Groups [g0, g1) × the band's tiles, slice by slice of KB super-blocks. */
+    private static void bandProducts(LaneBands.Band band, MemorySegment packed, int g0, int g1, int rows, int cols, int n,
+                                     int tile0, int tile1, float[] out) {
+        int nsb = cols / QK;
+        for (int b0 = 0; b0 < nsb; b0 += KB) {
+            int b1 = Math.min(nsb, b0 + KB);
+            boolean load = b0 > 0;
+            for (int g = g0; g < g1; g++) {
+                long gOff = (long) g * nsb * GROUP_BLOCK;
+                for (int tile = tile0; tile < tile1; tile++) {
+                    int j = tile - tile0, t0 = tile * MR;
+                    int xo = j * MR * cols, so = j * MR * (cols / 32), yo = j * MR * nsb;
+                    if (t0 + MR <= n) {
+                        tile(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.sums, so, band.scales, yo, out, t0 * rows + g * G, rows, load);
+                    } else {
+                        float[] e = band.edge;
+                        for (int m = 0; m < n - t0; m++) System.arraycopy(out, (t0 + m) * rows + g * G, e, m * G, G);
+                        tile(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.sums, so, band.scales, yo, e, 0, G, load);
+                        for (int m = 0; m < n - t0; m++) System.arraycopy(e, m * G, out, (t0 + m) * rows + g * G, G);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The register tile: the group at gOff × MR vectors, super-blocks [sb0, sb1). Vector m's quant in
+     * column k at q[xo + k·MR + m]; its 32-block b offset and sum at [so + b·MR + m]; its super-block
+     * scale at ys[yo + sb·MR + m]. c[co + m·ldc + i] (+)= row i's result ({@code load}: add to what is
+     * there, else start from zero). One flat method, no helpers: C2 keeps every vector in a register only where it inlines
+     * everything, and this method is big enough that small helpers were left out (NodeCountInliningCutoff)
+     * and their vectors boxed: 69 against 106 GFLOP/s.
+     */
+    static void tile(MemorySegment w, long gOff, int sb0, int sb1, int[] q, int xo, short[] offs, int[] sums, int so,
+                     float[] ys, int yo, float[] c, int co, int ldc, boolean load) {
+        if (!load) for (int m = 0; m < MR; m++) java.util.Arrays.fill(c, co + m * ldc, co + m * ldc + G, 0f);
+        FloatVector unbias = FloatVector.broadcast(F, PackedGroups.HALF_BIAS);
+        for (int sb = sb0; sb < sb1; sb++) {
+            long p = gOff + (long) GROUP_BLOCK * sb;
+            IntVector zi = IntVector.zero(I);
+            IntVector i00 = zi, i01 = zi, m00 = zi, m01 = zi, i10 = zi, i11 = zi, m10 = zi, m11 = zi, i20 = zi, i21 = zi, m20 = zi, m21 = zi, i30 = zi, i31 = zi, m30 = zi, m31 = zi;
+            for (int sub = 0; sub < 8; sub++) {
+                long lines = p + Q4_KGroups.quants(32 * sub);
+                int bo = so + (8 * sb + sub) * MR, x = xo + (QK * sb + 32 * sub) * MR;
+                ShortVector l0 = ShortVector.broadcast(S16, offs[bo + 0]), h0 = ShortVector.zero(S16);
+                ShortVector l1 = ShortVector.broadcast(S16, offs[bo + 1]), h1 = ShortVector.zero(S16);
+                ShortVector l2 = ShortVector.broadcast(S16, offs[bo + 2]), h2 = ShortVector.zero(S16);
+                ShortVector l3 = ShortVector.broadcast(S16, offs[bo + 3]), h3 = ShortVector.zero(S16);
+                for (int k = 0; k < 32; k++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, lines + 16L * k, LE).convertShape(VectorOperators.B2S, S16, 0);
+                    ShortVector lo = v.and((short) 0xF), hi = v.lanewise(VectorOperators.ASHR, 4);
+                    int xk = x + k * MR;
+                    ShortVector xm;
+                    xm = IntVector.broadcast(I8, q[xk + 0]).reinterpretAsShorts(); l0 = l0.add(lo.mul(xm)); h0 = h0.add(hi.mul(xm));
+                    xm = IntVector.broadcast(I8, q[xk + 1]).reinterpretAsShorts(); l1 = l1.add(lo.mul(xm)); h1 = h1.add(hi.mul(xm));
+                    xm = IntVector.broadcast(I8, q[xk + 2]).reinterpretAsShorts(); l2 = l2.add(lo.mul(xm)); h2 = h2.add(hi.mul(xm));
+                    xm = IntVector.broadcast(I8, q[xk + 3]).reinterpretAsShorts(); l3 = l3.add(lo.mul(xm)); h3 = h3.add(hi.mul(xm));
+                }
+                long sc = p + Q4_KGroups.scales(sub), mn = p + Q4_KGroups.mins(sub);
+                IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector mn0 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector mn1 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                int xs;
+                IntVector back;
+                xs = sums[bo + 0];
+                back = IntVector.broadcast(I, 8 * xs);
+                i00 = i00.add(((IntVector) l0.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+                i01 = i01.add(((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+                m00 = m00.add(mn0.mul(xs));
+                m01 = m01.add(mn1.mul(xs));
+                xs = sums[bo + 1];
+                back = IntVector.broadcast(I, 8 * xs);
+                i10 = i10.add(((IntVector) l1.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+                i11 = i11.add(((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+                m10 = m10.add(mn0.mul(xs));
+                m11 = m11.add(mn1.mul(xs));
+                xs = sums[bo + 2];
+                back = IntVector.broadcast(I, 8 * xs);
+                i20 = i20.add(((IntVector) l2.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+                i21 = i21.add(((IntVector) h2.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+                m20 = m20.add(mn0.mul(xs));
+                m21 = m21.add(mn1.mul(xs));
+                xs = sums[bo + 3];
+                back = IntVector.broadcast(I, 8 * xs);
+                i30 = i30.add(((IntVector) l3.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+                i31 = i31.add(((IntVector) h3.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+                m30 = m30.add(mn0.mul(xs));
+                m31 = m31.add(mn1.mul(xs));
+            }
+            // d and dmin of rows 0-15 and 16-31 from their halves' bits (exact), then per row the reference's
+            // sumf += d·y·isum − dmin·y·summs.
+            FloatVector d0 = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.D, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
+            FloatVector d1 = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.D + 32, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
+            FloatVector n0 = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.DMIN, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
+            FloatVector n1 = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.DMIN + 32, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
+            int ys0 = yo + sb * MR;
+            FloatVector y;
+            y = FloatVector.broadcast(F, ys[ys0 + 0]);
+            FloatVector.fromArray(F, c, co + 0 * ldc).add(d0.mul(y).mul((FloatVector) i00.convert(VectorOperators.I2F, 0)).sub(n0.mul(y).mul((FloatVector) m00.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 0 * ldc);
+            FloatVector.fromArray(F, c, co + 0 * ldc + 16).add(d1.mul(y).mul((FloatVector) i01.convert(VectorOperators.I2F, 0)).sub(n1.mul(y).mul((FloatVector) m01.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 0 * ldc + 16);
+            y = FloatVector.broadcast(F, ys[ys0 + 1]);
+            FloatVector.fromArray(F, c, co + 1 * ldc).add(d0.mul(y).mul((FloatVector) i10.convert(VectorOperators.I2F, 0)).sub(n0.mul(y).mul((FloatVector) m10.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 1 * ldc);
+            FloatVector.fromArray(F, c, co + 1 * ldc + 16).add(d1.mul(y).mul((FloatVector) i11.convert(VectorOperators.I2F, 0)).sub(n1.mul(y).mul((FloatVector) m11.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 1 * ldc + 16);
+            y = FloatVector.broadcast(F, ys[ys0 + 2]);
+            FloatVector.fromArray(F, c, co + 2 * ldc).add(d0.mul(y).mul((FloatVector) i20.convert(VectorOperators.I2F, 0)).sub(n0.mul(y).mul((FloatVector) m20.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(F, c, co + 2 * ldc + 16).add(d1.mul(y).mul((FloatVector) i21.convert(VectorOperators.I2F, 0)).sub(n1.mul(y).mul((FloatVector) m21.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 2 * ldc + 16);
+            y = FloatVector.broadcast(F, ys[ys0 + 3]);
+            FloatVector.fromArray(F, c, co + 3 * ldc).add(d0.mul(y).mul((FloatVector) i30.convert(VectorOperators.I2F, 0)).sub(n0.mul(y).mul((FloatVector) m30.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(F, c, co + 3 * ldc + 16).add(d1.mul(y).mul((FloatVector) i31.convert(VectorOperators.I2F, 0)).sub(n1.mul(y).mul((FloatVector) m31.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 3 * ldc + 16);
+        }
+    }
+}
