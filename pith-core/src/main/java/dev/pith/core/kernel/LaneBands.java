@@ -28,6 +28,8 @@ final class LaneBands {
         int[] sums = new int[0];
         float[] scales = new float[0];
         final float[] edge = new float[8 * PackedGroups.G];
+        /** A K-quant tile's integer sums handed to its float part (MR ≤ 4 vectors × 4 vectors of 16 lanes). */
+        final int[] acc = new int[256];
     }
 
     private static final ThreadLocal<Band> BANDS = ThreadLocal.withInitial(Band::new);

@@ -37,6 +37,9 @@ final class Q4_KLaneGemm {
     static final int MR = 4;
     private static final int G = PackedGroups.G, QK = 256;
     private static final int GROUP_BLOCK = Q4_KGroups.GROUP_BLOCK;
+    /** The copy's sub-block stride and where a sub-block's scales and mins sit in it, as constants (a call left
+     *  out of line in the tile would make C2 spill every live vector around it). */
+    private static final int SUB = Q4_KGroups.quants(32), SCALES = Q4_KGroups.scales(0), MINS = Q4_KGroups.mins(0);
     /** Super-blocks per slice: a band's slice is 16 tiles · 4 vectors · 1,024 columns · 4 bytes = 256 KiB (L2). */
     private static final int KB = 4;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -71,11 +74,11 @@ final class Q4_KLaneGemm {
                     int j = tile - tile0, t0 = tile * MR;
                     int xo = j * MR * cols, so = j * MR * (cols / 32), yo = j * MR * nsb;
                     if (t0 + MR <= n) {
-                        tile(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.sums, so, band.scales, yo, out, t0 * rows + g * G, rows, load);
+                        superBlocks(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.sums, so, band.scales, yo, out, t0 * rows + g * G, rows, load, band.acc);
                     } else {
                         float[] e = band.edge;
                         for (int m = 0; m < n - t0; m++) System.arraycopy(out, (t0 + m) * rows + g * G, e, m * G, G);
-                        tile(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.sums, so, band.scales, yo, e, 0, G, load);
+                        superBlocks(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.sums, so, band.scales, yo, e, 0, G, load, band.acc);
                         for (int m = 0; m < n - t0; m++) System.arraycopy(e, m * G, out, (t0 + m) * rows + g * G, G);
                     }
                 }
@@ -83,25 +86,32 @@ final class Q4_KLaneGemm {
         }
     }
 
-    /**
-     * The register tile: the group at gOff × MR vectors, super-blocks [sb0, sb1). Vector m's quant in
-     * column k at q[xo + k·MR + m]; its 32-block b offset and sum at [so + b·MR + m]; its super-block
-     * scale at ys[yo + sb·MR + m]. c[co + m·ldc + i] (+)= row i's result ({@code load}: add to what is
-     * there, else start from zero). One flat method, no helpers: C2 keeps every vector in a register only where it inlines
-     * everything, and this method is big enough that small helpers were left out (NodeCountInliningCutoff)
-     * and their vectors boxed: 69 against 106 GFLOP/s.
-     */
-    static void tile(MemorySegment w, long gOff, int sb0, int sb1, int[] q, int xo, short[] offs, int[] sums, int so,
-                     float[] ys, int yo, float[] c, int co, int ldc, boolean load) {
+    /** Super-blocks [sb0, sb1) of the group at gOff × one tile: c (+)= their parts ({@code load}: add to c, else start at zero). */
+    private static void superBlocks(MemorySegment w, long gOff, int sb0, int sb1, int[] q, int xo, short[] offs, int[] sums, int so,
+                                    float[] ys, int yo, float[] c, int co, int ldc, boolean load, int[] acc) {
         if (!load) for (int m = 0; m < MR; m++) java.util.Arrays.fill(c, co + m * ldc, co + m * ldc + G, 0f);
-        FloatVector unbias = FloatVector.broadcast(F, PackedGroups.HALF_BIAS);
         for (int sb = sb0; sb < sb1; sb++) {
             long p = gOff + (long) GROUP_BLOCK * sb;
+            tile(w, p, q, xo + QK * sb * MR, offs, sums, so + 8 * sb * MR, acc);
+            finish(w, p, acc, ys, yo + sb * MR, c, co, ldc);
+        }
+    }
+
+    /**
+     * The register tile: one super-block (at p) of a group × MR vectors. Vector m's quant in column k of
+     * the super-block at q[x + k·MR + m]; its sub-block j offset and sum at [s + j·MR + m]; its isum and summs of rows
+     * 0-15 and 16-31 to acc[64·m ..] (isum rows 0-15, isum 16-31, summs 0-15, summs 16-31). One flat method, no helpers: C2 keeps every vector in
+     * a register only where it inlines everything, and this method is big enough that small helpers were
+     * left out (NodeCountInliningCutoff) and their vectors boxed (69 against 106 GFLOP/s). One super-block
+     * per call: a call that loops long gets compiled on-stack (OSR) with its live vectors boxed.
+     */
+    static void tile(MemorySegment w, long p, int[] q, int x0, short[] offs, int[] sums, int s0, int[] acc) {
+        {
             IntVector zi = IntVector.zero(I);
             IntVector i00 = zi, i01 = zi, m00 = zi, m01 = zi, i10 = zi, i11 = zi, m10 = zi, m11 = zi, i20 = zi, i21 = zi, m20 = zi, m21 = zi, i30 = zi, i31 = zi, m30 = zi, m31 = zi;
             for (int sub = 0; sub < 8; sub++) {
-                long lines = p + Q4_KGroups.quants(32 * sub);
-                int bo = so + (8 * sb + sub) * MR, x = xo + (QK * sb + 32 * sub) * MR;
+                long lines = p + (long) SUB * sub;
+                int bo = s0 + sub * MR, x = x0 + 32 * sub * MR;
                 ShortVector l0 = ShortVector.broadcast(S16, offs[bo + 0]), h0 = ShortVector.zero(S16);
                 ShortVector l1 = ShortVector.broadcast(S16, offs[bo + 1]), h1 = ShortVector.zero(S16);
                 ShortVector l2 = ShortVector.broadcast(S16, offs[bo + 2]), h2 = ShortVector.zero(S16);
@@ -116,7 +126,7 @@ final class Q4_KLaneGemm {
                     xm = IntVector.broadcast(I8, q[xk + 2]).reinterpretAsShorts(); l2 = l2.add(lo.mul(xm)); h2 = h2.add(hi.mul(xm));
                     xm = IntVector.broadcast(I8, q[xk + 3]).reinterpretAsShorts(); l3 = l3.add(lo.mul(xm)); h3 = h3.add(hi.mul(xm));
                 }
-                long sc = p + Q4_KGroups.scales(sub), mn = p + Q4_KGroups.mins(sub);
+                long sc = lines + SCALES, mn = lines + MINS;
                 IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 IntVector mn0 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
@@ -148,26 +158,38 @@ final class Q4_KLaneGemm {
                 m30 = m30.add(mn0.mul(xs));
                 m31 = m31.add(mn1.mul(xs));
             }
-            // d and dmin of rows 0-15 and 16-31 from their halves' bits (exact), then per row the reference's
-            // sumf += d·y·isum − dmin·y·summs.
-            FloatVector d0 = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.D, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
-            FloatVector d1 = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.D + 32, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
-            FloatVector n0 = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.DMIN, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
-            FloatVector n1 = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.DMIN + 32, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
-            int ys0 = yo + sb * MR;
-            FloatVector y;
-            y = FloatVector.broadcast(F, ys[ys0 + 0]);
-            FloatVector.fromArray(F, c, co + 0 * ldc).add(d0.mul(y).mul((FloatVector) i00.convert(VectorOperators.I2F, 0)).sub(n0.mul(y).mul((FloatVector) m00.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 0 * ldc);
-            FloatVector.fromArray(F, c, co + 0 * ldc + 16).add(d1.mul(y).mul((FloatVector) i01.convert(VectorOperators.I2F, 0)).sub(n1.mul(y).mul((FloatVector) m01.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 0 * ldc + 16);
-            y = FloatVector.broadcast(F, ys[ys0 + 1]);
-            FloatVector.fromArray(F, c, co + 1 * ldc).add(d0.mul(y).mul((FloatVector) i10.convert(VectorOperators.I2F, 0)).sub(n0.mul(y).mul((FloatVector) m10.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 1 * ldc);
-            FloatVector.fromArray(F, c, co + 1 * ldc + 16).add(d1.mul(y).mul((FloatVector) i11.convert(VectorOperators.I2F, 0)).sub(n1.mul(y).mul((FloatVector) m11.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 1 * ldc + 16);
-            y = FloatVector.broadcast(F, ys[ys0 + 2]);
-            FloatVector.fromArray(F, c, co + 2 * ldc).add(d0.mul(y).mul((FloatVector) i20.convert(VectorOperators.I2F, 0)).sub(n0.mul(y).mul((FloatVector) m20.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 2 * ldc);
-            FloatVector.fromArray(F, c, co + 2 * ldc + 16).add(d1.mul(y).mul((FloatVector) i21.convert(VectorOperators.I2F, 0)).sub(n1.mul(y).mul((FloatVector) m21.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 2 * ldc + 16);
-            y = FloatVector.broadcast(F, ys[ys0 + 3]);
-            FloatVector.fromArray(F, c, co + 3 * ldc).add(d0.mul(y).mul((FloatVector) i30.convert(VectorOperators.I2F, 0)).sub(n0.mul(y).mul((FloatVector) m30.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 3 * ldc);
-            FloatVector.fromArray(F, c, co + 3 * ldc + 16).add(d1.mul(y).mul((FloatVector) i31.convert(VectorOperators.I2F, 0)).sub(n1.mul(y).mul((FloatVector) m31.convert(VectorOperators.I2F, 0)))).intoArray(c, co + 3 * ldc + 16);
+            // The float part in its own method (below): with it here the tile was big enough that C2 sometimes left
+            // the last statements' vector operations out of line and boxed them (a quarter of the speed in such a run).
+            i00.intoArray(acc, 0); m00.intoArray(acc, 32);
+            i01.intoArray(acc, 16); m01.intoArray(acc, 48);
+            i10.intoArray(acc, 64); m10.intoArray(acc, 96);
+            i11.intoArray(acc, 80); m11.intoArray(acc, 112);
+            i20.intoArray(acc, 128); m20.intoArray(acc, 160);
+            i21.intoArray(acc, 144); m21.intoArray(acc, 176);
+            i30.intoArray(acc, 192); m30.intoArray(acc, 224);
+            i31.intoArray(acc, 208); m31.intoArray(acc, 240);
+        }
+    }
+
+    /**
+     * The super-block's float part for the tile's MR vectors: per row the reference's
+     * {@code sumf += d·y·isum − dmin·y·summs}, d and dmin of rows 0-15 and 16-31 from their halves' bits
+     * (exact), isum and summs from acc as {@link #tile} left them.
+     */
+    private static void finish(MemorySegment w, long p, int[] acc, float[] ys, int yi, float[] c, int co, int ldc) {
+        FloatVector unbias = FloatVector.broadcast(F, PackedGroups.HALF_BIAS);
+        for (int h = 0; h < 2; h++) {
+            FloatVector d = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.D + 32L * h, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
+            FloatVector dmin = ((IntVector) ShortVector.fromMemorySegment(S16, w, p + Q4_KGroups.DMIN + 32L * h, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(unbias);
+            for (int m = 0; m < MR; m++) {
+                FloatVector y = FloatVector.broadcast(F, ys[yi + m]);
+                FloatVector isum = (FloatVector) IntVector.fromArray(I, acc, (4 * m + h) * 16).convert(VectorOperators.I2F, 0);
+                FloatVector summs = (FloatVector) IntVector.fromArray(I, acc, (4 * m + 2 + h) * 16).convert(VectorOperators.I2F, 0);
+                int o = co + m * ldc + 16 * h;
+                FloatVector.fromArray(F, c, o).add(d.mul(y).mul(isum).sub(dmin.mul(y).mul(summs))).intoArray(c, o);
+            }
         }
     }
 }

@@ -115,6 +115,10 @@ final class RowProducts {
                 Q4_KLaneGemm.run(data, rowBytes, packed, rows, cols, a, n, out);
                 return;
             }
+            if (type == DType.Q6_K && packed != null && Q4_0LaneGemm.ENABLED) {
+                Q6_KLaneGemm.run(data, rowBytes, packed, rows, cols, a, n, out);
+                return;
+            }
             KQuantGemm.run(type, data, rowBytes, rows, cols, a, n, out, kind, packed);
             return;
         }

@@ -28,11 +28,12 @@ public final class KQuantGemmBench {
             Activations a = new Activations().prepare(type, x, n, cols);
             Runnable tiles = () -> TiledMatMul.run(type, w.data(), w.rowBytes(), rows, cols, a, n, out);
             Runnable gemm = () -> KQuantGemm.run(type, w.data(), w.rowBytes(), rows, cols, a, n, out);
-            // Q4_K: also the 16-bit lanes on the packed copy (what a model's Q4_K prompts run).
+            // Q4_K/Q6_K: also the 16-bit lanes on the packed copy (what a model's Q4_K prompts run).
             PackedGroups kind = PackedGroups.of(type);
             java.lang.foreign.MemorySegment packed = kind == null ? null : kind.packed(w);
-            Runnable lanes = type == DType.Q4_K && packed != null
-                    ? () -> Q4_KLaneGemm.run(w.data(), w.rowBytes(), packed, rows, cols, a, n, out) : null;
+            Runnable lanes = packed == null ? null
+                    : type == DType.Q4_K ? () -> Q4_KLaneGemm.run(w.data(), w.rowBytes(), packed, rows, cols, a, n, out)
+                    : type == DType.Q6_K ? () -> Q6_KLaneGemm.run(w.data(), w.rowBytes(), packed, rows, cols, a, n, out) : null;
             double[] t = new double[3], g = new double[3], f = new double[3], l = new double[3];
             for (int round = 0; round < 3; round++) {
                 t[round] = time(tiles);
