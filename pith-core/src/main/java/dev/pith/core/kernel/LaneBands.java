@@ -99,4 +99,36 @@ final class LaneBands {
             }
         }
     }
+
+    /** One tile's work: the band's tile j (its vectors' results at c[co + m·ldc ..]) × group g over blocks [b0, b1). */
+    interface Tile {
+        void run(Band band, int g, int j, int b0, int b1, float[] c, int co, int ldc, boolean load);
+    }
+
+    /**
+     * A task's loops: per slice of {@code slice} of the row's {@code blocks} blocks (an L2-sized slice of
+     * the band), every group of [g0, g1), every tile of the band; {@code load} after the first slice. A
+     * tile past n runs on the band's edge tile and only its real vectors are copied out.
+     */
+    static void products(Band band, int g0, int g1, int rows, int n, int mr, int blocks, int slice, int tile0, int tile1,
+                         float[] out, Tile tile) {
+        int g32 = PackedGroups.G;
+        for (int b0 = 0; b0 < blocks; b0 += slice) {
+            int b1 = Math.min(blocks, b0 + slice);
+            boolean load = b0 > 0;
+            for (int g = g0; g < g1; g++) {
+                for (int t = tile0; t < tile1; t++) {
+                    int j = t - tile0, t0 = t * mr;
+                    if (t0 + mr <= n) {
+                        tile.run(band, g, j, b0, b1, out, t0 * rows + g * g32, rows, load);
+                    } else {
+                        float[] e = band.edge;
+                        for (int m = 0; m < n - t0; m++) System.arraycopy(out, (t0 + m) * rows + g * g32, e, m * g32, g32);
+                        tile.run(band, g, j, b0, b1, e, 0, g32, load);
+                        for (int m = 0; m < n - t0; m++) System.arraycopy(e, m * g32, out, (t0 + m) * rows + g * g32, g32);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -67,32 +67,10 @@ final class Q4_0LaneGemm {
      * (Q8_0 quants, scales and Q4_0 offsets), with {@link BlockTile}'s bits.
      */
     static void run(MemorySegment packed, int groups, int rows, int cols, Activations a, int n, float[] out) {
-        LaneBands.run(a, n, cols, MR, 32, groups, (band, g0, g1, tile0, tile1) -> bandProducts(band, packed, g0, g1, rows, cols, n, tile0, tile1, out));
-    }
-
-    /** Groups [g0, g1) × the band's tiles, slice by slice of KB quant blocks. */
-    private static void bandProducts(LaneBands.Band band, MemorySegment packed, int g0, int g1, int rows, int cols, int n,
-                                     int tile0, int tile1, float[] out) {
         int nb = cols / 32;
-        for (int b0 = 0; b0 < nb; b0 += KB) {
-            int b1 = Math.min(nb, b0 + KB);
-            boolean load = b0 > 0;
-            for (int g = g0; g < g1; g++) {
-                long gOff = (long) g * nb * GROUP_BLOCK;
-                for (int tile = tile0; tile < tile1; tile++) {
-                    int j = tile - tile0, t0 = tile * MR;
-                    int xo = j * MR * cols, so = j * MR * nb;
-                    if (t0 + MR <= n) {
-                        tile(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.scales, so, out, t0 * rows + g * G, rows, load);
-                    } else {
-                        float[] e = band.edge;
-                        for (int m = 0; m < n - t0; m++) System.arraycopy(out, (t0 + m) * rows + g * G, e, m * G, G);
-                        tile(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.scales, so, e, 0, G, load);
-                        for (int m = 0; m < n - t0; m++) System.arraycopy(e, m * G, out, (t0 + m) * rows + g * G, G);
-                    }
-                }
-            }
-        }
+        LaneBands.run(a, n, cols, MR, 32, groups, (band, g0, g1, tile0, tile1) -> LaneBands.products(band, g0, g1, rows, n, MR, nb, KB, tile0, tile1, out,
+                (bd, g, j, b0, b1, c, co, ldc, load) -> tile(packed, (long) g * nb * GROUP_BLOCK, b0, b1, bd.quants, j * MR * cols,
+                        bd.offsets, bd.scales, j * MR * nb, c, co, ldc, load)));
     }
 
     /**

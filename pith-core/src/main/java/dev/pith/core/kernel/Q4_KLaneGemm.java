@@ -55,34 +55,12 @@ final class Q4_KLaneGemm {
      */
     static void run(MemorySegment w, long rowBytes, MemorySegment packed, int rows, int cols, Activations a, int n, float[] out) {
         int groups = rows / G;
-        LaneBands.run(a, n, cols, MR, QK, groups, (band, g0, g1, tile0, tile1) -> bandProducts(band, packed, g0, g1, rows, cols, n, tile0, tile1, out));
+        int nsb = cols / QK;
+        LaneBands.run(a, n, cols, MR, QK, groups, (band, g0, g1, tile0, tile1) -> LaneBands.products(band, g0, g1, rows, n, MR, nsb, KB, tile0, tile1, out,
+                (bd, g, j, b0, b1, c, co, ldc, load) -> superBlocks(packed, (long) g * nsb * GROUP_BLOCK, b0, b1, bd.quants, j * MR * cols,
+                        bd.offsets, bd.sums, j * MR * (cols / 32), bd.scales, j * MR * nsb, c, co, ldc, load, bd.acc)));
         for (int r = groups * G; r < rows; r++) {
             for (int t = 0; t < n; t++) out[t * rows + r] = DotScalar.q4_K(w, r * rowBytes, a, t * cols, cols);
-        }
-    }
-
-    /** Groups [g0, g1) × the band's tiles, slice by slice of KB super-blocks. */
-    private static void bandProducts(LaneBands.Band band, MemorySegment packed, int g0, int g1, int rows, int cols, int n,
-                                     int tile0, int tile1, float[] out) {
-        int nsb = cols / QK;
-        for (int b0 = 0; b0 < nsb; b0 += KB) {
-            int b1 = Math.min(nsb, b0 + KB);
-            boolean load = b0 > 0;
-            for (int g = g0; g < g1; g++) {
-                long gOff = (long) g * nsb * GROUP_BLOCK;
-                for (int tile = tile0; tile < tile1; tile++) {
-                    int j = tile - tile0, t0 = tile * MR;
-                    int xo = j * MR * cols, so = j * MR * (cols / 32), yo = j * MR * nsb;
-                    if (t0 + MR <= n) {
-                        superBlocks(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.sums, so, band.scales, yo, out, t0 * rows + g * G, rows, load, band.acc);
-                    } else {
-                        float[] e = band.edge;
-                        for (int m = 0; m < n - t0; m++) System.arraycopy(out, (t0 + m) * rows + g * G, e, m * G, G);
-                        superBlocks(packed, gOff, b0, b1, band.quants, xo, band.offsets, band.sums, so, band.scales, yo, e, 0, G, load, band.acc);
-                        for (int m = 0; m < n - t0; m++) System.arraycopy(e, m * G, out, (t0 + m) * rows + g * G, G);
-                    }
-                }
-            }
         }
     }
 
