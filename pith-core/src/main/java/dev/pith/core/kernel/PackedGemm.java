@@ -122,6 +122,11 @@ final class PackedGemm {
         drive(type, new Source(w, rowBytes, kind, packed, packedRows), rows, cols, a.values, a.d, n, out, 0);
     }
 
+    /** {@link #runBlocks} for rows [rowStart, rows) only (rowStart a multiple of NR; out's stride still rows), from the file. */
+    static void runBlocksFrom(DType type, MemorySegment w, long rowBytes, int rows, int cols, Activations a, int n, float[] out, int rowStart) {
+        if (rowStart < rows) drive(type, new Source(w, rowBytes, null, null, 0), rows, cols, a.values, a.d, n, out, rowStart);
+    }
+
     /**
      * {@code out[t*rows + r] = Σ_k x[t*cols + k] · W(r, k)}, W's row r at byte {@code r·rowBytes} of
      * {@code w}; cols a multiple of the type's block size.

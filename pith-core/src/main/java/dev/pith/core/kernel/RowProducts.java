@@ -89,6 +89,17 @@ final class RowProducts {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         if (tiled && n >= GEMM_MIN_VECTORS && useGemm(type) && PackedGemm.supportsBlocks(type) && !GEMM_TYPES.equals("dequant")) {
+            if (type == DType.Q5_0 && Q4_0LaneGemm.ENABLED && DotVector.L == 16) {
+                // Q5_0 (Q4_K_M's fallback for rows not whole super-blocks): whole groups in 16-bit lanes on a prompt copy.
+                MemorySegment copy = Q5_0LaneGemm.copy(w);
+                if (copy != null) {
+                    Activations a = Activations.forThread().prepare(type, x, n, cols);
+                    int groupRows = rows / PackedGroups.G * PackedGroups.G;
+                    Q5_0LaneGemm.run(copy, groupRows / PackedGroups.G, rows, cols, a, n, out);
+                    PackedGemm.runBlocksFrom(type, data, rowBytes, rows, cols, a, n, out, groupRows);
+                    return;
+                }
+            }
             // Q8_0/Q4_0 panels come from the packed copy generation uses (made here if this is the tensor's first product).
             PackedGroups kind = PackedGroups.of(type);
             MemorySegment packed = kind == null ? null : kind.packed(w);
