@@ -16,6 +16,8 @@ import dev.pith.core.Parallel;
  * dropped.
  */
 final class LaneBands {
+    /** {@code -Dpith.matmul.lanes=off} turns every lane GEMM off (Q4_0/Q5_0 back to {@link BlockTile}, Q4_K/Q6_K to {@link KQuantGemm}), to compare. */
+    static final boolean ENABLED = !"off".equals(System.getProperty("pith.matmul.lanes"));
     /** Tiles per band at most (then bands are evened out over the threads). */
     static final int BAND_TILES = 16;
     /** Below this many multiply-adds a product stays on the calling thread (PackedGemm's threshold). */

@@ -51,7 +51,7 @@ final class PackedGemm {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final java.lang.foreign.ValueLayout.OfShort F16_LAYOUT = java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     /** Q5_0's 32 high bits. A constant: {@code withOrder} at each block made a new layout and looked its VarHandle up (8 % of a smollm2 Q4_K_M prompt, whose 576-wide rows fall back to Q5_0). */
-    private static final java.lang.foreign.ValueLayout.OfInt I32_LAYOUT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    static final java.lang.foreign.ValueLayout.OfInt I32_LAYOUT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     /** Register tile: MR activation vectors × NR weight rows (two float vectors). */
     static final int MR = MicroKernel.MR, NR = MicroKernel.NR;
     /** Cache blocks: KC columns, up to MC activation vectors (an L2-resident slice of the activation pack), up to NC weight rows. */
@@ -113,7 +113,7 @@ final class PackedGemm {
                           PackedGroups kind, MemorySegment packed) {
         boolean panels = packed != null && NR == PackedGroups.G;
         int packedRows = panels ? rows / NR * NR : 0;
-        if (type == DType.Q4_0 && packedRows > 0 && Q4_0LaneGemm.ENABLED) {
+        if (type == DType.Q4_0 && packedRows > 0 && LaneBands.ENABLED) {
             // Whole groups in 16-bit lanes straight from the copy (BlockTile's bits, faster); the rest from the file.
             Q4_0LaneGemm.run(packed, packedRows / NR, rows, cols, a, n, out);
             if (packedRows < rows) drive(type, new Source(w, rowBytes, null, null, 0), rows, cols, a.values, a.d, n, out, packedRows);
@@ -307,7 +307,7 @@ final class PackedGemm {
     }
 
     /** Value k (0..31) of the Q5_0 block at byte p with high bits qh, centred: ((nibble | bit k of qh << 4) − 16). */
-    private static int q5_0(MemorySegment w, long p, int qh, int k) {
+    static int q5_0(MemorySegment w, long p, int qh, int k) {
         int b = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 6 + (k & 15)) & 0xFF;
         int nibble = k < 16 ? b & 0xF : b >>> 4;
         return (nibble | ((qh >>> k) & 1) << 4) - 16;

@@ -39,10 +39,9 @@ import static dev.pith.core.kernel.DotVector.I;
  * <p>Loops: a task owns a band of vectors (its quants rearranged per tile of MR vectors, k-major, into
  * a per-thread buffer: {@link LaneBands}) and a range of groups; per block of KB quant blocks (an L2-sized slice of the
  * band) every group's tiles run, the 12 accumulators in registers across the slice.
- * {@code -Dpith.matmul.lanes=off} sends Q4_0 prompts back to {@link BlockTile}, to compare.
+ * {@code -Dpith.matmul.lanes=off} ({@link LaneBands#ENABLED}) sends Q4_0 prompts back to {@link BlockTile}, to compare.
  */
 final class Q4_0LaneGemm {
-    static final boolean ENABLED = !"off".equals(System.getProperty("pith.matmul.lanes"));
     /** Activation vectors per register tile. */
     static final int MR = 6;
     private static final int G = PackedGroups.G;

@@ -46,7 +46,6 @@ final class Q5_0LaneGemm {
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final Object NONE = new Object();
-    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Q5_0LaneGemm() {}
 
@@ -69,12 +68,8 @@ final class Q5_0LaneGemm {
                         long p = (long) (G * g + i) * rowBytes + 22L * b;
                         int bits = Float.floatToRawIntBits(Bytes.f16(src, p));
                         for (int j = 0; j < 4; j++) out[4 * i + j] = (byte) (bits >>> (8 * j));
-                        int qh = src.get(I32_LE, p + 2);
-                        for (int k = 0; k < 32; k++) {
-                            int q = Bytes.u8(src, p + 6 + (k & 15));
-                            int nibble = k < 16 ? q & 0xF : q >>> 4;
-                            out[SCALES + G * k + i] = (byte) ((nibble | ((qh >>> k) & 1) << 4) - 16);
-                        }
+                        int qh = src.get(PackedGemm.I32_LAYOUT, p + 2);
+                        for (int k = 0; k < 32; k++) out[SCALES + G * k + i] = (byte) PackedGemm.q5_0(src, p, qh, k);
                     }
                     MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * GROUP_BLOCK, GROUP_BLOCK);
                 }

@@ -89,7 +89,7 @@ final class RowProducts {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         if (tiled && n >= GEMM_MIN_VECTORS && useGemm(type) && PackedGemm.supportsBlocks(type) && !GEMM_TYPES.equals("dequant")) {
-            if (type == DType.Q5_0 && Q4_0LaneGemm.ENABLED && DotVector.L == 16) {
+            if (type == DType.Q5_0 && LaneBands.ENABLED && DotVector.L == 16) {
                 // Q5_0 (Q4_K_M's fallback for rows not whole super-blocks): whole groups in 16-bit lanes on a prompt copy.
                 MemorySegment copy = Q5_0LaneGemm.copy(w);
                 if (copy != null) {
@@ -121,12 +121,12 @@ final class RowProducts {
             // tiles below), its Q4_K/Q6_K panels from the packed copy generation uses (made here if this is the
             // tensor's first product), so the file's pages can go.
             MemorySegment packed = kind == null ? null : kind.packed(w);
-            if (type == DType.Q4_K && packed != null && Q4_0LaneGemm.ENABLED) {
+            if (type == DType.Q4_K && packed != null && LaneBands.ENABLED) {
                 // Q4_K in 16-bit lanes from the copy: the reference's (and generation's) bits, faster than the float panels.
                 Q4_KLaneGemm.run(data, rowBytes, packed, rows, cols, a, n, out);
                 return;
             }
-            if (type == DType.Q6_K && packed != null && Q4_0LaneGemm.ENABLED) {
+            if (type == DType.Q6_K && packed != null && LaneBands.ENABLED) {
                 Q6_KLaneGemm.run(data, rowBytes, packed, rows, cols, a, n, out);
                 return;
             }

@@ -81,6 +81,6 @@ class KQuantLaneGemmTest {
     }
 
     private static void assumeLanes(DType type) {
-        assumeTrue(PackedGroupsChecks.available(type) && KQuantGemm.supports(type) && Q4_0LaneGemm.ENABLED, "needs 512-bit vectors");
+        assumeTrue(PackedGroupsChecks.available(type) && KQuantGemm.supports(type) && LaneBands.ENABLED, "needs 512-bit vectors");
     }
 }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class Q4_0LaneGemmTest {
     @Test
     void everyShapeAndThreadCountGivesTheScalarTwinsBits() {
-        assumeTrue(PackedGroupsChecks.available(DType.Q4_0) && Q4_0LaneGemm.ENABLED, "needs 512-bit vectors");
+        assumeTrue(PackedGroupsChecks.available(DType.Q4_0) && LaneBands.ENABLED, "needs 512-bit vectors");
         // {rows, cols, vectors}: one group and one block; a whole tile; a partial tile with rows from the file
         // and two slices; many bands (200 vectors); a slice boundary inside the row (33 blocks).
         int[][] shapes = {{32, 32, 1}, {96, 512, 6}, {100, 640, 11}, {64, 1056, 13}, {64, 512, 200}, {160, 96, 8}};
@@ -38,7 +38,7 @@ class Q4_0LaneGemmTest {
 
     @Test
     void blockSumsAtTheLimitsOfSixteenBitsStayExact() {
-        assumeTrue(PackedGroupsChecks.available(DType.Q4_0) && Q4_0LaneGemm.ENABLED, "needs 512-bit vectors");
+        assumeTrue(PackedGroupsChecks.available(DType.Q4_0) && LaneBands.ENABLED, "needs 512-bit vectors");
         // Weights all -8 or +7 (and mixed halves), activation quants all ±127: block sums of ±32,512 and
         // ±28,448, with the low lanes' running sums of q·x wrapping past 16 bits.
         int rows = 64, cols = 128, n = 7;

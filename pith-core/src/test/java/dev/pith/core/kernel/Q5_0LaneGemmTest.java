@@ -70,6 +70,6 @@ class Q5_0LaneGemmTest {
     }
 
     private static void assumeLanes() {
-        assumeTrue(PackedGemm.supportsBlocks(DType.Q5_0) && Q4_0LaneGemm.ENABLED, "needs 512-bit vectors");
+        assumeTrue(PackedGemm.supportsBlocks(DType.Q5_0) && LaneBands.ENABLED, "needs 512-bit vectors");
     }
 }
