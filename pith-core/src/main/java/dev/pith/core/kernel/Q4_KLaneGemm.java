@@ -84,69 +84,67 @@ final class Q4_KLaneGemm {
      * per call: a call that loops long gets compiled on-stack (OSR) with its live vectors boxed.
      */
     static void tile(MemorySegment w, long p, int[] q, int x0, short[] offs, int[] sums, int s0, int[] acc) {
-        {
-            IntVector zi = IntVector.zero(I);
-            IntVector i00 = zi, i01 = zi, m00 = zi, m01 = zi, i10 = zi, i11 = zi, m10 = zi, m11 = zi, i20 = zi, i21 = zi, m20 = zi, m21 = zi, i30 = zi, i31 = zi, m30 = zi, m31 = zi;
-            for (int sub = 0; sub < 8; sub++) {
-                long lines = p + (long) SUB * sub;
-                int bo = s0 + sub * MR, x = x0 + 32 * sub * MR;
-                ShortVector l0 = ShortVector.broadcast(S16, offs[bo + 0]), h0 = ShortVector.zero(S16);
-                ShortVector l1 = ShortVector.broadcast(S16, offs[bo + 1]), h1 = ShortVector.zero(S16);
-                ShortVector l2 = ShortVector.broadcast(S16, offs[bo + 2]), h2 = ShortVector.zero(S16);
-                ShortVector l3 = ShortVector.broadcast(S16, offs[bo + 3]), h3 = ShortVector.zero(S16);
-                for (int k = 0; k < 32; k++) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, lines + 16L * k, LE).convertShape(VectorOperators.B2S, S16, 0);
-                    ShortVector lo = v.and((short) 0xF), hi = v.lanewise(VectorOperators.ASHR, 4);
-                    int xk = x + k * MR;
-                    ShortVector xm;
-                    xm = IntVector.broadcast(I8, q[xk + 0]).reinterpretAsShorts(); l0 = l0.add(lo.mul(xm)); h0 = h0.add(hi.mul(xm));
-                    xm = IntVector.broadcast(I8, q[xk + 1]).reinterpretAsShorts(); l1 = l1.add(lo.mul(xm)); h1 = h1.add(hi.mul(xm));
-                    xm = IntVector.broadcast(I8, q[xk + 2]).reinterpretAsShorts(); l2 = l2.add(lo.mul(xm)); h2 = h2.add(hi.mul(xm));
-                    xm = IntVector.broadcast(I8, q[xk + 3]).reinterpretAsShorts(); l3 = l3.add(lo.mul(xm)); h3 = h3.add(hi.mul(xm));
-                }
-                long sc = lines + SCALES, mn = lines + MINS;
-                IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector mn0 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector mn1 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                int xs;
-                IntVector back;
-                xs = sums[bo + 0];
-                back = IntVector.broadcast(I, 8 * xs);
-                i00 = i00.add(((IntVector) l0.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
-                i01 = i01.add(((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
-                m00 = m00.add(mn0.mul(xs));
-                m01 = m01.add(mn1.mul(xs));
-                xs = sums[bo + 1];
-                back = IntVector.broadcast(I, 8 * xs);
-                i10 = i10.add(((IntVector) l1.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
-                i11 = i11.add(((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
-                m10 = m10.add(mn0.mul(xs));
-                m11 = m11.add(mn1.mul(xs));
-                xs = sums[bo + 2];
-                back = IntVector.broadcast(I, 8 * xs);
-                i20 = i20.add(((IntVector) l2.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
-                i21 = i21.add(((IntVector) h2.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
-                m20 = m20.add(mn0.mul(xs));
-                m21 = m21.add(mn1.mul(xs));
-                xs = sums[bo + 3];
-                back = IntVector.broadcast(I, 8 * xs);
-                i30 = i30.add(((IntVector) l3.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
-                i31 = i31.add(((IntVector) h3.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
-                m30 = m30.add(mn0.mul(xs));
-                m31 = m31.add(mn1.mul(xs));
+        IntVector zi = IntVector.zero(I);
+        IntVector i00 = zi, i01 = zi, m00 = zi, m01 = zi, i10 = zi, i11 = zi, m10 = zi, m11 = zi, i20 = zi, i21 = zi, m20 = zi, m21 = zi, i30 = zi, i31 = zi, m30 = zi, m31 = zi;
+        for (int sub = 0; sub < 8; sub++) {
+            long lines = p + (long) SUB * sub;
+            int bo = s0 + sub * MR, x = x0 + 32 * sub * MR;
+            ShortVector l0 = ShortVector.broadcast(S16, offs[bo + 0]), h0 = ShortVector.zero(S16);
+            ShortVector l1 = ShortVector.broadcast(S16, offs[bo + 1]), h1 = ShortVector.zero(S16);
+            ShortVector l2 = ShortVector.broadcast(S16, offs[bo + 2]), h2 = ShortVector.zero(S16);
+            ShortVector l3 = ShortVector.broadcast(S16, offs[bo + 3]), h3 = ShortVector.zero(S16);
+            for (int k = 0; k < 32; k++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, lines + 16L * k, LE).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector lo = v.and((short) 0xF), hi = v.lanewise(VectorOperators.ASHR, 4);
+                int xk = x + k * MR;
+                ShortVector xm;
+                xm = IntVector.broadcast(I8, q[xk + 0]).reinterpretAsShorts(); l0 = l0.add(lo.mul(xm)); h0 = h0.add(hi.mul(xm));
+                xm = IntVector.broadcast(I8, q[xk + 1]).reinterpretAsShorts(); l1 = l1.add(lo.mul(xm)); h1 = h1.add(hi.mul(xm));
+                xm = IntVector.broadcast(I8, q[xk + 2]).reinterpretAsShorts(); l2 = l2.add(lo.mul(xm)); h2 = h2.add(hi.mul(xm));
+                xm = IntVector.broadcast(I8, q[xk + 3]).reinterpretAsShorts(); l3 = l3.add(lo.mul(xm)); h3 = h3.add(hi.mul(xm));
             }
-            // The float part in its own method (below): with it here the tile was big enough that C2 sometimes left
-            // the last statements' vector operations out of line and boxed them (a quarter of the speed in such a run).
-            i00.intoArray(acc, 0); m00.intoArray(acc, 32);
-            i01.intoArray(acc, 16); m01.intoArray(acc, 48);
-            i10.intoArray(acc, 64); m10.intoArray(acc, 96);
-            i11.intoArray(acc, 80); m11.intoArray(acc, 112);
-            i20.intoArray(acc, 128); m20.intoArray(acc, 160);
-            i21.intoArray(acc, 144); m21.intoArray(acc, 176);
-            i30.intoArray(acc, 192); m30.intoArray(acc, 224);
-            i31.intoArray(acc, 208); m31.intoArray(acc, 240);
+            long sc = lines + SCALES, mn = lines + MINS;
+            IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(B128, w, sc + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector mn0 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector mn1 = (IntVector) ByteVector.fromMemorySegment(B128, w, mn + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            int xs;
+            IntVector back;
+            xs = sums[bo + 0];
+            back = IntVector.broadcast(I, 8 * xs);
+            i00 = i00.add(((IntVector) l0.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+            i01 = i01.add(((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+            m00 = m00.add(mn0.mul(xs));
+            m01 = m01.add(mn1.mul(xs));
+            xs = sums[bo + 1];
+            back = IntVector.broadcast(I, 8 * xs);
+            i10 = i10.add(((IntVector) l1.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+            i11 = i11.add(((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+            m10 = m10.add(mn0.mul(xs));
+            m11 = m11.add(mn1.mul(xs));
+            xs = sums[bo + 2];
+            back = IntVector.broadcast(I, 8 * xs);
+            i20 = i20.add(((IntVector) l2.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+            i21 = i21.add(((IntVector) h2.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+            m20 = m20.add(mn0.mul(xs));
+            m21 = m21.add(mn1.mul(xs));
+            xs = sums[bo + 3];
+            back = IntVector.broadcast(I, 8 * xs);
+            i30 = i30.add(((IntVector) l3.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc0));
+            i31 = i31.add(((IntVector) h3.convertShape(VectorOperators.S2I, I, 0)).add(back).mul(sc1));
+            m30 = m30.add(mn0.mul(xs));
+            m31 = m31.add(mn1.mul(xs));
         }
+        // The float part in its own method (below): with it here the tile was big enough that C2 sometimes left
+        // the last statements' vector operations out of line and boxed them (a quarter of the speed in such a run).
+        i00.intoArray(acc, 0); m00.intoArray(acc, 32);
+        i01.intoArray(acc, 16); m01.intoArray(acc, 48);
+        i10.intoArray(acc, 64); m10.intoArray(acc, 96);
+        i11.intoArray(acc, 80); m11.intoArray(acc, 112);
+        i20.intoArray(acc, 128); m20.intoArray(acc, 160);
+        i21.intoArray(acc, 144); m21.intoArray(acc, 176);
+        i30.intoArray(acc, 192); m30.intoArray(acc, 224);
+        i31.intoArray(acc, 208); m31.intoArray(acc, 240);
     }
 
     /**
