@@ -67,7 +67,7 @@ public final class EarlyRead implements AutoCloseable {
             TypePlanner.Plan plan = TypePlanner.plan(in, ftype, Math.toIntExact(layers), (int) (heads / kvHeads), overrides, false);
             List<Tensor> work = new RtnEncoder().order(l.tensors());
             ModelQuantizer.Chunks chunks = ModelQuantizer.chunks(work, plan, l.offsets(), ModelQuantizer.CHUNK_BYTES);
-            ChunkReader reader = new ChunkReader(path, chunks.ranges(), chunks.bufferBytes(), ModelQuantizer.READ_AHEAD);
+            ChunkReader reader = new ChunkReader(path, chunks.ranges(), chunks.bufferBytes(), ModelQuantizer.readAhead(chunks));
             QuantTrace.mark("early read started");
             return new EarlyRead(file, work, chunks, plan, reader);
         } catch (RuntimeException e) {

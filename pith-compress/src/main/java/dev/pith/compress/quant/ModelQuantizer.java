@@ -120,7 +120,7 @@ public final class ModelQuantizer {
             ChunkReader adopted = early != null && encoder instanceof RtnEncoder && diskChunkBytes == 0 ? early.adopt(m, work, plan, chunks) : null;
             QuantTrace.mark("early read " + (adopted != null ? "adopted" : "not used"));
             // the reader starts first: the disk is the slowest part, so it should never wait for the setup below
-            try (ChunkReader reader = adopted != null ? adopted : new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), READ_AHEAD);
+            try (ChunkReader reader = adopted != null ? adopted : new ChunkReader(m.source(), chunks.ranges(), chunks.bufferBytes(), readAhead(chunks));
                  GgufStreamWriter w = GgufStreamWriter.open(out, metadata(m, ftype), slots);
                  WriteBehind writes = new WriteBehind(w, largestChunkOutput(work, plan, chunkBytes), 4)) {
                 QuantTrace.mark("reader, writer open");
@@ -173,13 +173,28 @@ public final class ModelQuantizer {
     static final boolean FROM_DISK = Boolean.getBoolean("pith.quant.fromDisk");
 
     /**
-     * Read buffers for the disk path ({@code -Dpith.quant.readAhead=N} overrides). At the start of a run the
+     * Read buffers for the disk path where the encoders are quick (round to nearest without a scale search). At the start of a run the
      * readers fill them while the metadata is parsed, the output's header written and the encoder compiled:
      * 16 buffers filled in ~0.15 s and then left the disk idle for ~0.5 s of a 1B Q8_0 run (trace); 48 took
      * that run from 1.08x to 0.93x the time of {@code dd iflag=direct} (bench/RESULTS.md, session 14). A buffer
      * costs memory only once a reader gets that far ahead; at most 1/32 of the machine's memory, at least 16.
      */
-    static final int READ_AHEAD = Integer.getInteger("pith.quant.readAhead", readAheadFor(physicalMemory()));
+    static final int READ_AHEAD = readAheadFor(physicalMemory());
+
+    /**
+     * Read buffers when most of the input goes through a K-quant scale search: the encoders, not the disk,
+     * set the pace then (llama-3.2-1b Q4_K_M: ~12 CPU-s against a 4-5 s read on 2 cores), so buffers
+     * filled ahead of them save no time, and each fresh one costs its first touch: 46 of them were 0.7 GB
+     * of page zeroing, ~1.3 CPU-s of the run on the KVM guest (perf, bench/RESULTS.md session 18).
+     */
+    static final int SEARCH_READ_AHEAD = 8;
+
+    /** Read buffers for {@code chunks} ({@code -Dpith.quant.readAhead=N} overrides): fewer where the scale searches set the pace. */
+    static int readAhead(Chunks chunks) {
+        Integer forced = Integer.getInteger("pith.quant.readAhead");
+        if (forced != null) return forced;
+        return chunks.searchedBytes() * 2 >= chunks.totalBytes() ? SEARCH_READ_AHEAD : READ_AHEAD;
+    }
 
     /** Buffers of {@link #CHUNK_BYTES} for a machine with {@code memoryBytes} of memory (0: unknown). */
     static int readAheadFor(long memoryBytes) {
@@ -224,13 +239,20 @@ public final class ModelQuantizer {
      * from the same values by the same encoder.
      */
     /** Each tensor cut into ranges of whole rows of at most {@code chunkBytes} (one row when a row is larger), in {@link ChunkSchedule}'s order. */
-    record Chunks(List<ChunkReader.Range> ranges, List<int[]> rows, long bufferBytes) {}
+    record Chunks(List<ChunkReader.Range> ranges, List<int[]> rows, long bufferBytes, long searchedBytes) {
+        /** Input bytes of all the ranges. */
+        long totalBytes() {
+            long sum = 0;
+            for (ChunkReader.Range r : ranges) sum += r.bytes();
+            return sum;
+        }
+    }
 
     static Chunks chunks(List<Tensor> work, TypePlanner.Plan plan, Map<String, Long> offsets, long chunkBytes) {
         List<ChunkReader.Range> ranges = new ArrayList<>();
         List<int[]> rows = new ArrayList<>(); // per range: tensor index, first row, row count
         List<Boolean> heavy = new ArrayList<>();
-        long buffer = chunkBytes;
+        long buffer = chunkBytes, searchedBytes = 0;
         for (int i = 0; i < work.size(); i++) {
             Tensor t = work.get(i);
             long rowBytes = t.rowBytes();
@@ -241,6 +263,7 @@ public final class ModelQuantizer {
                 ranges.add(new ChunkReader.Range(offsets.get(t.name()) + r * rowBytes, n * rowBytes));
                 rows.add(new int[] {i, r, n});
                 heavy.add(searched(t.type(), plan.types().get(t.name())));
+                if (heavy.getLast()) searchedBytes += n * rowBytes;
             }
         }
         int[] order = ChunkSchedule.interleave(heavy);
@@ -250,7 +273,7 @@ public final class ModelQuantizer {
             orderedRanges.add(ranges.get(k));
             orderedRows.add(rows.get(k));
         }
-        return new Chunks(orderedRanges, orderedRows, buffer);
+        return new Chunks(orderedRanges, orderedRows, buffer, searchedBytes);
     }
 
     /** Whether encoding {@code from} as {@code to} runs a K-quant scale search (256-value super-blocks): the chunks {@link ChunkSchedule} spreads out. */

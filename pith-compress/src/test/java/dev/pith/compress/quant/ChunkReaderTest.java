@@ -51,4 +51,26 @@ class ChunkReaderTest {
         assertThat(ModelQuantizer.readAheadFor(256 * gib)).isEqualTo(48);
         assertThat(ModelQuantizer.READ_AHEAD).isBetween(16, 48);
     }
+
+    @Test
+    void plansMostlyThroughAScaleSearchReadWithFewerBuffers() {
+        var range = new ChunkReader.Range(0, 100);
+        var searched = new ModelQuantizer.Chunks(List.of(range, range, range), List.of(), 100, 200);
+        var quick = new ModelQuantizer.Chunks(List.of(range, range, range), List.of(), 100, 100);
+        assertThat(searched.totalBytes()).isEqualTo(300);
+        assertThat(ModelQuantizer.readAhead(searched)).isEqualTo(ModelQuantizer.SEARCH_READ_AHEAD).isLessThan(ModelQuantizer.READ_AHEAD);
+        assertThat(ModelQuantizer.readAhead(quick)).isEqualTo(ModelQuantizer.READ_AHEAD);
+    }
+
+    @Test
+    void chunksCountTheBytesOfTensorsThatGoThroughAScaleSearch() {
+        var seg = java.lang.foreign.MemorySegment.ofArray(new float[512 * 4]);
+        var toK = new dev.pith.core.Tensor("a", dev.pith.core.DType.F32, new long[] {512, 4}, seg);
+        var toQ8 = new dev.pith.core.Tensor("b", dev.pith.core.DType.F32, new long[] {512, 4}, seg);
+        var kept = new dev.pith.core.Tensor("c", dev.pith.core.DType.F32, new long[] {512}, seg.asSlice(0, 2048));
+        var plan = new TypePlanner.Plan(java.util.Map.of("a", dev.pith.core.DType.Q4_K, "b", dev.pith.core.DType.Q8_0, "c", dev.pith.core.DType.F32), List.of());
+        var chunks = ModelQuantizer.chunks(List.of(toK, toQ8, kept), plan, java.util.Map.of("a", 0L, "b", 8192L, "c", 16384L), 4096);
+        assertThat(chunks.searchedBytes()).isEqualTo(8192); // the Q4_K tensor's four 2 KiB rows, in two chunks
+        assertThat(chunks.totalBytes()).isEqualTo(8192 + 8192 + 2048);
+    }
 }
