@@ -91,8 +91,13 @@ final class DecodeRows {
 
     /** out[r] = row r · the one prepared activation vector, for r in [from, to). */
     static void run(DType type, MemorySegment w, long rowBytes, int from, int to, Activations a, int cols, float[] out) {
+        run(type, w, rowBytes, from, to, a, cols, out, false);
+    }
+
+    /** {@link #run}, where {@code noSpecialHalves} says an F16 matrix holds no infinity and no NaN ({@link HalfSpecials}): its rows skip the check. */
+    static void run(DType type, MemorySegment w, long rowBytes, int from, int to, Activations a, int cols, float[] out, boolean noSpecialHalves) {
         if (type == DType.F16) {
-            f16(w, rowBytes, from, to, a.values, cols, out);
+            f16(w, rowBytes, from, to, a.values, cols, out, noSpecialHalves);
             return;
         }
         if (type == DType.F32) {
@@ -157,10 +162,15 @@ final class DecodeRows {
 
     /** {@link #f16} with x scaled by this thread into its own buffer ({@link #SCALED}). */
     static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, int cols, float[] out) {
+        f16(w, rowBytes, from, to, x, cols, out, false);
+    }
+
+    /** {@link #f16}; {@code noSpecialHalves}: the rows are known to hold no infinity or NaN, so they are not checked for one. */
+    static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, int cols, float[] out, boolean noSpecialHalves) {
         float[][] holder = SCALED.get();
         if (holder[0].length < cols) holder[0] = new float[cols];
         scaleForHalves(x, cols, holder[0]);
-        f16(w, rowBytes, from, to, x, holder[0], cols, out);
+        f16(w, rowBytes, from, to, x, holder[0], cols, out, noSpecialHalves);
     }
 
     /** xs[0, cols) = x · 2^112 (exact for fp16-rounded x: below 2^16, so finite), the activations {@link #f16Four} multiplies with. */
@@ -172,12 +182,12 @@ final class DecodeRows {
      * out[r] = row r · x for r in [from, to); F16 weights, x the prepared (fp16-rounded) activations
      * and xs the same scaled by {@link #scaleForHalves}.
      */
-    static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, float[] xs, int cols, float[] out) {
+    static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, float[] xs, int cols, float[] out, boolean noSpecialHalves) {
         // As f32: one row from each quarter of the range per step, or four adjacent rows.
         int steps = (to - from) / 4, step = QUARTERS ? steps : 1;
         for (int k = 0; k < steps; k++) {
             int r = QUARTERS ? from + k : from + 4 * k;
-            if (!f16Four(w, rowBytes, r, step, x, xs, cols, out)) {
+            if (!f16Four(w, rowBytes, r, step, x, xs, cols, out, !noSpecialHalves)) {
                 // A row holds an infinity or a NaN: the bit trick below does not see them, the exact widening does.
                 for (int s = 0; s < 4; s++) out[r + s * step] = DotVector.f16(w, (r + s * step) * rowBytes, x, 0, cols);
             }
@@ -199,9 +209,10 @@ final class DecodeRows {
      * FMA gives the bits of {@link DotVector#f16}'s, in the same lane and order. Subnormal halves
      * become subnormal floats, which the multiply handles exactly (Zen 4 is slower on subnormal
      * operands, 2× when every lane is one; in weights they are rare). Infinities and NaNs would become
-     * finite floats: returns false if a row holds one (the caller then takes the exact path).
+     * finite floats: with {@code check}, returns false if a row holds one (the caller then takes the
+     * exact path); without it the caller knows there is none ({@link HalfSpecials}).
      */
-    private static boolean f16Four(MemorySegment w, long rowBytes, int r, int step, float[] x, float[] xs, int n, float[] out) {
+    private static boolean f16Four(MemorySegment w, long rowBytes, int r, int step, float[] x, float[] xs, int n, float[] out, boolean check) {
         long o0 = r * rowBytes, stride = step * rowBytes, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         ShortVector top = ShortVector.zero(DotVector.S);
@@ -215,7 +226,8 @@ final class DecodeRows {
             acc1 = halfBits(h1).fma(v, acc1);
             acc2 = halfBits(h2).fma(v, acc2);
             acc3 = halfBits(h3).fma(v, acc3);
-            top = top.max(h0.and(MAGNITUDE)).max(h1.and(MAGNITUDE)).max(h2.and(MAGNITUDE)).max(h3.and(MAGNITUDE));
+            // two of the seven instructions per 16 weights: skipped where HalfSpecials has scanned the matrix
+            if (check) top = top.max(h0.and(MAGNITUDE)).max(h1.and(MAGNITUDE)).max(h2.and(MAGNITUDE)).max(h3.and(MAGNITUDE));
         }
         // The scalar tails widen exactly, so only the vector part needs the check.
         if (top.compare(VectorOperators.GE, SPECIAL).anyTrue()) return false;

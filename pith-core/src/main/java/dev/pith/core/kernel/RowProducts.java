@@ -146,6 +146,7 @@ final class RowProducts {
             return;
         }
         // One vector (generation): DecodeRows' kernels where it has them, the same bits as DotVector's.
+        if (tiled && n == 1 && type == DType.F16) HalfSpecials.none(w); // the F16 scan, once, here before the split
         Parallel.RangeBody body = tiled && n == 1
                 ? (from, to) -> oneVector(w, from, to, a, out, kernel)
                 : (from, to) -> {
@@ -178,6 +179,7 @@ final class RowProducts {
      * a Q8_0/Q4_0/Q4_K/Q6_K tensor's packed copy (on its first product) and what its kernel needs from the activations.
      */
     private static boolean prepareOneVector(Tensor w, Activations a) {
+        if (w.type() == DType.F16) HalfSpecials.none(w); // its scan, once, on this thread before the split
         PackedGroups kind = PackedGroups.of(w.type());
         if (kind == null || kind.packed(w) == null) return false;
         kind.prepare(a);
@@ -195,7 +197,7 @@ final class RowProducts {
             return;
         }
         if (DecodeRows.supports(type)) {
-            DecodeRows.run(type, data, rowBytes, from, to, a, a.cols, out);
+            DecodeRows.run(type, data, rowBytes, from, to, a, a.cols, out, HalfSpecials.none(w));
             return;
         }
         for (int r = from; r < to; r++) out[r] = kernel.dot(type, data, r * rowBytes, a, 0, a.cols);

@@ -89,6 +89,52 @@ class DecodeRowsTest {
     }
 
     @Test
+    void uncheckedF16RowsKeepTheBitsOfTheCheckedOnes() {
+        for (int[] shape : new int[][] {{9, 2048}, {6, 2048 + 7}, {4, 512}}) {
+            int rows = shape[0], cols = shape[1];
+            Tensor w = halves(rows, cols, rows * 13L + cols);
+            float[] x = RandomTensors.vector(cols, cols + 5);
+            for (int i = 0; i < cols; i++) x[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+            float[] checked = new float[rows], unchecked = new float[rows];
+            DecodeRows.f16(w.data(), w.rowBytes(), 0, rows, x, cols, checked, false);
+            DecodeRows.f16(w.data(), w.rowBytes(), 0, rows, x, cols, unchecked, true);
+            assertThat(unchecked).isEqualTo(checked);
+        }
+    }
+
+    @Test
+    void theScanFindsEveryInfinityOrNaNAndNothingElse() {
+        int rows = 5, cols = 2048 + 7; // a vector part and a scalar tail per row
+        assertThat(HalfSpecials.none(halves(rows, cols, 3))).isTrue();
+        assertThat(HalfSpecials.none(RandomTensors.matrix(DType.F32, 4, 64, 1))).isFalse(); // not halves: nothing to skip
+        short[] specials = {(short) 0x7C00, (short) 0xFC00, (short) 0x7E00, (short) 0xFE01, (short) 0x7FFF};
+        long[] places = {0, 37, cols - 1, 2L * cols + 2047, (long) rows * cols - 1};
+        for (short special : specials) {
+            for (long at : places) {
+                Tensor w = halves(rows, cols, 3);
+                w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, 2 * at, special);
+                assertThat(HalfSpecials.none(w)).as("%04x at %d", special, at).isFalse();
+                assertThat(HalfSpecials.any(w.data(), 0, (long) rows * cols)).isTrue();
+                assertThat(HalfSpecials.any(w.data(), at + 1, (long) rows * cols)).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void matvecOnAnF16MatrixWithAnInfinityStillGivesTheExactWidening() {
+        Tensor w = halves(64, 1024, 8);
+        w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (17 * 1024 + 900), (short) 0x7C00);
+        float[] x = RandomTensors.vector(1024, 4);
+        float[] out = new float[64];
+        MatMul.matvec(w, x, out);
+        Activations a = new Activations().prepare(DType.F16, x, 1, 1024);
+        for (int r = 0; r < 64; r++) {
+            assertThat(Float.floatToRawIntBits(out[r])).as("row %d", r).isEqualTo(Float.floatToRawIntBits(DotVector.f16(w.data(), r * w.rowBytes(), a.values, 0, 1024)));
+        }
+        assertThat(Float.isFinite(out[17])).isFalse();
+    }
+
+    @Test
     void matvecOnF16UsesTheFourRowKernelAndKeepsItsBits() {
         Tensor w = halves(301, 1024, 5);
         float[] x = RandomTensors.vector(1024, 6);
