@@ -19,7 +19,8 @@ import java.util.SplittableRandom;
 @Command(name = "bench",
         description = {"Measure inference speed: prompt processing and generation tokens/s (medians of repeats), load time, peak RSS.",
                 "Each repeat starts from an empty cache, processes --prompt-tokens random tokens in one batch, then generates",
-                "--gen-tokens tokens one at a time after them (greedy). One untimed warm-up repeat runs first (JIT)."})
+                "--gen-tokens tokens one at a time after them (greedy). Untimed warm-up repeats run first, by default until",
+                "the JIT compilers are quiet for a whole repeat (at most 10)."})
 final class BenchCommand implements Runnable {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
@@ -33,25 +34,29 @@ final class BenchCommand implements Runnable {
     @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats; medians are reported (default ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed warm-up repeats (default ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", defaultValue = "auto", description = "Untimed warm-up repeats, or auto: until the JIT compilers work less than 5 %% of a repeat (default ${DEFAULT-VALUE}).")
+    String warmup;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random prompt (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public void run() {
-        if (promptTokens < 1 || genTokens < 0 || repeats < 1 || warmup < 0)
-            throw new IllegalArgumentException("--prompt-tokens and --repeats must be positive, --gen-tokens and --warmup not negative.");
+        int fixedWarmup = warmupCount(warmup);
+        if (promptTokens < 1 || genTokens < 0 || repeats < 1)
+            throw new IllegalArgumentException("--prompt-tokens and --repeats must be positive, --gen-tokens not negative.");
         long t0 = System.nanoTime();
         try (Model m = common.load()) {
             int ctx = common.ctx > 0 ? common.ctx : promptTokens + genTokens;
             Transformer t = new Transformer(m, common.runtime().withContextLength(ctx));
             double load = (System.nanoTime() - t0) / 1e9;
             int[] prompt = randomPrompt(m, promptTokens, seed);
-            for (int i = 0; i < warmup; i++) once(t, prompt);
+            int warmups = fixedWarmup;
+            if (fixedWarmup < 0) warmups = JitWarmup.untilQuiet(() -> once(t, prompt));
+            else for (int i = 0; i < fixedWarmup; i++) once(t, prompt);
             double[] pp = new double[repeats], tg = new double[repeats];
             PrintWriter err = spec.commandLine().getErr();
+            if (!common.json) err.printf("%d warm-up repeat%s%n", warmups, warmups == 1 ? "" : "s");
             for (int i = 0; i < repeats; i++) {
                 double[] r = once(t, prompt);
                 pp[i] = r[0];
@@ -64,6 +69,7 @@ final class BenchCommand implements Runnable {
             o.put("prompt_tokens", promptTokens);
             o.put("gen_tokens", genTokens);
             o.put("repeats", repeats);
+            o.put("warmup_runs", warmups);
             o.put("prompt_tokens_per_second", median(pp));
             o.put("gen_tokens_per_second", median(tg));
             o.put("prompt_runs", pp);
@@ -83,6 +89,18 @@ final class BenchCommand implements Runnable {
             else out.printf("%s: prompt %.2f tok/s, generation %.2f tok/s (medians of %d, %d threads), load %.2f s, peak RSS %,d bytes%n",
                     common.model, median(pp), median(tg), repeats, Parallel.threads(), load, ProcessStats.peakRssBytes());
         }
+    }
+
+    /** --warmup: "auto" (-1) or a count of at least 0. */
+    static int warmupCount(String value) {
+        if ("auto".equals(value)) return -1;
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new IllegalArgumentException("--warmup must be auto or a count of at least 0, not '" + value + "'.");
     }
 
     /** One timed prompt + generation from an empty cache: {prompt tok/s, generation tok/s}. */

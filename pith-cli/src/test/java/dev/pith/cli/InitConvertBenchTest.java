@@ -102,6 +102,12 @@ class InitConvertBenchTest {
         java.util.Arrays.sort(runs);
         assertThat(j.get("gen_tokens_per_second").asDouble()).isEqualTo(runs[1]);
         assertThat(j.get("threads").asInt()).isEqualTo(2);
+        assertThat(j.get("warmup_runs").asInt()).isBetween(1, JitWarmup.MAX_RUNS); // --warmup auto
+        CliRunner fixed = CliRunner.run("bench", "-m", m.toString(), "--prompt-tokens", "8", "--gen-tokens", "2", "--repeats", "1", "--warmup", "0", "--json");
+        assertThat(JSON.readTree(fixed.out()).get("warmup_runs").asInt()).isZero();
+        CliRunner bad = CliRunner.run("bench", "-m", m.toString(), "--warmup", "lots");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--warmup must be auto or a count");
     }
 
     @Test

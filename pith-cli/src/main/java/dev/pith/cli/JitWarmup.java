@@ -1,0 +1,42 @@
+package dev.pith.cli;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.function.LongSupplier;
+
+/**
+ * Untimed warm-up runs until the JIT has compiled what the runs use. One warm-up was not enough for
+ * a model whose matrices come in several types: smollm2-135m Q4_K_M's first 512-token prompt runs
+ * mostly interpreted, its Q4_K kernel is first called seconds into it, and C2 was still compiling (and
+ * the unfinished code still allocating 2-3 GB/s of boxed vectors) through the timed repeats: 2-thread
+ * prompts measured 576-654 tokens/s after one warm-up, 794 after six (bench/RESULTS.md, session 18).
+ * Two threads suffered most, as the compiler threads then compete with both workers for two cores.
+ */
+final class JitWarmup {
+    /** A run is quiet when the compilers worked less than this share of its wall time. */
+    static final double QUIET = 0.05;
+    /** Warm-up runs at most, when the JIT never goes quiet. */
+    static final int MAX_RUNS = 10;
+
+    private JitWarmup() {}
+
+    /** Runs body until a run is quiet ({@link #QUIET}; at least one run, at most {@link #MAX_RUNS}); the number of runs. */
+    static int untilQuiet(Runnable body) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            for (int i = 0; i < 3; i++) body.run();
+            return 3;
+        }
+        return untilQuiet(body, jit::getTotalCompilationTime, System::nanoTime, MAX_RUNS);
+    }
+
+    /** {@link #untilQuiet(Runnable)} with the compilers' total milliseconds and the clock given (tests). */
+    static int untilQuiet(Runnable body, LongSupplier compileMillis, LongSupplier nanoTime, int maxRuns) {
+        for (int run = 1; ; run++) {
+            long c0 = compileMillis.getAsLong(), t0 = nanoTime.getAsLong();
+            body.run();
+            double wallMillis = (nanoTime.getAsLong() - t0) / 1e6, compiled = compileMillis.getAsLong() - c0;
+            if (compiled <= QUIET * wallMillis || run >= maxRuns) return run;
+        }
+    }
+}

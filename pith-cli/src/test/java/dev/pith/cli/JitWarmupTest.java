@@ -1,0 +1,44 @@
+package dev.pith.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The bench's warm-up stops at the first repeat during which the JIT compilers were quiet, within its bounds. */
+class JitWarmupTest {
+    /** A fake run of 100 ms during which the compilers work compileMillis[k] ms (k: the run's index; the last value repeats). */
+    private static int runs(long... compileMillis) {
+        AtomicLong clock = new AtomicLong(), compiled = new AtomicLong();
+        AtomicInteger k = new AtomicInteger();
+        return JitWarmup.untilQuiet(() -> {
+            int i = Math.min(k.getAndIncrement(), compileMillis.length - 1);
+            clock.addAndGet(100_000_000L);
+            compiled.addAndGet(compileMillis[i]);
+        }, compiled::get, clock::get, JitWarmup.MAX_RUNS);
+    }
+
+    @Test
+    void stopsAtTheFirstQuietRun() {
+        assertThat(runs(0)).isEqualTo(1); // already compiled: one warm-up, as before
+        assertThat(runs(400, 90, 30, 5, 0)).isEqualTo(4); // 5 ms of 100: quiet (5 %)
+        assertThat(runs(400, 6, 0)).isEqualTo(3); // 6 ms of 100 is not quiet
+    }
+
+    @Test
+    void givesUpAfterTheMostRuns() {
+        assertThat(runs(50)).isEqualTo(JitWarmup.MAX_RUNS);
+    }
+
+    @Test
+    void theWarmupOptionIsAutoOrACount() {
+        assertThat(BenchCommand.warmupCount("auto")).isEqualTo(-1);
+        assertThat(BenchCommand.warmupCount("0")).isEqualTo(0);
+        assertThat(BenchCommand.warmupCount("3")).isEqualTo(3);
+        assertThatThrownBy(() -> BenchCommand.warmupCount("-1")).hasMessageContaining("--warmup must be auto or a count");
+        assertThatThrownBy(() -> BenchCommand.warmupCount("some")).hasMessageContaining("'some'");
+    }
+}
