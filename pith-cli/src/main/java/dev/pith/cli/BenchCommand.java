@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
         description = {"Measure inference speed: prompt processing and generation tokens/s (medians of repeats), load time, peak RSS.",
                 "Each repeat starts from an empty cache, processes --prompt-tokens random tokens in one batch, then generates",
                 "--gen-tokens tokens one at a time after them (greedy). Untimed warm-up repeats run first, by default until",
-                "the JIT compilers are quiet for a whole repeat (at most 10)."})
+                "the JIT compilers are quiet for two whole repeats in a row (at most 12)."})
 final class BenchCommand implements Runnable {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
@@ -34,7 +34,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats; medians are reported (default ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "auto", description = "Untimed warm-up repeats, or auto: until the JIT compilers work less than 5 %% of a repeat (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "auto", description = "Untimed warm-up repeats, or auto: until the JIT compilers work less than 5 %% of two repeats in a row (default ${DEFAULT-VALUE}).")
     String warmup;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random prompt (default ${DEFAULT-VALUE}).")
