@@ -197,8 +197,7 @@ final class DecodeRows {
 
     /** 2^112, the ratio of a half's value to the float whose exponent and mantissa fields hold the half's. */
     private static final float HALF_BIAS = 0x1p112f;
-    /** A half without its sign bit ({@code & MAGNITUDE}) is at least this exactly when it is an infinity or a NaN. */
-    private static final short SPECIAL = 0x7C00, MAGNITUDE = 0x7FFF;
+    private static final short SPECIAL = HalfSpecials.SPECIAL, MAGNITUDE = HalfSpecials.MAGNITUDE;
 
     /**
      * Rows r, r+step, r+2·step, r+3·step, four at a time, straight from the segment. A half's

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class HalfSpecials {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** A half without its sign bit is at least this exactly when it is an infinity or a NaN. */
-    private static final short SPECIAL = 0x7C00, MAGNITUDE = 0x7FFF;
+    static final short SPECIAL = 0x7C00, MAGNITUDE = 0x7FFF;
     private static final Object NONE = Boolean.FALSE, SOME = Boolean.TRUE;
 
     private HalfSpecials() {}
