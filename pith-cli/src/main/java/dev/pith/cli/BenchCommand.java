@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
         description = {"Measure inference speed: prompt processing and generation tokens/s (medians of repeats), load time, peak RSS.",
                 "Each repeat starts from an empty cache, processes --prompt-tokens random tokens in one batch, then generates",
                 "--gen-tokens tokens one at a time after them (greedy). Untimed warm-up repeats run first, by default until",
-                "the JIT compilers are quiet for two whole repeats in a row (at most 12)."})
+                "the JIT compilers are quiet for two whole repeats in a row (or one of 30 s; at most 12 repeats or a minute)."})
 final class BenchCommand implements Runnable {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;

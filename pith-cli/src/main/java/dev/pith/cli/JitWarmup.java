@@ -17,6 +17,12 @@ final class JitWarmup {
     static final double QUIET = 0.05;
     /** Warm-up runs at most, when the JIT never goes quiet. */
     static final int MAX_RUNS = 12;
+    /**
+     * A quiet run this long is enough on its own (every method it uses has been called many times over),
+     * and warm-up stops once it has taken twice this in all: a 1B F32 repeat of 512 + 128 tokens takes
+     * ~30 s on 2 cores, and twelve of them would be six minutes.
+     */
+    static final double LONG_RUN_SECONDS = 30;
 
     private JitWarmup() {}
 
@@ -24,6 +30,7 @@ final class JitWarmup {
      * Runs body until two runs in a row are quiet ({@link #QUIET}; at most {@link #MAX_RUNS}); the number of runs.
      * One quiet run was not enough: a method can sit below the compile threshold through a run and be
      * compiled in the next (smollm2 Q4_0: warm-ups stopped after 3 runs gave 656 tokens/s, after 8, 747).
+     * One quiet run of {@link #LONG_RUN_SECONDS} is enough, and no run starts after twice that in all.
      */
     static int untilQuiet(Runnable body) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -37,12 +44,15 @@ final class JitWarmup {
     /** {@link #untilQuiet(Runnable)} with the compilers' total milliseconds and the clock given (tests). */
     static int untilQuiet(Runnable body, LongSupplier compileMillis, LongSupplier nanoTime, int maxRuns) {
         int quiet = 0;
+        long start = nanoTime.getAsLong();
         for (int run = 1; ; run++) {
             long c0 = compileMillis.getAsLong(), t0 = nanoTime.getAsLong();
             body.run();
-            double wallMillis = (nanoTime.getAsLong() - t0) / 1e6, compiled = compileMillis.getAsLong() - c0;
+            long t1 = nanoTime.getAsLong();
+            double wallMillis = (t1 - t0) / 1e6, compiled = compileMillis.getAsLong() - c0;
             quiet = compiled <= QUIET * wallMillis ? quiet + 1 : 0;
-            if (quiet == 2 || run >= maxRuns) return run;
+            boolean longQuiet = quiet == 1 && wallMillis >= LONG_RUN_SECONDS * 1e3;
+            if (quiet == 2 || longQuiet || run >= maxRuns || (t1 - start) / 1e9 >= 2 * LONG_RUN_SECONDS) return run;
         }
     }
 }

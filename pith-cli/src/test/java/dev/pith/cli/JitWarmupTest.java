@@ -10,15 +10,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The bench's warm-up stops after two repeats in a row during which the JIT compilers were quiet, within its bounds. */
 class JitWarmupTest {
-    /** A fake run of 100 ms during which the compilers work compileMillis[k] ms (k: the run's index; the last value repeats). */
+    /** Fake runs of 100 ms during which the compilers work compileMillis[k] ms (k: the run's index; the last value repeats). */
     private static int runs(long... compileMillis) {
+        return runsOf(100, compileMillis);
+    }
+
+    /** The same with runs of runMillis each. */
+    private static int runsOf(long runMillis, long... compileMillis) {
         AtomicLong clock = new AtomicLong(), compiled = new AtomicLong();
         AtomicInteger k = new AtomicInteger();
         return JitWarmup.untilQuiet(() -> {
             int i = Math.min(k.getAndIncrement(), compileMillis.length - 1);
-            clock.addAndGet(100_000_000L);
+            clock.addAndGet(runMillis * 1_000_000L);
             compiled.addAndGet(compileMillis[i]);
         }, compiled::get, clock::get, JitWarmup.MAX_RUNS);
+    }
+
+    @Test
+    void oneQuietLongRunIsEnoughAndTheWarmupHasATimeLimit() {
+        long longRun = (long) (JitWarmup.LONG_RUN_SECONDS * 1000);
+        assertThat(runsOf(longRun, 5000, 0)).isEqualTo(2); // a long run the JIT was quiet in: enough
+        assertThat(runsOf(longRun / 4, 5000)).isEqualTo(8); // never quiet: stops at twice LONG_RUN_SECONDS in all
     }
 
     @Test
