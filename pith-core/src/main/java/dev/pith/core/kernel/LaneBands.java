@@ -1,6 +1,12 @@
 package dev.pith.core.kernel;
 
 import dev.pith.core.Parallel;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteOrder;
 
 /**
  * What the prompt products with rows in 16-bit lanes ({@link Q4_0LaneGemm}, {@link Q4_KLaneGemm})
@@ -18,6 +24,11 @@ import dev.pith.core.Parallel;
 final class LaneBands {
     /** {@code -Dpith.matmul.lanes=off} turns every lane GEMM off (Q4_0/Q5_0 back to {@link BlockTile}, Q4_K/Q6_K to {@link KQuantGemm}), to compare. */
     static final boolean ENABLED = !"off".equals(System.getProperty("pith.matmul.lanes"));
+    /** The lane GEMMs' shapes: weight lines of 16 or 32 bytes widened to 16 or 32 shorts, and their int halves. */
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128, B256 = ByteVector.SPECIES_256;
+    static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256, S32 = ShortVector.SPECIES_512;
+    static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256, I16 = IntVector.SPECIES_512;
     /** Tiles per band at most (then bands are evened out over the threads). */
     static final int BAND_TILES = 16;
     /** Below this many multiply-adds a product stays on the calling thread (PackedGemm's threshold). */

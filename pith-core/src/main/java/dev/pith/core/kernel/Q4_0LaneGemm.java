@@ -5,13 +5,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 import static dev.pith.core.kernel.DotVector.F;
 import static dev.pith.core.kernel.DotVector.I;
+import static dev.pith.core.kernel.LaneBands.LE;
+import static dev.pith.core.kernel.LaneBands.B128;
+import static dev.pith.core.kernel.LaneBands.S16;
+import static dev.pith.core.kernel.LaneBands.I8;
 
 /**
  * A Q4_0 prompt product (many activation vectors) on the packed copy ({@link Q4_0Groups}), with the
@@ -54,10 +56,6 @@ final class Q4_0LaneGemm {
      * bands of 8 tiles 99, of 24 114-117.
      */
     private static final int KB = 32;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     private Q4_0LaneGemm() {}
 

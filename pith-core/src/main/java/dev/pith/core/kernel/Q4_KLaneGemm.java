@@ -5,13 +5,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 import static dev.pith.core.kernel.DotVector.F;
 import static dev.pith.core.kernel.DotVector.I;
+import static dev.pith.core.kernel.LaneBands.LE;
+import static dev.pith.core.kernel.LaneBands.B128;
+import static dev.pith.core.kernel.LaneBands.S16;
+import static dev.pith.core.kernel.LaneBands.I8;
 
 /**
  * A Q4_K prompt product (many Q8_K activation vectors) on the packed copy ({@link Q4_KGroups}), with
@@ -42,10 +44,6 @@ final class Q4_KLaneGemm {
     private static final int SUB = Q4_KGroups.quants(32), SCALES = Q4_KGroups.scales(0), MINS = Q4_KGroups.mins(0);
     /** Super-blocks per slice: a band's slice is 16 tiles · 4 vectors · 1,024 columns · 4 bytes = 256 KiB (L2). */
     private static final int KB = 4;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     private Q4_KLaneGemm() {}
 

@@ -9,15 +9,17 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 import static dev.pith.core.kernel.DotVector.F;
 import static dev.pith.core.kernel.DotVector.I;
+import static dev.pith.core.kernel.LaneBands.LE;
+import static dev.pith.core.kernel.LaneBands.B256;
+import static dev.pith.core.kernel.LaneBands.S32;
+import static dev.pith.core.kernel.LaneBands.I16;
 
 /**
  * Q5_0 prompt products (many Q8_0 activation vectors) with the 32 rows of a group in 16-bit lanes, as
@@ -41,10 +43,6 @@ final class Q5_0LaneGemm {
     private static final int SCALES = 4 * G, GROUP_BLOCK = SCALES + 32 * G;
     /** Blocks per slice: a band's slice is 16 tiles · 4 vectors · 1,024 columns · 4 bytes = 256 KiB (L2). */
     private static final int KB = 32;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final Object NONE = new Object();
 
     private Q5_0LaneGemm() {}
