@@ -75,6 +75,15 @@ final class DecodeRows {
     /** Per thread: the copied rows, grown on demand, so that generation allocates nothing per token once warm. */
     private static final ThreadLocal<byte[][]> ROWS = ThreadLocal.withInitial(() -> new byte[][] {new byte[0]});
 
+    /**
+     * Per thread: the four rows' accumulators of {@link #f32} and {@link #f16Four}, stored and folded by
+     * {@link Lanes#sum(float[], int, int)} (the vector fold's scalar twin: the same bits). Handing the
+     * vectors to {@link Lanes#sum(FloatVector)} instead left two of the four calls out of line in C2's
+     * compile of f16Four (NodeCountInliningCutoff), and a vector passed out of line is boxed: ~200 MB/s
+     * of garbage during 1B F16 generation (JFR allocation samples, session 19).
+     */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * 16]);
+
     /** Per thread: F16 weights' activations times 2^112 (see {@link #f16Four}), made by each thread for its rows. */
     private static final ThreadLocal<float[][]> SCALED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
@@ -134,6 +143,7 @@ final class DecodeRows {
         // Rows r, r+step, r+2·step, r+3·step per loop: with QUARTERS one row from each quarter of the
         // range (four streams far apart: 1B FFN shape, 2 threads, 30.5 -> 32 GB/s), else four adjacent rows.
         int steps = (to - from) / 4, step = QUARTERS ? steps : 1;
+        float[] sums = SUMS.get();
         for (int k = 0; k < steps; k++) {
             int r = QUARTERS ? from + k : from + 4 * k;
             long o0 = r * rowBytes, o1 = o0 + step * rowBytes, o2 = o1 + step * rowBytes, o3 = o2 + step * rowBytes;
@@ -146,10 +156,11 @@ final class DecodeRows {
                 acc2 = FloatVector.fromMemorySegment(F, w, o2 + c, ByteOrder.LITTLE_ENDIAN).fma(v, acc2);
                 acc3 = FloatVector.fromMemorySegment(F, w, o3 + c, ByteOrder.LITTLE_ENDIAN).fma(v, acc3);
             }
-            out[r] = f32Tail(w, o0, x, cols, vecEnd, Lanes.sum(acc0));
-            out[r + step] = f32Tail(w, o1, x, cols, vecEnd, Lanes.sum(acc1));
-            out[r + 2 * step] = f32Tail(w, o2, x, cols, vecEnd, Lanes.sum(acc2));
-            out[r + 3 * step] = f32Tail(w, o3, x, cols, vecEnd, Lanes.sum(acc3));
+            acc0.intoArray(sums, 0); acc1.intoArray(sums, L); acc2.intoArray(sums, 2 * L); acc3.intoArray(sums, 3 * L);
+            out[r] = f32Tail(w, o0, x, cols, vecEnd, Lanes.sum(sums, 0, L));
+            out[r + step] = f32Tail(w, o1, x, cols, vecEnd, Lanes.sum(sums, L, L));
+            out[r + 2 * step] = f32Tail(w, o2, x, cols, vecEnd, Lanes.sum(sums, 2 * L, L));
+            out[r + 3 * step] = f32Tail(w, o3, x, cols, vecEnd, Lanes.sum(sums, 3 * L, L));
         }
         for (int r = from + 4 * steps; r < to; r++) out[r] = DotVector.f32(w, r * rowBytes, x, 0, cols);
     }
@@ -185,9 +196,10 @@ final class DecodeRows {
     static void f16(MemorySegment w, long rowBytes, int from, int to, float[] x, float[] xs, int cols, float[] out, boolean noSpecialHalves) {
         // As f32: one row from each quarter of the range per step, or four adjacent rows.
         int steps = (to - from) / 4, step = QUARTERS ? steps : 1;
+        float[] sums = SUMS.get();
         for (int k = 0; k < steps; k++) {
             int r = QUARTERS ? from + k : from + 4 * k;
-            if (!f16Four(w, rowBytes, r, step, x, xs, cols, out, !noSpecialHalves)) {
+            if (!f16Four(w, rowBytes, r, step, x, xs, cols, out, !noSpecialHalves, sums)) {
                 // A row holds an infinity or a NaN: the bit trick below does not see them, the exact widening does.
                 for (int s = 0; s < 4; s++) out[r + s * step] = DotVector.f16(w, (r + s * step) * rowBytes, x, 0, cols);
             }
@@ -211,7 +223,8 @@ final class DecodeRows {
      * finite floats: with {@code check}, returns false if a row holds one (the caller then takes the
      * exact path); without it the caller knows there is none ({@link HalfSpecials}).
      */
-    private static boolean f16Four(MemorySegment w, long rowBytes, int r, int step, float[] x, float[] xs, int n, float[] out, boolean check) {
+    private static boolean f16Four(MemorySegment w, long rowBytes, int r, int step, float[] x, float[] xs, int n, float[] out, boolean check,
+                                   float[] sums) {
         long o0 = r * rowBytes, stride = step * rowBytes, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         ShortVector top = ShortVector.zero(DotVector.S);
@@ -230,10 +243,11 @@ final class DecodeRows {
         }
         // The scalar tails widen exactly, so only the vector part needs the check.
         if (top.compare(VectorOperators.GE, SPECIAL).anyTrue()) return false;
-        out[r] = tail(w, o0, x, n, vecEnd, Lanes.sum(acc0));
-        out[r + step] = tail(w, o1, x, n, vecEnd, Lanes.sum(acc1));
-        out[r + 2 * step] = tail(w, o2, x, n, vecEnd, Lanes.sum(acc2));
-        out[r + 3 * step] = tail(w, o3, x, n, vecEnd, Lanes.sum(acc3));
+        acc0.intoArray(sums, 0); acc1.intoArray(sums, L); acc2.intoArray(sums, 2 * L); acc3.intoArray(sums, 3 * L);
+        out[r] = tail(w, o0, x, n, vecEnd, Lanes.sum(sums, 0, L));
+        out[r + step] = tail(w, o1, x, n, vecEnd, Lanes.sum(sums, L, L));
+        out[r + 2 * step] = tail(w, o2, x, n, vecEnd, Lanes.sum(sums, 2 * L, L));
+        out[r + 3 * step] = tail(w, o3, x, n, vecEnd, Lanes.sum(sums, 3 * L, L));
         return true;
     }
 

@@ -13,7 +13,8 @@ import dev.pith.core.Tensor;
  * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes dev.pith.core.kernel.DecodeProbe threads rows cols types...
  * </pre>
  * Copies of the matrix totalling at least 1 GiB are cycled so the weights come from DRAM as in a
- * real model (this machine's L3 holds 480 MiB); {@code -Dcopies=1} measures one cache-resident matrix.
+ * real model (this machine's L3 holds 480 MiB); {@code -Dcopies=1} measures one cache-resident matrix;
+ * {@code -Dhuge=true} puts the copies in transparent huge pages ({@link dev.pith.core.LargePages}).
  */
 public final class DecodeProbe {
     public static void main(String[] args) {
@@ -28,7 +29,9 @@ public final class DecodeProbe {
             int copies = Integer.getInteger("copies", (int) Math.ceil((double) (1L << 30) / w0.byteSize()));
             Tensor[] ws = new Tensor[copies];
             for (int i = 0; i < copies; i++) {
-                java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(w0.byteSize(), 64);
+                java.lang.foreign.MemorySegment seg = Boolean.getBoolean("huge")
+                        ? dev.pith.core.LargePages.allocate(w0.byteSize(), java.lang.foreign.Arena.ofAuto())
+                        : java.lang.foreign.Arena.ofAuto().allocate(w0.byteSize(), 64);
                 seg.copyFrom(w0.data());
                 ws[i] = new Tensor(w0.name(), type, new long[] {cols, rows}, seg);
             }
