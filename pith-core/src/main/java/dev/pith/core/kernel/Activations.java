@@ -34,7 +34,8 @@ final class Activations {
     /** See {@link #subBlockSums} and {@link #q4Offsets}: made on first ask after each {@link #prepare}. */
     private int[] subBlockSums = new int[0];
     private short[] q4Offsets = new short[0];
-    private boolean sumsReady, offsetsReady;
+    private int[] doubledQuants = new int[0];
+    private boolean sumsReady, offsetsReady, doubledReady;
     /** One Q8_K vector: its 32-value sums, for {@link CopiedRows#q4_K}. */
     int[] pairSums = new int[0];
 
@@ -56,7 +57,7 @@ final class Activations {
             case Q8_0, Q8_1, Q8_K -> quantize(x, n, cols, len);
             default -> throw new IllegalStateException("unexpected activation type " + type);
         }
-        sumsReady = offsetsReady = false;
+        sumsReady = offsetsReady = doubledReady = false;
         if (n == 1) prepareForGeneration(cols);
         return this;
     }
@@ -105,6 +106,21 @@ final class Activations {
             offsetsReady = true;
         }
         return q4Offsets;
+    }
+
+    /**
+     * Each quant held twice in an int ({@code (q & 0xFFFF) · 0x10001}): a kernel with 16-bit lanes
+     * broadcasts it with a 32-bit load ({@code vpbroadcastd} from memory, a load alone) instead of a
+     * byte load, a sign extension and a broadcast from a general register. Made as {@link #subBlockSums} is.
+     */
+    int[] doubledQuants() {
+        if (!doubledReady) {
+            int len = n * cols;
+            if (doubledQuants.length < len) doubledQuants = new int[len];
+            for (int i = 0; i < len; i++) doubledQuants[i] = (qs[i] & 0xFFFF) * 0x10001;
+            doubledReady = true;
+        }
+        return doubledQuants;
     }
 
     /** Below this many values the quantization stays on the calling thread (a fork costs more). */

@@ -51,6 +51,8 @@ final class Q4_0Groups extends PackedGroups {
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     /** 16 short lanes: DotVector's S where floats have 16 lanes. */
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    /** S16's shape in ints: a quant held twice per int ({@link Activations#doubledQuants}) broadcast as 16 shorts. */
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     static final Q4_0Groups KIND = new Q4_0Groups();
     /** Per packing thread: a block's 16 × 32 packed bytes before the transpose. */
@@ -63,16 +65,18 @@ final class Q4_0Groups extends PackedGroups {
     @Override
     void prepare(Activations a) {
         a.q4Offsets();
+        a.doubledQuants();
     }
 
     @Override
     void groups(MemorySegment packed, int g0, int g1, Activations a, int n, int rows, int cols, float[] out) {
         int nb = cols / 32;
         short[] offsets = a.q4Offsets();
+        int[] q2 = a.doubledQuants();
         // A short batch runs vector by vector over each group: the group's rows (nb · 576 bytes) come
         // from memory for the first vector and from L2 for the others.
         for (int g = g0; g < g1; g++) {
-            for (int t = 0; t < n; t++) group(packed, (long) g * nb * GROUP_BLOCK, a.qs, t * cols, a.d, offsets, t * nb, nb, out, t * rows + g * G);
+            for (int t = 0; t < n; t++) group(packed, (long) g * nb * GROUP_BLOCK, q2, t * cols, a.d, offsets, t * nb, nb, out, t * rows + g * G);
         }
     }
 
@@ -98,7 +102,7 @@ final class Q4_0Groups extends PackedGroups {
      * One group of 32 rows, every block, against the vector whose quants start at xo and whose block
      * scales and offsets start at db: rows to out[o .. o+31].
      */
-    private static void group(MemorySegment w, long off, byte[] qs, int xo, float[] dx, short[] offsets, int db, int nb, float[] out, int o) {
+    private static void group(MemorySegment w, long off, int[] q2, int xo, float[] dx, short[] offsets, int db, int nb, float[] out, int o) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         FloatVector unbias = FloatVector.broadcast(F, HALF_BIAS);
         for (int b = 0; b < nb; b++) {
@@ -108,7 +112,7 @@ final class Q4_0Groups extends PackedGroups {
             ShortVector lo = ShortVector.broadcast(S16, offsets[db + b]), hi = ShortVector.zero(S16);
             for (int k = 0; k < 32; k++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16L * k, LE).convertShape(VectorOperators.B2S, S16, 0);
-                ShortVector xk = ShortVector.broadcast(S16, qs[xb + k]);
+                ShortVector xk = IntVector.broadcast(I8, q2[xb + k]).reinterpretAsShorts();
                 lo = lo.add(v.and((short) 0xF).mul(xk));
                 hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).mul(xk));
             }

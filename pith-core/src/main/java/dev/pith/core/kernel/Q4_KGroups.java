@@ -61,11 +61,14 @@ final class Q4_KGroups extends PackedGroups {
     @Override
     void prepare(Activations a) {
         a.q4Offsets(); // and the sub-block sums it is made from
+        a.doubledQuants();
     }
+
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     @Override
     void superBlock(MemorySegment packed, long p, Activations a, int sb, float[] out, int o) {
-        addSuperBlock(packed, p, a.qs, 256 * sb, a.subBlockSums(), a.q4Offsets(), 8 * sb, a.d[sb], out, o);
+        addSuperBlock(packed, p, a.doubledQuants(), 256 * sb, a.subBlockSums(), a.q4Offsets(), 8 * sb, a.d[sb], out, o);
     }
 
     @Override
@@ -74,12 +77,12 @@ final class Q4_KGroups extends PackedGroups {
     }
 
     /**
-     * One group's super-block at p against one vector's super-block (quants from xb, sub-block sums
+     * One group's super-block at p against one vector's super-block (quants, held twice per int, from xb; sub-block sums
      * from s): adds to out[o .. o+31]. Written flat, without helpers that return vectors: C2 left
      * such helpers out of line here ("callee uses too much stack", "callee is too large"), and a
      * vector returned from a call is boxed on the heap (8.1 GB/s instead of the inlined loop's rate).
      */
-    private static void addSuperBlock(MemorySegment w, long p, byte[] qs, int xb, int[] sums, short[] offsets, int s, float yd,
+    private static void addSuperBlock(MemorySegment w, long p, int[] q2, int xb, int[] sums, short[] offsets, int s, float yd,
                                       float[] out, int o) {
         IntVector isum0 = IntVector.zero(I), isum1 = isum0, summs0 = isum0, summs1 = isum0;
         for (int sub = 0; sub < 8; sub++) {
@@ -88,7 +91,7 @@ final class Q4_KGroups extends PackedGroups {
             ShortVector lo = ShortVector.broadcast(S16, offsets[s + sub]), hi = ShortVector.zero(S16);
             for (int k = 0; k < 32; k++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, q + 16L * k, LE).convertShape(VectorOperators.B2S, S16, 0);
-                ShortVector xk = ShortVector.broadcast(S16, qs[x0 + k]);
+                ShortVector xk = IntVector.broadcast(I8, q2[x0 + k]).reinterpretAsShorts();
                 lo = lo.add(v.and((short) 0xF).mul(xk));
                 hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).mul(xk));
             }
