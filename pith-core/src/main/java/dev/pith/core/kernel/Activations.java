@@ -31,7 +31,7 @@ final class Activations {
     float[] d = new float[0];
     float[] s = new float[0];
     short[] bsums = new short[0];
-    /** See {@link #subBlockSums} and {@link #q4Offsets}: made on first ask after each {@link #prepare}. */
+    /** See {@link #subBlockSums}, {@link #q4Offsets} and {@link #doubledQuants}: made on first ask after each {@link #prepare}. */
     private int[] subBlockSums = new int[0];
     private short[] q4Offsets = new short[0];
     private int[] doubledQuants = new int[0];
@@ -117,10 +117,15 @@ final class Activations {
         if (!doubledReady) {
             int len = n * cols;
             if (doubledQuants.length < len) doubledQuants = new int[len];
-            for (int i = 0; i < len; i++) doubledQuants[i] = (qs[i] & 0xFFFF) * 0x10001;
+            for (int i = 0; i < len; i++) doubledQuants[i] = heldTwice(qs[i]);
             doubledReady = true;
         }
         return doubledQuants;
+    }
+
+    /** q's 16-bit two's complement in both halves of an int: broadcast as ints, the lanes read as shorts are all q. */
+    static int heldTwice(int q) {
+        return (q & 0xFFFF) * 0x10001;
     }
 
     /** Below this many values the quantization stays on the calling thread (a fork costs more). */

@@ -102,7 +102,7 @@ final class LaneBands {
                     int sum = 0;
                     for (int k = 32 * b; k < 32 * b + 32; k++) {
                         int v = real ? qs[t * cols + k] : 0;
-                        q[qBase + k * mr + m] = (v & 0xFFFF) * 0x10001;
+                        q[qBase + k * mr + m] = Activations.heldTwice(v);
                         sum += v;
                     }
                     o[bBase + b * mr + m] = (short) (-8 * sum);

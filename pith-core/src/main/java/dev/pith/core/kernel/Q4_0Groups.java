@@ -99,8 +99,8 @@ final class Q4_0Groups extends PackedGroups {
     }
 
     /**
-     * One group of 32 rows, every block, against the vector whose quants start at xo and whose block
-     * scales and offsets start at db: rows to out[o .. o+31].
+     * One group of 32 rows, every block, against the vector whose quants (each held twice in an int)
+     * start at xo and whose block scales and offsets start at db: rows to out[o .. o+31].
      */
     private static void group(MemorySegment w, long off, int[] q2, int xo, float[] dx, short[] offsets, int db, int nb, float[] out, int o) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;

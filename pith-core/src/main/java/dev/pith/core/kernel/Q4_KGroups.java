@@ -46,6 +46,8 @@ final class Q4_KGroups extends PackedGroups {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    /** S16's shape in ints: a quant held twice per int ({@link Activations#doubledQuants}) broadcast as 16 shorts. */
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     static final Q4_KGroups KIND = new Q4_KGroups();
 
@@ -64,8 +66,6 @@ final class Q4_KGroups extends PackedGroups {
         a.doubledQuants();
     }
 
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-
     @Override
     void superBlock(MemorySegment packed, long p, Activations a, int sb, float[] out, int o) {
         addSuperBlock(packed, p, a.doubledQuants(), 256 * sb, a.subBlockSums(), a.q4Offsets(), 8 * sb, a.d[sb], out, o);
@@ -77,8 +77,8 @@ final class Q4_KGroups extends PackedGroups {
     }
 
     /**
-     * One group's super-block at p against one vector's super-block (quants, held twice per int, from xb; sub-block sums
-     * from s): adds to out[o .. o+31]. Written flat, without helpers that return vectors: C2 left
+     * One group's super-block at p against one vector's super-block (quants, each held twice in an
+     * int, from xb; sub-block sums from s): adds to out[o .. o+31]. Written flat, without helpers that return vectors: C2 left
      * such helpers out of line here ("callee uses too much stack", "callee is too large"), and a
      * vector returned from a call is boxed on the heap (8.1 GB/s instead of the inlined loop's rate).
      */
