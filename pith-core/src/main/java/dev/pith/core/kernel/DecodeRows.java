@@ -63,6 +63,8 @@ final class DecodeRows {
      * an AMD EPYC (Zen 4), against 32-33 GB/s rolled and 31-32 for the same loop in C (gcc -O3,
      * alternated token by token, session 20). A loop is unrolled only when C2 sees it as counted,
      * with a constant stride, so the rolled loops step by {@link #rolledStep}, which C2 cannot fold.
+     * The price: smollm2-135m's short F32 rows (576 and 1536 columns) generate 10-25 % slower rolled;
+     * keeping them unrolled would take a second copy of the loop (bench/RESULTS.md, session 20).
      */
     static final boolean ROLLED = !"off".equals(System.getProperty("pith.decode.rolled"));
 
