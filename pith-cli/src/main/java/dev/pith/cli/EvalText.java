@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -43,9 +44,15 @@ final class EvalText {
 
     /** Scores chunks of {@code ctx} tokens (at most {@code chunks}, 0 = all); {@code onChunk} sees the count done. */
     static Perplexity.Result score(Model m, int[] tokens, RuntimeOptions options, int ctx, int chunks, IntConsumer onChunk) {
+        return score(m, tokens, options, ctx, chunks, onChunk, null);
+    }
+
+    /** As above; {@code chunkLogits} (if not null) sees each chunk's scored logits, as {@link Perplexity#compute} gives them. */
+    static Perplexity.Result score(Model m, int[] tokens, RuntimeOptions options, int ctx, int chunks, IntConsumer onChunk,
+                                   Consumer<float[]> chunkLogits) {
         Transformer t = new Transformer(m, options.withContextLength(ctx));
         int bos = m.tokenizer().addBosByDefault() ? m.tokenizer().bos() : -1;
-        return Perplexity.compute(t, tokens, ctx, bos, chunks, onChunk);
+        return Perplexity.compute(t, tokens, ctx, bos, chunks, onChunk, chunkLogits);
     }
 
     /** The perplexity figure alone, for a report (prune's before and after). */

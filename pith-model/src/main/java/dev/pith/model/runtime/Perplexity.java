@@ -2,6 +2,7 @@ package dev.pith.model.runtime;
 
 import dev.pith.core.PithException;
 
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -22,6 +23,11 @@ public final class Perplexity {
      * @param maxChunks evaluate at most this many chunks (0 = all)
      */
     public static Result compute(Transformer t, int[] tokens, int ctx, int bos, int maxChunks, IntConsumer onChunk) {
+        return compute(t, tokens, ctx, bos, maxChunks, onChunk, null);
+    }
+
+    /** As above; {@code chunkLogits} (if not null) sees each chunk's scored logits (positions ctx/2 .. ctx−1, vocab each). */
+    public static Result compute(Transformer t, int[] tokens, int ctx, int bos, int maxChunks, IntConsumer onChunk, Consumer<float[]> chunkLogits) {
         if (ctx < 4) throw new PithException("the perplexity context must be at least 4 tokens, not " + ctx + ".");
         if (ctx > t.contextLength()) throw new PithException("the perplexity context " + ctx + " exceeds the runtime context " + t.contextLength() + ".");
         int chunks = tokens.length / ctx;
@@ -45,6 +51,7 @@ public final class Perplexity {
                 nll2 += lp * lp;
                 count++;
             }
+            if (chunkLogits != null) chunkLogits.accept(logits);
             if (onChunk != null) onChunk.accept(c + 1);
         }
         double mean = nll / count;
