@@ -48,6 +48,9 @@ final class DemoCommand implements Runnable {
     @Mixin OutputOptions output;
 
     private final List<Map<String, Object>> stages = new ArrayList<>();
+    /** The F32 model's log-probabilities on the held-out text, once its evaluation wrote them: each shrunk model is compared with them. */
+    private Path base;
+    private boolean baseWritten;
 
     @Override
     public void run() {
@@ -75,6 +78,7 @@ final class DemoCommand implements Runnable {
                 "tokens_per_second", tr.path("tokens_per_second").asDouble()));
 
         Path f32 = run.resolve("model.gguf");
+        base = run.resolve("f32-logprobs.kld");
         evaluate("eval F32", f32, heldOut);
         JsonNode gen = pith("generate", "generate", "--model", f32.toString(), "--prompt", "public static", "--max-tokens", "48",
                 "--temperature", "0.7", "--seed", String.valueOf(seed), "--json");
@@ -198,11 +202,28 @@ final class DemoCommand implements Runnable {
         evaluate("eval 2:4", out, heldOut);
     }
 
-    /** Perplexity on held-out JDK source, llama.cpp's method at the model's context. */
+    /**
+     * Perplexity on held-out JDK source, llama.cpp's method at the model's context. The first model
+     * evaluated (F32) leaves its log-probabilities in {@link #base}; every later one is also compared
+     * with them (llama.cpp's --kl-divergence: mean KL divergence, how often the top token agrees).
+     */
     private void evaluate(String name, Path model, Path heldOut) {
-        JsonNode p = pith(name, "perplexity", "--model", model.toString(), "--file", heldOut.toString(), "--ctx", "128", "--json");
-        stage(name, p.path("seconds").asDouble(), String.format("perplexity %.3f on held-out source (%d tokens scored), %,d bytes",
-                p.path("ppl").asDouble(), p.path("tokens").asLong(), size(model)), Map.of("ppl", p.path("ppl").asDouble(), "bytes", size(model)));
+        List<String> args = new ArrayList<>(List.of("perplexity", "--model", model.toString(), "--file", heldOut.toString(), "--ctx", "128", "--json"));
+        if (!baseWritten) args.addAll(List.of("--kl-divergence-base", base.toString()));
+        JsonNode p = pith(name, args.toArray(String[]::new));
+        String detail = String.format("perplexity %.3f on held-out source (%d tokens scored), %,d bytes", p.path("ppl").asDouble(), p.path("tokens").asLong(), size(model));
+        Map<String, Object> figures = new LinkedHashMap<>(Map.of("ppl", p.path("ppl").asDouble(), "bytes", size(model)));
+        double seconds = p.path("seconds").asDouble();
+        if (baseWritten) {
+            JsonNode k = pith(name, "perplexity", "--model", model.toString(), "--kl-divergence", "--kl-divergence-base", base.toString(), "--json");
+            JsonNode r = k.path("report");
+            detail += String.format("; against F32: KL divergence %.4f, same top token %.1f%%", r.at("/kld/value").asDouble(), 100 * r.at("/sameTop/value").asDouble());
+            figures.put("kld", r.at("/kld/value").asDouble());
+            figures.put("same_top", r.at("/sameTop/value").asDouble());
+            seconds += k.path("seconds").asDouble();
+        }
+        baseWritten = true;
+        stage(name, seconds, detail, figures);
     }
 
     private void report(Path dir) {

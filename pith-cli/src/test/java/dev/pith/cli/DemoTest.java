@@ -37,6 +37,11 @@ class DemoTest {
         assertThat(f32).isFinite().isGreaterThan(1);
         assertThat(q8).isCloseTo(f32, org.assertj.core.data.Percentage.withPercentage(5));
         assertThat(q4).isFinite();
+        // every shrunk model is also compared with F32's log-probabilities (llama.cpp's --kl-divergence)
+        assertThat(stages.get(3).has("kld")).isFalse();
+        assertThat(stages.get(6).get("kld").asDouble()).isNotNegative().isLessThan(stages.get(8).get("kld").asDouble());
+        assertThat(stages.get(6).get("same_top").asDouble()).isGreaterThan(0.5).isLessThanOrEqualTo(1.0);
+        assertThat(stages.get(6).get("detail").asText()).contains("against F32: KL divergence");
         assertThat(stages.get(5).get("bytes").asLong()).isLessThan(stages.get(3).get("bytes").asLong());
         assertThat(Files.exists(dir.resolve("run/model.gguf"))).isTrue();
         // the LoRA stage adapts the model to its new text: held-out loss goes down
