@@ -58,6 +58,15 @@ class PerplexityKlTest {
     }
 
     @Test
+    void theReportDoesNotDependOnTheThreadCount() throws Exception {
+        Path base = base();
+        String model = CliRunner.shared("models/stories260K-q4_0.gguf").toString();
+        JsonNode one = json(CliRunner.run("perplexity", "-m", model, "--threads", "1", "--kl-divergence", "--kl-divergence-base", base.toString(), "--json"));
+        JsonNode two = json(CliRunner.run("perplexity", "-m", model, "--threads", "2", "--kl-divergence", "--kl-divergence-base", base.toString(), "--json"));
+        assertThat(two.get("report")).isEqualTo(one.get("report"));
+    }
+
+    @Test
     void textReportHasLlamaCppsBlocks() throws Exception {
         Path base = base();
         CliRunner r = CliRunner.run("perplexity", "-m", CliRunner.shared("models/stories260K-q4_0.gguf").toString(),

@@ -1,5 +1,6 @@
 package dev.pith.model.runtime;
 
+import dev.pith.core.Parallel;
 import dev.pith.core.PithException;
 
 import java.nio.ByteBuffer;
@@ -40,22 +41,49 @@ public final class KlDivergence {
         long sameTop, count, floor;
         float[] klds = new float[1024], pDiffs = new float[1024];
 
-        void keep(float kldValue, float pDiffValue) {
+        /** Adds one position, in the order positions are scored (so the sums do not depend on the thread count). */
+        void add(Position p) {
+            nll += p.nll;
+            nll2 += (double) p.nll * p.nll;
+            nllBase += p.nllBase;
+            nllBase2 += (double) p.nllBase * p.nllBase;
+            nllNllBase += (double) p.nll * p.nllBase;
+            kld += p.kld;
+            kld2 += p.kld * p.kld;
+            if (p.sameTop) sameTop++;
+            if (p.floor) floor++;
+            pDiff += p.pDiff;
+            double pDiff2Value = (double) p.pDiff * p.pDiff;
+            pDiff2 += pDiff2Value;
+            pDiff4 += pDiff2Value * pDiff2Value;
             int i = (int) count;
             if (i == klds.length) {
                 klds = Arrays.copyOf(klds, 2 * i);
                 pDiffs = Arrays.copyOf(pDiffs, 2 * i);
             }
-            klds[i] = kldValue;
-            pDiffs[i] = pDiffValue;
+            klds[i] = (float) p.kld;
+            pDiffs[i] = p.pDiff;
+            count++;
         }
+    }
+
+    /**
+     * One position's figures: both negative log-likelihoods of the correct token, KL(base ‖ model), the
+     * change of the correct token's probability, whether both put the same token first, and whether
+     * the base row keeps the correct token only at its floor.
+     */
+    record Position(float nll, float nllBase, double kld, float pDiff, boolean sameTop, boolean floor) {}
+
+    /** {@link #position(float[], int, int, ByteBuffer, int, int)} added to {@code s}. */
+    static void position(float[] logits, int off, int vocab, ByteBuffer base, int r, int token, Sums s) {
+        s.add(position(logits, off, vocab, base, r, token));
     }
 
     /**
      * One position: the model's logits at {@code off}, the base's row {@code r} of {@code base} (a chunk
      * from {@link BaseLogits.Reader#nextChunk}), the correct next token.
      */
-    static void position(float[] logits, int off, int vocab, ByteBuffer base, int r, int token, Sums s) {
+    static Position position(float[] logits, int off, int vocab, ByteBuffer base, int r, int token) {
         float max = logits[off];
         int top = 0;
         for (int i = 1; i < vocab; i++) {
@@ -73,13 +101,7 @@ public final class KlDivergence {
 
         float nll = max + logSumExp - logits[off + token];
         int qToken = Short.toUnsignedInt(base.getShort(q + 2 * token));
-        if (qToken == 0) s.floor++;
         float nllBase = -(scale * qToken + minLogProb);
-        s.nll += nll;
-        s.nll2 += (double) nll * nll;
-        s.nllBase += nllBase;
-        s.nllBase2 += (double) nllBase * nllBase;
-        s.nllNllBase += (double) nll * nllBase;
 
         // KL(base ‖ model) = Σ p_base·(log p_base − log p_model); log p_model(i) = logits[i] − (max + logSumExp)
         float logNorm = max + logSumExp;
@@ -95,17 +117,8 @@ public final class KlDivergence {
             // the base row keeps 16 nats below its top token; what lies lower adds nothing measurable
             if (logPBase > -BaseLogits.SPAN) kld += Math.exp(logPBase) * (logPBase - logits[off + i] + logNorm);
         }
-        s.kld += kld;
-        s.kld2 += kld * kld;
-        if (top == topBase) s.sameTop++;
-
         float pDiff = (float) (Math.exp(-nll) - Math.exp(-nllBase));
-        s.pDiff += pDiff;
-        double pDiff2 = (double) pDiff * pDiff;
-        s.pDiff2 += pDiff2;
-        s.pDiff4 += pDiff2 * pDiff2;
-        s.keep((float) kld, pDiff);
-        s.count++;
+        return new Position(nll, nllBase, kld, pDiff, top == topBase, qToken == 0);
     }
 
     /**
@@ -124,6 +137,7 @@ public final class KlDivergence {
         int chunks = maxChunks > 0 ? Math.min(maxChunks, h.chunks()) : h.chunks();
         float[] logits = new float[Math.multiplyExact(ctx - first, vocab)];
         Sums s = new Sums();
+        Position[] positions = new Position[ctx - 1 - first];
         for (int c = 0; c < chunks; c++) {
             int start = c * ctx;
             int[] chunk = Arrays.copyOfRange(h.tokens(), start, start + ctx);
@@ -131,7 +145,10 @@ public final class KlDivergence {
             t.reset();
             t.forwardFrom(chunk, first, logits);
             ByteBuffer rows = base.nextChunk();
-            for (int j = first; j < ctx - 1; j++) position(logits, (j - first) * vocab, vocab, rows, j - first, h.tokens()[start + j + 1], s);
+            // each position is a pass over the vocabulary (two exponentials per token): spread over the
+            // cores, then added in order
+            Parallel.forEach(ctx - 1 - first, r -> positions[r] = position(logits, r * vocab, vocab, rows, r, h.tokens()[start + first + r + 1]));
+            for (Position p : positions) s.add(p);
             if (onChunk != null) onChunk.accept(c + 1);
         }
         return report(s, chunks, ctx);
