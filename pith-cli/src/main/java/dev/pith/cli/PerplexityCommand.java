@@ -94,6 +94,9 @@ final class PerplexityCommand implements Runnable {
         try (BaseLogits.Reader base = new BaseLogits.Reader(klBase); Model m = common.load()) {
             if (m.tokenizer() == null) throw new PithException(common.model + " has no tokenizer.");
             int ctx = base.header().ctx();
+            if (common.ctx > 0 && common.ctx != ctx) {
+                throw new PithException(klBase + " was made with chunks of " + ctx + " tokens, not the --ctx " + common.ctx + " given: drop --ctx or give " + ctx + ".");
+            }
             int total = chunks > 0 ? Math.min(chunks, base.header().chunks()) : base.header().chunks();
             Transformer t = new Transformer(m, common.runtime().withContextLength(ctx));
             int bos = m.tokenizer().addBosByDefault() ? m.tokenizer().bos() : -1;

@@ -97,6 +97,9 @@ class PerplexityKlTest {
         b.put("_logits_".getBytes()).putInt(ctx).putInt(vocab).putInt(1);
         Files.write(other, b.array());
         assertOneSentence(CliRunner.run("perplexity", "-m", model, "--kl-divergence", "--kl-divergence-base", other.toString()), "vocabulary of 1000");
+        Path base = base();
+        assertOneSentence(CliRunner.run("perplexity", "-m", model, "--kl-divergence", "--kl-divergence-base", base.toString(), "--ctx", "128"),
+                "chunks of 64 tokens");
         Path broken = dir.resolve("broken.kld");
         Files.write(broken, new byte[] {'_', 'l', 'o'});
         assertOneSentence(CliRunner.run("perplexity", "-m", model, "--kl-divergence", "--kl-divergence-base", broken.toString()), broken.toString());

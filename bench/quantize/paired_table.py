@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""The markdown table of bench/quantize/paired.sh's OUTDIR/paired.jsonl: per file its perplexity and KL
+divergence from F32, per pair the paired ln(PPL(budget)/PPL(uniform)) and its standard error.
+Usage: paired_table.py OUTDIR/paired.jsonl [MORE.jsonl ...]"""
+import json
+import sys
+
+rows = [json.loads(l) for f in sys.argv[1:] for l in open(f) if l.strip()]
+files = {r["label"].split(" vs ")[0]: r for r in rows if r.get("label", "").endswith(" vs F32")}
+print("| budget vs uniform | budget bpw | uniform bpw | budget ppl | uniform ppl | KLD budget | KLD uniform | "
+      "ln(PPL budget / PPL uniform), paired | in standard errors |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for i, r in enumerate(rows):
+    if "files" not in r:
+        continue
+    pair = next((p for p in rows[i + 1:] if p.get("label", "").startswith("budget") and " vs F32" not in p["label"]), None)
+    if pair is None:
+        continue  # a pair still being measured
+    b, u = pair["label"].split(" vs ")
+    fb, fu = files[b], files[u]
+    z = pair["ln_ratio"] / pair["ln_ratio_err"]
+    print(f"| {r['files']} | {r['budget_bpw']:.3f} | {r['uniform_bpw']:.3f} | {fb['ppl']:.4f} | {fu['ppl']:.4f} | "
+          f"{fb['kld']:.5f} ± {fb['kld_err']:.5f} | {fu['kld']:.5f} ± {fu['kld_err']:.5f} | "
+          f"{pair['ln_ratio']:+.5f} ± {pair['ln_ratio_err']:.5f} | {z:+.1f} |")
