@@ -36,7 +36,7 @@ final class PerplexityCommand implements Runnable {
     int chunks;
 
     @Option(names = "--kl-divergence-base", paramLabel = "FILE",
-            description = "Where the base model's log-probabilities go (written while scoring -f), or, with --kl-divergence, are read from. llama.cpp's layout: files move between the two tools.")
+            description = "Where the base model's log-probabilities go (written while scoring -f), or, with --kl-divergence, are read from. llama.cpp's layout.")
     Path klBase;
 
     @Option(names = "--kl-divergence", description = "Compare this model with the log-probabilities in --kl-divergence-base instead of scoring a text.")

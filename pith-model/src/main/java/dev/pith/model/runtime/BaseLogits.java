@@ -18,8 +18,9 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The base model's log-probabilities for a KL-divergence comparison, in the layout of llama.cpp's
- * {@code llama-perplexity --kl-divergence-base} file, so a base file made by either tool can be read
- * by the other (all little-endian):
+ * {@code llama-perplexity --kl-divergence-base} file as llama.cpp's source writes and reads it, so
+ * that base files can move between the two tools (all little-endian; not checked against a
+ * llama-perplexity binary: the npm oracle ships the library without that tool):
  * <pre>
  *   "_logits_"                       8 bytes
  *   ctx, vocab, chunks               3 × int32
