@@ -149,6 +149,12 @@ public final class BaseLogits {
             try {
                 stream.close();
                 try {
+                    // a temporary file is private (rw-------); the finished one reads like any other output
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: keep its default permissions
+                }
+                try {
                     Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);

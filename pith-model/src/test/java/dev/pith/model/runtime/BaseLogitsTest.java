@@ -102,6 +102,7 @@ class BaseLogitsTest {
         }
         BaseLogits.Header expectedHeader = new BaseLogits.Header(ctx, vocab, chunks, tokens);
         assertThat(Files.size(p)).isEqualTo(expectedHeader.fileBytes());
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).isEqualTo("rw-r--r--");
         byte[] bytes = Files.readAllBytes(p);
         assertThat(new String(bytes, 0, 8, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("_logits_");
         double nllBack = 0;
