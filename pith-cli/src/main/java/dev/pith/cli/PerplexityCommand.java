@@ -1,5 +1,6 @@
 package dev.pith.cli;
 
+import dev.pith.core.AtomicFile;
 import dev.pith.core.PithException;
 import dev.pith.model.Model;
 import dev.pith.model.runtime.BaseLogits;
@@ -59,11 +60,20 @@ final class PerplexityCommand implements Runnable {
             if (chunks > 0) total = Math.min(total, chunks);
             long t0 = System.nanoTime();
             Perplexity.Result r;
-            try (ProgressBar bar = Progress.bar("perplexity", total);
-                 BaseLogits.Writer base = klBase == null || total == 0 ? null
-                         : new BaseLogits.Writer(klBase, ctx, m.config().vocabSize(), total, tokens)) {
-                r = EvalText.score(m, tokens, common.runtime(), ctx, chunks, bar::stepTo, base == null ? null : base::chunk);
-                if (base != null) base.finish();
+            try (ProgressBar bar = Progress.bar("perplexity", total)) {
+                if (klBase == null || total == 0) {
+                    r = EvalText.score(m, tokens, common.runtime(), ctx, chunks, bar::stepTo);
+                } else {
+                    // the base file is written as the chunks are scored, and appears only once complete
+                    Perplexity.Result[] scored = new Perplexity.Result[1];
+                    int vocab = m.config().vocabSize(), count = total;
+                    AtomicFile.write(klBase, out -> {
+                        BaseLogits.Writer base = new BaseLogits.Writer(out, ctx, vocab, count, tokens);
+                        scored[0] = EvalText.score(m, tokens, common.runtime(), ctx, chunks, bar::stepTo, base::chunk);
+                        base.finish();
+                    });
+                    r = scored[0];
+                }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             PrintWriter out = spec.commandLine().getOut();

@@ -3,7 +3,6 @@ package dev.pith.model.runtime;
 import dev.pith.core.PithException;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -11,10 +10,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The base model's log-probabilities for a KL-divergence comparison, in the layout of llama.cpp's
@@ -89,19 +86,18 @@ public final class BaseLogits {
     }
 
     /**
-     * Writes a base file chunk by chunk into a temporary file beside {@code out}; {@link #finish}
-     * renames it into place, {@link #close} without finishing deletes it (no partial file is left).
+     * Encodes a base file chunk by chunk onto a stream: the header at once, then each chunk's rows as
+     * perplexity produces them. The file itself goes through {@link dev.pith.core.AtomicFile}, so no
+     * partial file is ever left behind.
      */
-    public static final class Writer implements AutoCloseable {
-        private final Path out, tmp;
-        private final OutputStream stream;
-        private final int ctx, vocab;
+    public static final class Writer {
+        private final OutputStream out;
+        private final int ctx, vocab, chunks;
         private final ByteBuffer row;
         private final int[] tokens;
-        private int chunksWritten, chunks;
-        private boolean finished;
+        private int chunksWritten;
 
-        public Writer(Path out, int ctx, int vocab, int chunks, int[] tokens) {
+        public Writer(OutputStream out, int ctx, int vocab, int chunks, int[] tokens) {
             if (tokens.length < (long) ctx * chunks) throw new IllegalArgumentException("fewer tokens than chunks × ctx");
             this.out = out;
             this.ctx = ctx;
@@ -109,17 +105,10 @@ public final class BaseLogits {
             this.chunks = chunks;
             this.tokens = tokens;
             this.row = ByteBuffer.allocate(2 * rowValues(vocab)).order(ByteOrder.LITTLE_ENDIAN);
-            try {
-                Path dir = out.toAbsolutePath().getParent();
-                this.tmp = Files.createTempFile(dir, out.getFileName() + ".", ".tmp");
-                this.stream = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
-                ByteBuffer h = ByteBuffer.allocate(20 + 4 * ctx * chunks).order(ByteOrder.LITTLE_ENDIAN);
-                h.put(MAGIC).putInt(ctx).putInt(vocab).putInt(chunks);
-                for (int i = 0; i < ctx * chunks; i++) h.putInt(tokens[i]);
-                stream.write(h.array());
-            } catch (IOException e) {
-                throw new PithException(out + ": cannot be written (" + e.getMessage() + ").");
-            }
+            ByteBuffer h = ByteBuffer.allocate(20 + 4 * ctx * chunks).order(ByteOrder.LITTLE_ENDIAN);
+            h.put(MAGIC).putInt(ctx).putInt(vocab).putInt(chunks);
+            for (int i = 0; i < ctx * chunks; i++) h.putInt(tokens[i]);
+            write(h.array());
         }
 
         /**
@@ -130,53 +119,26 @@ public final class BaseLogits {
             if (chunksWritten == chunks) throw new IllegalStateException("all chunks written");
             int start = chunksWritten * ctx, first = ctx / 2;
             double nll = 0;
-            try {
-                for (int j = first; j < ctx - 1; j++) {
-                    row.clear();
-                    nll += encodeRow(logits, (j - first) * vocab, vocab, tokens[start + j + 1], row);
-                    stream.write(row.array());
-                }
-            } catch (IOException e) {
-                throw new PithException(out + ": cannot be written (" + e.getMessage() + ").");
+            for (int j = first; j < ctx - 1; j++) {
+                row.clear();
+                nll += encodeRow(logits, (j - first) * vocab, vocab, tokens[start + j + 1], row);
+                write(row.array());
             }
             chunksWritten++;
             return nll;
         }
 
-        /** Completes the file and moves it into place. */
+        /** Checks that every chunk the header announced was written. */
         public void finish() {
             if (chunksWritten != chunks) throw new IllegalStateException(chunksWritten + " of " + chunks + " chunks written");
-            try {
-                stream.close();
-                try {
-                    // a temporary file is private (rw-------); the finished one reads like any other output
-                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: keep its default permissions
-                }
-                try {
-                    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } catch (IOException e) {
-                throw new PithException(out + ": cannot be written (" + e.getMessage() + ").");
-            }
-            finished = true;
         }
 
-        @Override
-        public void close() {
-            if (finished) return;
+        private void write(byte[] bytes) {
             try {
-                stream.close();
-            } catch (IOException ignored) {
-                // the temporary file is deleted below either way
-            }
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing else to do with a temporary file that cannot be deleted
+                out.write(bytes);
+            } catch (IOException e) {
+                // AtomicFile names the file and removes its temporary copy
+                throw new java.io.UncheckedIOException(e);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.pith.model.runtime;
 
+import dev.pith.core.AtomicFile;
 import dev.pith.core.PithException;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -80,11 +81,12 @@ class BaseLogitsTest {
         SplittableRandom r = new SplittableRandom(seed);
         int[] tokens = r.ints((long) ctx * chunks + 5, 0, vocab).toArray();
         Path p = dir.resolve("base-" + seed + ".kld");
-        try (BaseLogits.Writer w = new BaseLogits.Writer(p, ctx, vocab, chunks, tokens)) {
+        AtomicFile.write(p, out -> {
+            BaseLogits.Writer w = new BaseLogits.Writer(out, ctx, vocab, chunks, tokens);
             int rows = ctx - ctx / 2;
             for (int c = 0; c < chunks; c++) w.chunk(randomLogits(r, rows * vocab, 3));
             w.finish();
-        }
+        });
         return p;
     }
 
@@ -95,11 +97,13 @@ class BaseLogitsTest {
         int[] tokens = r.ints(ctx * chunks, 0, vocab).toArray();
         float[][] logits = new float[chunks][];
         Path p = dir.resolve("base.kld");
-        double nll = 0;
-        try (BaseLogits.Writer w = new BaseLogits.Writer(p, ctx, vocab, chunks, tokens)) {
-            for (int c = 0; c < chunks; c++) nll += w.chunk(logits[c] = randomLogits(r, (ctx - ctx / 2) * vocab, 2));
+        double[] nllSum = new double[1];
+        AtomicFile.write(p, out -> {
+            BaseLogits.Writer w = new BaseLogits.Writer(out, ctx, vocab, chunks, tokens);
+            for (int c = 0; c < chunks; c++) nllSum[0] += w.chunk(logits[c] = randomLogits(r, (ctx - ctx / 2) * vocab, 2));
             w.finish();
-        }
+        });
+        double nll = nllSum[0];
         BaseLogits.Header expectedHeader = new BaseLogits.Header(ctx, vocab, chunks, tokens);
         assertThat(Files.size(p)).isEqualTo(expectedHeader.fileBytes());
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).isEqualTo("rw-r--r--");
@@ -127,9 +131,12 @@ class BaseLogitsTest {
     @Test
     void anUnfinishedWriterLeavesNoFile() throws IOException {
         Path p = dir.resolve("partial.kld");
-        try (BaseLogits.Writer w = new BaseLogits.Writer(p, 8, 4, 2, new int[16])) {
+        // one chunk of two, then the check that ends the file refuses: nothing may be left behind
+        assertThatThrownBy(() -> AtomicFile.write(p, out -> {
+            BaseLogits.Writer w = new BaseLogits.Writer(out, 8, 4, 2, new int[16]);
             w.chunk(new float[4 * 4]);
-        }
+            w.finish();
+        })).isInstanceOf(IllegalStateException.class);
         try (var files = Files.list(dir)) {
             assertThat(files).isEmpty();
         }
